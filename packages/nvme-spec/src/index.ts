@@ -1,0 +1,1 @@
+export const NVME_SPEC_PLACEHOLDER = true;
