@@ -34,7 +34,10 @@ const must = (status, what) => {
 
 const job = process.argv[2];
 const rest = process.argv.slice(3);
-must(pn("install", ...(existsSync(join(root, "pnpm-lock.yaml")) ? ["--frozen-lockfile"] : [])), "pnpm install");
+must(
+  pn("install", ...(existsSync(join(root, "pnpm-lock.yaml")) ? ["--frozen-lockfile"] : [])),
+  "pnpm install",
+);
 must(pn("exec", "turbo", "run", "build", "--output-logs=errors-only"), "build");
 
 if (job === "demo") {

@@ -50,7 +50,9 @@ if (existsSync(report)) {
 // Extra suites: each module exports `run()` returning {passed, failed, skipped}.
 const suitesDir = join(root, "scripts/suites");
 if (existsSync(suitesDir)) {
-  for (const file of readdirSync(suitesDir).filter((f) => f.endsWith(".mjs")).sort()) {
+  for (const file of readdirSync(suitesDir)
+    .filter((f) => f.endsWith(".mjs"))
+    .sort()) {
     console.log(`\n=== suite ${file}`);
     const { run } = await import(join(suitesDir, file));
     const r = await run({ root });
