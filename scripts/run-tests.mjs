@@ -4,6 +4,8 @@
 //   1. typecheck and lint (each counts as one check),
 //   2. the vitest projects of every package (one run, one JSON report),
 //   3. extra suites registered in scripts/suites/*.mjs (for example the QEMU qtests).
+// A suite may export `prepare({root})`, run before vitest (to build what integration tests need,
+// such as the patched QEMU), and `run({root})`, run after it; both return {passed, failed, skipped}.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -27,6 +29,30 @@ const bin = (name) => join(root, "node_modules/.bin", name);
 step("typecheck", bin("turbo"), ["run", "typecheck", "--output-logs=errors-only"]);
 step("lint (biome)", bin("biome"), ["check", "."]);
 
+const suitesDir = join(root, "scripts/suites");
+const suites = [];
+if (existsSync(suitesDir)) {
+  for (const file of readdirSync(suitesDir)
+    .filter((f) => f.endsWith(".mjs"))
+    .sort()) {
+    suites.push({ file, module: await import(join(suitesDir, file)) });
+  }
+}
+
+async function runSuitePhase(phase) {
+  for (const { file, module } of suites) {
+    if (typeof module[phase] !== "function") continue;
+    console.log(`\n=== suite ${file}: ${phase}`);
+    const r = await module[phase]({ root });
+    tally.passed += r.passed;
+    tally.failed += r.failed;
+    tally.skipped += r.skipped ?? 0;
+    if (r.failed > 0) failures.push(`${file} ${phase}`);
+  }
+}
+
+await runSuitePhase("prepare");
+
 const report = join(root, ".vitest-report.json");
 rmSync(report, { force: true });
 console.log("\n=== vitest");
@@ -47,21 +73,7 @@ if (existsSync(report)) {
   failures.push("vitest (no report written)");
 }
 
-// Extra suites: each module exports `run()` returning {passed, failed, skipped}.
-const suitesDir = join(root, "scripts/suites");
-if (existsSync(suitesDir)) {
-  for (const file of readdirSync(suitesDir)
-    .filter((f) => f.endsWith(".mjs"))
-    .sort()) {
-    console.log(`\n=== suite ${file}`);
-    const { run } = await import(join(suitesDir, file));
-    const r = await run({ root });
-    tally.passed += r.passed;
-    tally.failed += r.failed;
-    tally.skipped += r.skipped ?? 0;
-    if (r.failed > 0) failures.push(file);
-  }
-}
+await runSuitePhase("run");
 
 if (failures.length > 0) console.log(`\nfailed: ${failures.join(", ")}`);
 console.log(`${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
