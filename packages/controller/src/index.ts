@@ -1,0 +1,10 @@
+export type {
+  BootPartitionStore,
+  BpId,
+  Clock,
+  HostMemory,
+  InterruptSink,
+  NamespaceStore,
+  Scheduler,
+} from "./ports.js";
+export { DmaError } from "./ports.js";

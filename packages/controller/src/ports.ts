@@ -1,0 +1,71 @@
+/**
+ * Ports of the controller core: everything the core needs from the outside world.
+ * The names and shapes are a contract (docs/architecture.md); other packages code against them.
+ */
+
+/** Which of the two Boot Partitions. */
+export type BpId = 0 | 1;
+
+/** DMA as the device sees it. Both methods throw DmaError when the range is not mapped. */
+export interface HostMemory {
+  read(addr: bigint, length: number): Uint8Array;
+  write(addr: bigint, data: Uint8Array): void;
+}
+
+/** Where the controller raises interrupts (an MSI-X vector, or vector 0 for INTx). */
+export interface InterruptSink {
+  assert(vector: number): void;
+  deassert(vector: number): void;
+}
+
+/** Time source, injected so tests and traces are deterministic. */
+export interface Clock {
+  nowMs(): number;
+}
+
+/** Where deferred device work (doorbell processing, BP reads) runs. */
+export interface Scheduler {
+  defer(task: () => void): void;
+}
+
+/** One pair of Boot Partitions plus their nonvolatile metadata. */
+export interface BootPartitionStore {
+  /** BPSZ x 128 KiB: the size of each BP. */
+  readonly bpSizeBytes: number;
+  readBp(bpid: BpId, offset: number, into: Uint8Array): void;
+  /** Bytes staged by Firmware Image Download. */
+  readonly stagedLength: number;
+  /** Appends or writes staged bytes; the controller enforces the order rules (MC-11). */
+  stageWrite(offset: number, data: Uint8Array): void;
+  discardStaged(): void;
+  /** Atomic: BP := staged image, zero-filled to bpSizeBytes; consumes the staged image (MC-21, MC-22). */
+  commitStaged(bpid: BpId): void;
+  /** ABPID, nonvolatile. */
+  readonly activeBpid: BpId;
+  setActiveBpid(bpid: BpId): void;
+}
+
+/** The backing store of the one namespace. */
+export interface NamespaceStore {
+  readonly sizeBytes: number;
+  read(offset: number, into: Uint8Array): void;
+  write(offset: number, data: Uint8Array): void;
+  writeZeroes(offset: number, length: number): void;
+  flush(): void;
+}
+
+/** Thrown by a HostMemory implementation when a DMA touches memory that is not mapped. */
+export class DmaError extends Error {
+  readonly code = "DMA_UNMAPPED" as const;
+  readonly addr: bigint;
+  readonly length: number;
+
+  constructor(addr: bigint, length: number, detail?: string) {
+    super(
+      `DMA to unmapped host memory: ${length} bytes at 0x${addr.toString(16)}${detail ? ` (${detail})` : ""}`,
+    );
+    this.name = "DmaError";
+    this.addr = addr;
+    this.length = length;
+  }
+}
