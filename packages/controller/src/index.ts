@@ -8,3 +8,4 @@ export type {
   Scheduler,
 } from "./ports.js";
 export { DmaError } from "./ports.js";
+export * from "./storage/index.js";

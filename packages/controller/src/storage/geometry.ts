@@ -1,0 +1,109 @@
+/**
+ * Geometry rules shared by every store: how big a Boot Partition and a namespace may be, and the
+ * bounds check every read and write goes through.
+ */
+
+import { StorageError } from "./errors.js";
+import { BP_SIZE_UNIT_BYTES, BPSZ_MAX, NAMESPACE_SIZE_GRANULE_BYTES } from "./units.js";
+
+/** The namespace size used when a caller does not choose one: big enough for a file system test. */
+export const DEFAULT_NAMESPACE_SIZE_BYTES = 16 * 1024 * 1024;
+
+export interface StoreGeometry {
+  /** Each BP's size: BPSZ x 128 KiB. */
+  readonly bpSizeBytes: number;
+  readonly namespaceSizeBytes: number;
+}
+
+/** Checks BPSZ x 128 KiB with BPSZ from 1 to 0x7FFF (BPINFO.BPSZ is 15 bits). */
+export function validateBpSizeBytes(value: unknown, field = "bpSizeBytes"): number {
+  const max = BPSZ_MAX * BP_SIZE_UNIT_BYTES;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new StorageError(
+      "STORAGE_INVALID_ARGUMENT",
+      field,
+      `${field} must be a positive integer, got ${String(value)}`,
+    );
+  }
+  if (value % BP_SIZE_UNIT_BYTES !== 0) {
+    throw new StorageError(
+      "STORAGE_INVALID_ARGUMENT",
+      field,
+      `${field} must be a multiple of ${BP_SIZE_UNIT_BYTES} (BPSZ counts 128 KiB units), got ${value}`,
+    );
+  }
+  if (value > max) {
+    throw new StorageError(
+      "STORAGE_INVALID_ARGUMENT",
+      field,
+      `${field} must be at most ${max} (BPSZ 0x${BPSZ_MAX.toString(16)} x 128 KiB), got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** A namespace is a positive whole number of 4 KiB granules, so every LBA format fits it exactly. */
+export function validateNamespaceSizeBytes(value: unknown, field = "namespaceSizeBytes"): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new StorageError(
+      "STORAGE_INVALID_ARGUMENT",
+      field,
+      `${field} must be a positive integer, got ${String(value)}`,
+    );
+  }
+  if (value % NAMESPACE_SIZE_GRANULE_BYTES !== 0) {
+    throw new StorageError(
+      "STORAGE_INVALID_ARGUMENT",
+      field,
+      `${field} must be a multiple of ${NAMESPACE_SIZE_GRANULE_BYTES}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+export function resolveGeometry(options: {
+  bpSizeBytes: number;
+  namespaceSizeBytes?: number;
+}): StoreGeometry {
+  if (typeof options !== "object" || options === null) {
+    throw new StorageError(
+      "STORAGE_INVALID_ARGUMENT",
+      "options",
+      "options must be an object with bpSizeBytes",
+    );
+  }
+  return {
+    bpSizeBytes: validateBpSizeBytes(options.bpSizeBytes),
+    namespaceSizeBytes: validateNamespaceSizeBytes(
+      options.namespaceSizeBytes ?? DEFAULT_NAMESPACE_SIZE_BYTES,
+    ),
+  };
+}
+
+/**
+ * Every store method calls this before touching bytes, so a controller bug surfaces as a clear
+ * error instead of a silent short read or a file that grows past its geometry.
+ */
+export function checkRange(what: string, offset: number, length: number, sizeBytes: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new StorageError(
+      "STORAGE_OUT_OF_RANGE",
+      `${what} offset`,
+      `${what} offset must be a non-negative integer, got ${offset}`,
+    );
+  }
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new StorageError(
+      "STORAGE_OUT_OF_RANGE",
+      `${what} length`,
+      `${what} length must be a non-negative integer, got ${length}`,
+    );
+  }
+  if (offset + length > sizeBytes) {
+    throw new StorageError(
+      "STORAGE_OUT_OF_RANGE",
+      `${what} offset`,
+      `${what} of ${length} bytes at offset ${offset} ends past the end (${sizeBytes} bytes)`,
+    );
+  }
+}

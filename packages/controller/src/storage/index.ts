@@ -1,0 +1,13 @@
+export {
+  StateDirError,
+  type StateDirErrorCode,
+  StorageError,
+  type StorageErrorCode,
+} from "./errors.js";
+export {
+  DEFAULT_NAMESPACE_SIZE_BYTES,
+  validateBpSizeBytes,
+  validateNamespaceSizeBytes,
+} from "./geometry.js";
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
+export { formatSize, parseSize } from "./parse-size.js";
