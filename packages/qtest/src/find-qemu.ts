@@ -1,0 +1,103 @@
+/**
+ * Which QEMU to run, and what it can do. Order: an explicit path, then `BPLAB_QEMU`, then the
+ * patched build of @bplab/qemu-patches, then the distribution's qemu-system-x86_64.
+ */
+import { execFile } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { promisify } from "node:util";
+import { QemuNotFoundError } from "./errors.js";
+
+const run = promisify(execFile);
+
+export const QEMU_ENV = "BPLAB_QEMU";
+export const SYSTEM_QEMU_PATH = "/usr/bin/qemu-system-x86_64";
+/** The command that builds the patched QEMU (printed when no binary is found). */
+export const QEMU_BUILD_COMMAND = "pnpm --filter @bplab/qemu-patches run build:qemu";
+const QEMU_PATCHES_PACKAGE = "@bplab/qemu-patches";
+
+export type QemuBinarySource = "option" | "BPLAB_QEMU" | "@bplab/qemu-patches" | "system";
+
+export interface QemuBinary {
+  readonly path: string;
+  readonly source: QemuBinarySource;
+}
+
+export interface FindQemuOptions {
+  /** Use exactly this binary. */
+  binary?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where to look last (tests point it at a missing path). */
+  systemPath?: string;
+  /** Resolves the patched build; defaults to @bplab/qemu-patches' qemuBinaryPath(). */
+  patchedBinaryPath?: () => Promise<string | undefined>;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The patched build's path when @bplab/qemu-patches is installed and has built it. */
+export async function patchedQemuPath(): Promise<string | undefined> {
+  try {
+    // A variable specifier: the package is optional and may not be installed next to this one.
+    const specifier = QEMU_PATCHES_PACKAGE;
+    const patches = (await import(specifier)) as { qemuBinaryPath?: () => string | Promise<string> };
+    const path = await patches.qemuBinaryPath?.();
+    return typeof path === "string" && isExecutable(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function findQemuBinary(options: FindQemuOptions = {}): Promise<QemuBinary> {
+  const env = options.env ?? process.env;
+  const tried: string[] = [];
+  const explicit: Array<[string | undefined, QemuBinarySource]> = [
+    [options.binary, "option"],
+    [env[QEMU_ENV], "BPLAB_QEMU"],
+  ];
+  for (const [path, source] of explicit) {
+    if (!path) continue;
+    // A path the user named and that does not work is an error, not a reason to fall back.
+    if (isExecutable(path)) return { path, source };
+    throw new QemuNotFoundError([`${path} (from ${source}, not an executable file)`], QEMU_BUILD_COMMAND);
+  }
+  const patched = await (options.patchedBinaryPath ?? patchedQemuPath)();
+  if (patched) return { path: patched, source: "@bplab/qemu-patches" };
+  tried.push(`${QEMU_PATCHES_PACKAGE} (not built)`);
+  const system = options.systemPath ?? SYSTEM_QEMU_PATH;
+  if (isExecutable(system)) return { path: system, source: "system" };
+  tried.push(system);
+  throw new QemuNotFoundError(tried, QEMU_BUILD_COMMAND);
+}
+
+export interface QemuFeatures {
+  readonly version: string;
+  readonly accelerators: readonly string[];
+}
+
+const featureCache = new Map<string, Promise<QemuFeatures>>();
+
+/** Version and accelerators of a binary (cached per path). Stock Debian QEMU has no qtest accel. */
+export function probeQemu(path: string): Promise<QemuFeatures> {
+  let probe = featureCache.get(path);
+  if (!probe) {
+    probe = (async () => {
+      const [version, accel] = await Promise.all([run(path, ["--version"]), run(path, ["-accel", "help"])]);
+      const accelerators = accel.stdout
+        .split("\n")
+        .slice(1)
+        .map((line) => line.trim())
+        .filter((line) => /^[a-z0-9-]+$/.test(line));
+      return { version: version.stdout.split("\n")[0]?.trim() ?? "", accelerators };
+    })();
+    featureCache.set(path, probe);
+    probe.catch(() => featureCache.delete(path));
+  }
+  return probe;
+}
