@@ -1,0 +1,78 @@
+import { fieldRangeError } from "./errors.js";
+
+/**
+ * A bit range written the way the spec writes it ("29:10" is `bitRange(29, 10)`), so a field
+ * table in this package can be checked against the spec figure line by line.
+ */
+export interface BitRange {
+  readonly msb: number;
+  readonly lsb: number;
+  readonly width: number;
+  /** Largest value the field holds. */
+  readonly max: number;
+}
+
+export function bitRange(msb: number, lsb: number): BitRange {
+  const width = msb - lsb + 1;
+  return Object.freeze({ msb, lsb, width, max: 2 ** width - 1 });
+}
+
+export function bit(position: number): BitRange {
+  return bitRange(position, position);
+}
+
+/** Largest value of an unsigned 32-bit dword. */
+export const U32_MAX = 0xffff_ffff;
+/** Largest value of an unsigned 16-bit word. */
+export const U16_MAX = 0xffff;
+/** Largest value of a byte. */
+export const U8_MAX = 0xff;
+/** Largest value of an unsigned 64-bit quadword. */
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/** Throws unless `value` is an integer in 0..max; returns it so checks can be inlined. */
+export function checkUint(field: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw fieldRangeError(field, value, max);
+  return value;
+}
+
+export function checkU32(field: string, value: number): number {
+  return checkUint(field, value, U32_MAX);
+}
+
+export function checkU64(field: string, value: bigint): bigint {
+  if (typeof value !== "bigint" || value < 0n || value > U64_MAX)
+    throw fieldRangeError(field, value, U64_MAX);
+  return value;
+}
+
+/** Reads a field of a 32-bit value. */
+export function readBits(value: number, range: BitRange): number {
+  return ((value >>> range.lsb) & range.max) >>> 0;
+}
+
+/**
+ * Places a field in a 32-bit value after checking it fits. The result is a non-negative number
+ * (never a negative int32), so fields of one register are combined with `+`.
+ */
+export function writeBits(field: string, value: number, range: BitRange): number {
+  return checkUint(field, value, range.max) * 2 ** range.lsb;
+}
+
+/** Reads a 1-bit field as a boolean. */
+export function readFlag(value: number, range: BitRange): boolean {
+  return readBits(value, range) === 1;
+}
+
+export function writeFlag(flag: boolean, range: BitRange): number {
+  return flag ? 2 ** range.lsb : 0;
+}
+
+/** Reads a field (at most 32 bits wide) of a 64-bit value. */
+export function readBits64(value: bigint, range: BitRange): number {
+  return Number((value >> BigInt(range.lsb)) & BigInt(range.max));
+}
+
+export function writeBits64(field: string, value: number, range: BitRange): bigint {
+  return BigInt(checkUint(field, value, range.max)) << BigInt(range.lsb);
+}

@@ -1,0 +1,93 @@
+import { reservedValueError } from "../errors.js";
+import { dwordCodec, type Fields, uint } from "../layout.js";
+
+/**
+ * FID 85h, Boot Partition Write Protection Config (Base 2.1 §5.1.25.1.32; spec file §4, §7).
+ * Set Features CDW11 and Get Features completion DW0 share this layout; bits 31:6 are reserved
+ * and ignored (MC-32).
+ */
+export const BP_WRITE_PROTECTION_LAYOUT = Object.freeze({
+  /** bits 2:0 BP0WPS: Boot Partition 0 write protection state, see BpWriteProtectionState */
+  bp0: uint(2, 0),
+  /** bits 5:3 BP1WPS: Boot Partition 1 write protection state, see BpWriteProtectionState */
+  bp1: uint(5, 3),
+});
+export const bpWriteProtectionCodec = dwordCodec("BPWPC", BP_WRITE_PROTECTION_LAYOUT);
+
+/** BPxWPS values (spec file §4.2). 101b-111b are reserved. */
+export const BpWriteProtectionState = Object.freeze({
+  /** 000b: Set only, leave this BP as it is; never returned by Get */
+  NoChange: 0b000,
+  /** 001b: the BP may be modified; becomes Write Locked on power cycle */
+  WriteUnlocked: 0b001,
+  /** 010b: the BP may not be modified; the power-up default */
+  WriteLocked: 0b010,
+  /** 011b: locked until the next power cycle, then Write Locked; no Set leaves it */
+  WriteLockedUntilPowerCycle: 0b011,
+  /** 100b: Get only, protection is controlled by RPMB; a Set of 100b is Invalid Field */
+  RpmbControlled: 0b100,
+});
+export type BpWriteProtectionStateValue =
+  (typeof BpWriteProtectionState)[keyof typeof BpWriteProtectionState];
+
+/** Largest BPxWPS value that is not reserved. */
+export const BPWPS_MAX_DEFINED = BpWriteProtectionState.RpmbControlled;
+
+const STATE_NAMES: Readonly<Record<number, string>> = Object.freeze({
+  [BpWriteProtectionState.NoChange]: "Change in state not requested",
+  [BpWriteProtectionState.WriteUnlocked]: "Write Unlocked",
+  [BpWriteProtectionState.WriteLocked]: "Write Locked",
+  [BpWriteProtectionState.WriteLockedUntilPowerCycle]: "Write Locked Until Power Cycle",
+  [BpWriteProtectionState.RpmbControlled]: "Write Protection controlled by RPMB",
+});
+
+/** The spec name of a BPxWPS value; reserved values print as "Reserved (101b)". */
+export function bpWriteProtectionStateName(value: number): string {
+  return STATE_NAMES[value] ?? `Reserved (${value.toString(2).padStart(3, "0")}b)`;
+}
+
+export function isReservedBpWriteProtectionState(value: number): boolean {
+  return value > BPWPS_MAX_DEFINED;
+}
+
+export type BpWriteProtection = { bp0: BpWriteProtectionStateValue; bp1: BpWriteProtectionStateValue };
+/** Raw 3-bit fields, possibly reserved: what a controller needs to answer Invalid Field (MC-30). */
+export type BpWriteProtectionRaw = Fields<typeof BP_WRITE_PROTECTION_LAYOUT>;
+
+function checkDefined(field: string, value: number): void {
+  if (isReservedBpWriteProtectionState(value)) {
+    throw reservedValueError(field, value, "BPxWPS 101b-111b are reserved");
+  }
+}
+
+/** CDW11 (Set) or DW0 (Get) for two states; rejects 101b-111b. */
+export function encodeBpWriteProtection(states: { bp0: number; bp1: number }): number {
+  const value = bpWriteProtectionCodec.encode(states);
+  checkDefined("BPWPC.BP0WPS", states.bp0);
+  checkDefined("BPWPC.BP1WPS", states.bp1);
+  return value;
+}
+
+/** Like encodeBpWriteProtection but lets reserved values through, to test a controller's checks. */
+export function encodeBpWriteProtectionRaw(states: BpWriteProtectionRaw): number {
+  return bpWriteProtectionCodec.encode(states);
+}
+
+/** Both raw fields of a dword; never throws for a 32-bit value; bits 31:6 are ignored (MC-32). */
+export function decodeBpWriteProtectionRaw(dword: number): BpWriteProtectionRaw {
+  return bpWriteProtectionCodec.decode(dword);
+}
+
+/** Both states of a dword; a reserved field raises RESERVED_VALUE naming the field. */
+export function decodeBpWriteProtection(dword: number): BpWriteProtection {
+  const raw = decodeBpWriteProtectionRaw(dword);
+  checkDefined("BPWPC.BP0WPS", raw.bp0);
+  checkDefined("BPWPC.BP1WPS", raw.bp1);
+  return raw as BpWriteProtection;
+}
+
+/** "BP0=Write Unlocked, BP1=Write Locked", for traces and describe(). */
+export function formatBpWriteProtection(dword: number): string {
+  const { bp0, bp1 } = decodeBpWriteProtectionRaw(dword);
+  return `BP0=${bpWriteProtectionStateName(bp0)}, BP1=${bpWriteProtectionStateName(bp1)}`;
+}
