@@ -43,6 +43,8 @@ export type StateDirErrorCode =
   | "STATE_DIR_SIZE_MISMATCH"
   /** `create` options disagree with the geometry of an existing state directory. */
   | "STATE_DIR_GEOMETRY_MISMATCH"
+  /** Another live process has the directory open (owner.lock). */
+  | "STATE_DIR_BUSY"
   /** The operating system refused an operation (permissions, disk full, ...). */
   | "STATE_DIR_IO";
 

@@ -11,3 +11,5 @@ export {
 } from "./geometry.js";
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export { formatSize, parseSize } from "./parse-size.js";
+export { type CommitStep, openStateDir, type StateDir, type StateDirOptions } from "./state-dir.js";
+export { STATE_FORMAT, STATE_VERSION, StateFile, type StateMeta } from "./state-meta.js";
