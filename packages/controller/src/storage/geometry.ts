@@ -2,9 +2,14 @@
  * Geometry rules shared by every store: how big a Boot Partition and a namespace may be, and the
  * bounds check every read and write goes through.
  */
-
+import { BOOT_PARTITION_UNIT_BYTES, BPSZ_MAX } from "@bplab/nvme-spec";
 import { StorageError } from "./errors.js";
-import { BP_SIZE_UNIT_BYTES, BPSZ_MAX, NAMESPACE_SIZE_GRANULE_BYTES } from "./units.js";
+
+/**
+ * Namespace sizes are whole 4 KiB granules: a lab choice (not a spec rule) so that both 512-byte
+ * and 4 KiB LBA formats divide the namespace exactly.
+ */
+export const NAMESPACE_SIZE_GRANULE_BYTES = 4096;
 
 /** The namespace size used when a caller does not choose one: big enough for a file system test. */
 export const DEFAULT_NAMESPACE_SIZE_BYTES = 16 * 1024 * 1024;
@@ -17,7 +22,7 @@ export interface StoreGeometry {
 
 /** Checks BPSZ x 128 KiB with BPSZ from 1 to 0x7FFF (BPINFO.BPSZ is 15 bits). */
 export function validateBpSizeBytes(value: unknown, field = "bpSizeBytes"): number {
-  const max = BPSZ_MAX * BP_SIZE_UNIT_BYTES;
+  const max = BPSZ_MAX * BOOT_PARTITION_UNIT_BYTES;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
     throw new StorageError(
       "STORAGE_INVALID_ARGUMENT",
@@ -25,11 +30,11 @@ export function validateBpSizeBytes(value: unknown, field = "bpSizeBytes"): numb
       `${field} must be a positive integer, got ${String(value)}`,
     );
   }
-  if (value % BP_SIZE_UNIT_BYTES !== 0) {
+  if (value % BOOT_PARTITION_UNIT_BYTES !== 0) {
     throw new StorageError(
       "STORAGE_INVALID_ARGUMENT",
       field,
-      `${field} must be a multiple of ${BP_SIZE_UNIT_BYTES} (BPSZ counts 128 KiB units), got ${value}`,
+      `${field} must be a multiple of ${BOOT_PARTITION_UNIT_BYTES} (BPSZ counts 128 KiB units), got ${value}`,
     );
   }
   if (value > max) {
