@@ -16,7 +16,8 @@ export type QtestErrorCode =
   | "INVALID_ARGUMENT"
   | "GUEST_OUT_OF_MEMORY"
   | "PCI_DEVICE_NOT_FOUND"
-  | "PCI_BAR";
+  | "PCI_BAR"
+  | "TARGET_UNSUPPORTED";
 
 export class QtestLabError extends Error {
   readonly code: QtestErrorCode;

@@ -101,3 +101,22 @@ export function probeQemu(path: string): Promise<QemuFeatures> {
   }
   return probe;
 }
+
+const devicePropertyCache = new Map<string, Promise<readonly string[]>>();
+
+/** Property names of device `driver` in this binary (`-device driver,help`), cached. */
+export function probeDeviceProperties(path: string, driver: string): Promise<readonly string[]> {
+  const key = `${path}\0${driver}`;
+  let probe = devicePropertyCache.get(key);
+  if (!probe) {
+    probe = run(path, ["-machine", "none", "-device", `${driver},help`]).then(({ stdout }) =>
+      stdout
+        .split("\n")
+        .map((line) => /^\s+([\w.-]+)=/.exec(line)?.[1])
+        .filter((name): name is string => name !== undefined),
+    );
+    devicePropertyCache.set(key, probe);
+    probe.catch(() => devicePropertyCache.delete(key));
+  }
+  return probe;
+}

@@ -1,8 +1,16 @@
 export * from "./cleanup.js";
 export * from "./errors.js";
+export * from "./factory.js";
 export * from "./find-qemu.js";
 export * from "./launcher.js";
+export * from "./libqos/alloc.js";
+export * from "./libqos/nvme-target.js";
+export * from "./libqos/pci.js";
+export * from "./libqos/pci-config.js";
+export * from "./libqos/pci-constants.js";
+export * from "./libqos/pci-device.js";
 export { LineSplitter, type TraceDirection, type TraceListener } from "./line-transport.js";
 export * from "./qmp/client.js";
 export * from "./qtest/client.js";
 export * from "./qtest/protocol.js";
+export type * from "./target.js";

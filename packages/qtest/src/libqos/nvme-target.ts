@@ -1,0 +1,306 @@
+/**
+ * A Target over a real QEMU `nvme` device, so the host driver and the scenario suite run
+ * unchanged against QEMU: MMIO is readl/writel/readq/writeq on BAR0, host memory is guest RAM
+ * through b64read/b64write, and resets go through QMP.
+ */
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BOOT_PARTITION_COUNT, BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
+import { InvalidArgumentError } from "../errors.js";
+import { type Accel, type LaunchOptions, launchQemu, type Machine, type QemuInstance } from "../launcher.js";
+import type { TraceListener } from "../line-transport.js";
+import type { Target, TargetCapabilities } from "../target.js";
+import { DEFAULT_ALLOC_ALIGN, GUEST_ALLOC_START, GuestAllocator, parseQemuMemorySize } from "./alloc.js";
+import { PciBus, PciWindowAllocator } from "./pci.js";
+import { enableQ35Ecam, type PciConfigAccess, PioConfigAccess } from "./pci-config.js";
+import { NVME_PCI_CLASS_CODE } from "./pci-constants.js";
+import type { MsixVector, PciDevice } from "./pci-device.js";
+
+/** MC-42: a QEMU power cycle is the patch's runtime QOM property, or a new QEMU process. */
+export const POWER_CYCLE_PROPERTY = "x-bp-power-cycle";
+export const BOOTPART_PROPERTY = "bootpart";
+const DEFAULT_DEVICE_ID = "nvme0";
+const DEFAULT_MEMORY = "128M";
+const DEFAULT_NAMESPACE_BYTES = 4 * 1024 * 1024;
+/** One settle() step of the virtual clock under the qtest accelerator (1 ms). */
+export const DEFAULT_SETTLE_STEP_NS = 1_000_000n;
+
+export interface QemuTargetOptions {
+  binary?: string;
+  machine?: Machine;
+  memory?: string;
+  accel?: "auto" | Accel;
+  /** Configuration access: ECAM on q35, 0xCF8/0xCFC on pc, unless forced. */
+  configAccess?: "auto" | "pio" | "ecam";
+  /** QOM id of the nvme device (`/machine/peripheral/<id>`). */
+  deviceId?: string;
+  serial?: string;
+  /** Extra nvme device properties, e.g. `{ mdts: 7, "bp-reset-is-power-cycle": true }`. */
+  deviceProperties?: Readonly<Record<string, string | number | boolean>>;
+  /** Size of a raw namespace image (0: a controller without namespaces). */
+  namespaceBytes?: number;
+  /**
+   * Boot partitions: an existing image (both BPs, BP0 first) or a size per BP for a fresh zeroed
+   * one. Needs the patched QEMU (the `bootpart` drive property).
+   */
+  bootPartition?: { image?: string; bpSizeBytes?: number; property?: string };
+  /** How powerCycle() works; `auto` uses the QOM property when the device has it (MC-42). */
+  powerCycle?: "auto" | "qom-set" | "restart";
+  /** Program the MSI-X table after every (re)start. */
+  msixVectors?: readonly MsixVector[];
+  settleStepNs?: bigint;
+  connectTimeoutMs?: number;
+  replyTimeoutMs?: number;
+  trace?: TraceListener;
+}
+
+function checkOptions(options: QemuTargetOptions): void {
+  const { namespaceBytes, bootPartition } = options;
+  if (namespaceBytes !== undefined && (!Number.isSafeInteger(namespaceBytes) || namespaceBytes < 0)) {
+    throw new InvalidArgumentError("namespaceBytes", "must be a non-negative integer", namespaceBytes);
+  }
+  const bpSize = bootPartition?.bpSizeBytes;
+  if (
+    bpSize !== undefined &&
+    (!Number.isSafeInteger(bpSize) || bpSize <= 0 || bpSize % BOOT_PARTITION_UNIT_BYTES)
+  ) {
+    throw new InvalidArgumentError(
+      "bootPartition.bpSizeBytes",
+      "must be a positive multiple of 128 KiB",
+      bpSize,
+    );
+  }
+  if (bootPartition && bootPartition.image === undefined && bpSize === undefined) {
+    throw new InvalidArgumentError("bootPartition", "needs an image or a bpSizeBytes", bootPartition);
+  }
+  const mode = options.powerCycle;
+  if (mode !== undefined && mode !== "auto" && mode !== "qom-set" && mode !== "restart") {
+    throw new InvalidArgumentError("powerCycle", 'must be "auto", "qom-set" or "restart"', mode);
+  }
+}
+
+function deviceArgument(properties: Record<string, string | number | boolean>): string {
+  return Object.entries(properties)
+    .map(([key, value]) =>
+      key === "driver" ? String(value) : `${key}=${value === true ? "on" : value === false ? "off" : value}`,
+    )
+    .join(",");
+}
+
+export class QemuTarget implements Target {
+  readonly name = "qemu";
+  private qemu: QemuInstance;
+  private pciDevice!: PciDevice;
+  private bar0 = 0n;
+  private closed = false;
+
+  private constructor(
+    private readonly launchOptions: LaunchOptions,
+    private readonly options: QemuTargetOptions,
+    private readonly workDir: string,
+    readonly allocator: GuestAllocator,
+    readonly powerCycleMode: "qom-set" | "restart",
+    qemu: QemuInstance,
+  ) {
+    this.qemu = qemu;
+  }
+
+  static async create(options: QemuTargetOptions = {}): Promise<QemuTarget> {
+    checkOptions(options);
+    const memory = options.memory ?? DEFAULT_MEMORY;
+    const ramBytes = parseQemuMemorySize(memory);
+    const workDir = await mkdtemp(join(tmpdir(), "bplab-qemu-target-"));
+    try {
+      const deviceId = options.deviceId ?? DEFAULT_DEVICE_ID;
+      const device: Record<string, string | number | boolean> = {
+        driver: "nvme",
+        id: deviceId,
+        serial: options.serial ?? "bplab-qemu",
+      };
+      const args: string[] = [];
+      const namespaceBytes = options.namespaceBytes ?? DEFAULT_NAMESPACE_BYTES;
+      if (namespaceBytes > 0) {
+        const image = join(workDir, "namespace.img");
+        await writeFile(image, "");
+        await truncate(image, namespaceBytes);
+        args.push("-drive", `if=none,id=ns0,format=raw,file=${image}`);
+        device.drive = "ns0";
+      }
+      if (options.bootPartition) {
+        let image = options.bootPartition.image;
+        if (image === undefined) {
+          image = join(workDir, "bootpart.img");
+          await writeFile(image, "");
+          await truncate(image, (options.bootPartition.bpSizeBytes as number) * BOOT_PARTITION_COUNT);
+        }
+        args.push("-drive", `if=none,id=bp0,format=raw,file=${image}`);
+        device[options.bootPartition.property ?? BOOTPART_PROPERTY] = "bp0";
+      }
+      Object.assign(device, options.deviceProperties);
+      args.push("-device", deviceArgument(device));
+      const launchOptions: LaunchOptions = {
+        machine: options.machine ?? "q35",
+        memory,
+        args,
+        ...(options.binary === undefined ? {} : { binary: options.binary }),
+        ...(options.accel === undefined ? {} : { accel: options.accel }),
+        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+        ...(options.replyTimeoutMs === undefined ? {} : { replyTimeoutMs: options.replyTimeoutMs }),
+        ...(options.trace === undefined ? {} : { trace: options.trace }),
+      };
+      const qemu = await launchQemu(launchOptions);
+      let mode = options.powerCycle ?? "auto";
+      if (mode === "auto") {
+        mode = (await hasQomProperty(qemu, `/machine/peripheral/${deviceId}`, POWER_CYCLE_PROPERTY))
+          ? "qom-set"
+          : "restart";
+      }
+      const allocator = new GuestAllocator(GUEST_ALLOC_START, ramBytes);
+      const target = new QemuTarget(launchOptions, options, workDir, allocator, mode, qemu);
+      await target.setupPci().catch(async (error) => {
+        await qemu.close();
+        throw error;
+      });
+      return target;
+    } catch (error) {
+      await rm(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get capabilities(): TargetCapabilities {
+    return { restartProcess: this.powerCycleMode === "restart", rpmbMode: false };
+  }
+
+  /** The running QEMU (replaced by a restart). */
+  get instance(): QemuInstance {
+    return this.qemu;
+  }
+
+  get device(): PciDevice {
+    return this.pciDevice;
+  }
+
+  /** Guest-physical address of BAR0 (the NVMe registers). */
+  get bar0Address(): bigint {
+    return this.bar0;
+  }
+
+  get qomPath(): string {
+    return `/machine/peripheral/${this.options.deviceId ?? DEFAULT_DEVICE_ID}`;
+  }
+
+  mmioRead32(offset: number): Promise<number> {
+    return this.qemu.qtest.readl(this.bar0 + BigInt(offset));
+  }
+  mmioRead64(offset: number): Promise<bigint> {
+    return this.qemu.qtest.readq(this.bar0 + BigInt(offset));
+  }
+  mmioWrite32(offset: number, value: number): Promise<void> {
+    return this.qemu.qtest.writel(this.bar0 + BigInt(offset), value >>> 0);
+  }
+  mmioWrite64(offset: number, value: bigint): Promise<void> {
+    return this.qemu.qtest.writeq(this.bar0 + BigInt(offset), value);
+  }
+
+  async alloc(size: number, align = DEFAULT_ALLOC_ALIGN): Promise<bigint> {
+    return this.allocator.alloc(size, align);
+  }
+  memRead(addr: bigint, length: number): Promise<Uint8Array> {
+    return this.qemu.qtest.memRead(addr, length);
+  }
+  memWrite(addr: bigint, data: Uint8Array): Promise<void> {
+    return this.qemu.qtest.memWrite(addr, data);
+  }
+
+  /**
+   * Under the qtest accelerator the virtual clock only moves when told, so a step lets timers
+   * fire; under tcg the clock runs by itself and one round trip lets QEMU's main loop turn.
+   */
+  async settle(): Promise<void> {
+    if (this.qemu.accel === "qtest")
+      await this.qemu.qtest.clockStep(this.options.settleStepNs ?? DEFAULT_SETTLE_STEP_NS);
+    else await this.qemu.qtest.endianness();
+  }
+
+  /** MC-42: `qom-set x-bp-power-cycle` on the patched device, or a new QEMU on the same images. */
+  async powerCycle(): Promise<void> {
+    if (this.powerCycleMode === "qom-set") {
+      await this.qemu.qmp.execute("qom-set", {
+        path: this.qomPath,
+        property: POWER_CYCLE_PROPERTY,
+        value: true,
+      });
+      await this.setupPci();
+    } else {
+      await this.restart();
+    }
+  }
+
+  /**
+   * A new QEMU process on the same namespace and boot-partition images (MC-42). Host memory is not
+   * part of the device, so the live allocations are copied out and back in, as the core keeps them.
+   */
+  async restart(): Promise<void> {
+    const saved = await Promise.all(
+      this.allocator
+        .allocations()
+        .map(async ({ address, size }) => ({ address, data: await this.memRead(address, size) })),
+    );
+    await this.qemu.close();
+    this.qemu = await launchQemu(this.launchOptions);
+    await this.setupPci();
+    await Promise.all(saved.map(({ address, data }) => this.memWrite(address, data)));
+  }
+
+  /** MC-40: a Controller Level Reset through QMP `system_reset`; PCI is set up again after it. */
+  async functionReset(): Promise<void> {
+    await this.systemReset();
+  }
+
+  async systemReset(): Promise<void> {
+    this.qemu.qmp.clearEvents();
+    await this.qemu.qmp.execute("system_reset");
+    await this.qemu.qmp.waitEvent("RESET");
+    await this.setupPci();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.qemu.close();
+    } finally {
+      await rm(this.workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Finds the nvme function, places its BARs (same addresses every time), enables MEM|MASTER. */
+  private async setupPci(): Promise<void> {
+    const qtest = this.qemu.qtest;
+    const access = this.options.configAccess ?? "auto";
+    const useEcam = access === "ecam" || (access === "auto" && this.qemu.machine === "q35");
+    const config: PciConfigAccess = useEcam ? await enableQ35Ecam(qtest) : new PioConfigAccess(qtest);
+    const device = await new PciBus(qtest, config).findByClass(NVME_PCI_CLASS_CODE);
+    await device.assignBars(new PciWindowAllocator());
+    await device.enable({ memory: true, busMaster: true });
+    if (this.options.msixVectors) await device.enableMsix(this.options.msixVectors);
+    this.pciDevice = device;
+    this.bar0 = device.bar(0).address as bigint;
+  }
+}
+
+async function hasQomProperty(qemu: QemuInstance, path: string, property: string): Promise<boolean> {
+  try {
+    const list = await qemu.qmp.execute<Array<{ name: string }>>("qom-list", { path });
+    return list.some((entry) => entry.name === property);
+  } catch {
+    return false;
+  }
+}
+
+/** Builds and powers on a QEMU target: the entry point for scenario runners and tests. */
+export function createQemuTarget(options: QemuTargetOptions = {}): Promise<QemuTarget> {
+  return QemuTarget.create(options);
+}
