@@ -121,3 +121,5 @@ export const FIRMWARE_COMMIT_DW0_LAYOUT = Object.freeze({
   mud: uint(1, 0),
 });
 export const firmwareCommitDw0Codec = dwordCodec("Firmware Commit.DW0", FIRMWARE_COMMIT_DW0_LAYOUT);
+
+export type CommitActionValue = (typeof CommitAction)[keyof typeof CommitAction];

@@ -80,7 +80,7 @@ const COMMAND_DWORDS = ["cdw10", "cdw11", "cdw12", "cdw13", "cdw14", "cdw15"] as
 const DWORD_BYTES = 4;
 
 /** An all-zero SQE for `opcode`, the starting point of every builder. */
-export function emptySqe(opcode: number, cid = 0): SubmissionQueueEntry {
+export function emptySqe(opcode = 0, cid = 0): SubmissionQueueEntry {
   return {
     opcode,
     fuse: 0,
