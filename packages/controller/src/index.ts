@@ -1,3 +1,11 @@
+export {
+  type ControllerConfig,
+  DEFAULT_CONTROLLER_CONFIG,
+  type ResolvedConfig,
+  resolveControllerConfig,
+} from "./config.js";
+export { type BpLockStateView, type ControllerOptions, NvmeController } from "./controller.js";
+export { ControllerConfigError, ControllerError, type ControllerErrorCode } from "./errors.js";
 export type {
   BootPartitionStore,
   BpId,
@@ -8,4 +16,26 @@ export type {
   Scheduler,
 } from "./ports.js";
 export { DmaError } from "./ports.js";
+export {
+  isQuirkProfileName,
+  QUIRK_PROFILE_NAMES,
+  QUIRK_PROFILES,
+  type QuirkProfileName,
+  type QuirkSwitches,
+  resolveQuirks,
+} from "./quirks.js";
+export { type CommandResult, formatStatus, type StatusCode } from "./status.js";
 export * from "./storage/index.js";
+export { ImmediateScheduler, ManualClock, ManualScheduler, systemClock } from "./time.js";
+export { TraceBus, type TraceEvent, type TraceListener, type TraceValue } from "./trace.js";
+export {
+  applyWriteProtectionSet,
+  type BpLockState,
+  type BpLockStates,
+  getWriteProtectionFeature,
+  isBpWritable,
+  lockStatesAfterControllerReset,
+  lockStatesAfterPowerCycle,
+  POWER_ON_LOCK_STATES,
+  type RpmbProtection,
+} from "./write-protection.js";

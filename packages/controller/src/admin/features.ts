@@ -1,0 +1,217 @@
+import {
+  arbitrationCodec,
+  asyncEventConfigCodec,
+  decodeNumberOfQueues,
+  decodePowerManagement,
+  decodeTemperatureThreshold,
+  encodeFeatureCapabilities,
+  encodeNumberOfQueues,
+  encodeTemperatureThreshold,
+  FEATURE_SELECT_MAX,
+  FeatureId,
+  FeatureSelect,
+  interruptCoalescingCodec,
+  NUMBER_OF_QUEUES_INVALID,
+  parseGetFeatures,
+  parseSetFeatures,
+  powerManagementCodec,
+  Status,
+  type SubmissionQueueEntry,
+  ThresholdType,
+  volatileWriteCacheCodec,
+} from "@bplab/nvme-spec";
+import type { CommandContext } from "../command-context.js";
+import { type CommandResult, failure, success } from "../status.js";
+import { applyWriteProtectionSet, getWriteProtectionFeature } from "../write-protection.js";
+
+/**
+ * Get Features (0Ah) and Set Features (09h) for the FIDs a host driver uses plus FID 85h.
+ * No feature is saveable: SV=1 → Feature Identifier Not Saveable, SEL=saved returns the default.
+ * Values other than FID 85h return to their defaults on a Controller Level Reset.
+ */
+
+/** Composite temperature thresholds, kelvin: the over-temperature default equals Identify WCTEMP. */
+export const WARNING_COMPOSITE_TEMPERATURE_K = 343;
+export const CRITICAL_COMPOSITE_TEMPERATURE_K = 373;
+const UNDER_TEMPERATURE_DEFAULT_K = 0;
+/** TMPSEL 0h is the composite temperature and Fh means all sensors; the model has no others. */
+const TMPSEL_COMPOSITE = 0x0;
+const TMPSEL_ALL_SENSORS = 0xf;
+/** The controller has one power state (Identify NPSS = 0). */
+const HIGHEST_POWER_STATE = 0;
+/** NSID values that mean "not a namespace": 0h and the broadcast FFFFFFFFh (MC-35, MC-62). */
+const NSID_NONE = 0;
+export const NSID_BROADCAST = 0xffff_ffff;
+
+export class FeatureValues {
+  arbitration = 0;
+  powerManagement = 0;
+  overTemperatureK = WARNING_COMPOSITE_TEMPERATURE_K;
+  underTemperatureK = UNDER_TEMPERATURE_DEFAULT_K;
+  volatileWriteCache = volatileWriteCacheCodec.encode({ wce: true });
+  interruptCoalescing = 0;
+  asyncEventConfig = 0;
+
+  /** Controller Level Reset: every value here goes back to its default (FID 85h lives elsewhere). */
+  reset(): void {
+    Object.assign(this, new FeatureValues());
+  }
+}
+
+interface FeatureHandler {
+  get(ctx: CommandContext, cdw11: number, select: number): CommandResult;
+  set(ctx: CommandContext, cdw11: number, save: boolean): CommandResult;
+}
+
+/** A feature whose value is one stored dword, masked to the fields its layout defines. */
+function storedDword(
+  field:
+    | "arbitration"
+    | "powerManagement"
+    | "volatileWriteCache"
+    | "interruptCoalescing"
+    | "asyncEventConfig",
+  codec: { reservedMask: number },
+  validate?: (cdw11: number) => string | undefined,
+): FeatureHandler {
+  return {
+    get(ctx, _cdw11, select) {
+      const values = select === FeatureSelect.Current ? ctx.features : new FeatureValues();
+      return success(values[field]);
+    },
+    set(ctx, cdw11, save) {
+      if (save) return notSaveable();
+      const problem = validate?.(cdw11);
+      if (problem) return failure(Status.InvalidField, problem);
+      ctx.features[field] = (cdw11 & ~codec.reservedMask) >>> 0;
+      return success();
+    },
+  };
+}
+
+function checkPowerState(cdw11: number): string | undefined {
+  const { ps } = decodePowerManagement(cdw11);
+  return ps > HIGHEST_POWER_STATE ? `PS=${ps} is above NPSS=${HIGHEST_POWER_STATE}` : undefined;
+}
+
+const temperatureThreshold: FeatureHandler = {
+  get(ctx, cdw11, select) {
+    const selection = selectThreshold(cdw11);
+    if (typeof selection === "string") return failure(Status.InvalidField, selection);
+    const values = select === FeatureSelect.Current ? ctx.features : new FeatureValues();
+    const kelvin = selection.over ? values.overTemperatureK : values.underTemperatureK;
+    const { tmpsel, thsel } = decodeTemperatureThreshold(cdw11);
+    return success(encodeTemperatureThreshold({ tmpth: kelvin, tmpsel, thsel }));
+  },
+  set(ctx, cdw11, save) {
+    if (save) return notSaveable();
+    const selection = selectThreshold(cdw11);
+    if (typeof selection === "string") return failure(Status.InvalidField, selection);
+    const { tmpth } = decodeTemperatureThreshold(cdw11);
+    if (selection.over) ctx.features.overTemperatureK = tmpth;
+    else ctx.features.underTemperatureK = tmpth;
+    return success();
+  },
+};
+
+function selectThreshold(cdw11: number): { over: boolean } | string {
+  const { tmpsel, thsel } = decodeTemperatureThreshold(cdw11);
+  if (tmpsel !== TMPSEL_COMPOSITE && tmpsel !== TMPSEL_ALL_SENSORS) {
+    return `TMPSEL=${tmpsel}: the controller reports only the composite temperature`;
+  }
+  if (thsel !== ThresholdType.OverTemperature && thsel !== ThresholdType.UnderTemperature) {
+    return `THSEL=${thsel} is reserved`;
+  }
+  return { over: thsel === ThresholdType.OverTemperature };
+}
+
+const numberOfQueues: FeatureHandler = {
+  get: (ctx) => success(allocatedQueues(ctx)),
+  set(ctx, cdw11, save) {
+    if (save) return notSaveable();
+    const requested = decodeNumberOfQueues(cdw11);
+    if (requested.nsq === NUMBER_OF_QUEUES_INVALID || requested.ncq === NUMBER_OF_QUEUES_INVALID) {
+      return failure(Status.InvalidField, "NSQR/NCQR of FFFFh (65536 queues) is not allowed");
+    }
+    if (ctx.queues.submissionQueues.size > 1 || ctx.queues.completionQueues.size > 1) {
+      return failure(Status.CommandSequenceError, "Number of Queues is set after I/O queues were created");
+    }
+    // The controller always allocates its configured queue pairs (the spec allows more than asked).
+    return success(allocatedQueues(ctx));
+  },
+};
+
+function allocatedQueues(ctx: CommandContext): number {
+  const zeroBased = ctx.config.maxIoQueues - 1;
+  return encodeNumberOfQueues({ nsq: zeroBased, ncq: zeroBased });
+}
+
+const bootPartitionWriteProtection: FeatureHandler = {
+  get(ctx, _cdw11, select) {
+    const outcome = getWriteProtectionFeature(ctx.protection.states, select, ctx.protection.rpmb);
+    return outcome.ok ? success(outcome.dw0) : failure(outcome.status, outcome.reason);
+  },
+  set(ctx, cdw11, save) {
+    const outcome = applyWriteProtectionSet(ctx.protection.states, { cdw11, save }, ctx.protection.rpmb);
+    if (!outcome.ok) return failure(outcome.status, outcome.reason);
+    ctx.protection.update(outcome.next, "set-features");
+    return success();
+  },
+};
+
+const HANDLERS: ReadonlyMap<number, FeatureHandler> = new Map([
+  [FeatureId.Arbitration, storedDword("arbitration", arbitrationCodec)],
+  [FeatureId.PowerManagement, storedDword("powerManagement", powerManagementCodec, checkPowerState)],
+  [FeatureId.TemperatureThreshold, temperatureThreshold],
+  [FeatureId.VolatileWriteCache, storedDword("volatileWriteCache", volatileWriteCacheCodec)],
+  [FeatureId.NumberOfQueues, numberOfQueues],
+  [FeatureId.InterruptCoalescing, storedDword("interruptCoalescing", interruptCoalescingCodec)],
+  [FeatureId.AsyncEventConfig, storedDword("asyncEventConfig", asyncEventConfigCodec)],
+  [FeatureId.BootPartitionWriteProtection, bootPartitionWriteProtection],
+]);
+
+/** Feature IDs this controller implements, for the Commands Supported and Effects log and docs. */
+export const SUPPORTED_FEATURE_IDS: readonly number[] = Object.freeze([...HANDLERS.keys()]);
+
+/** Every supported feature: changeable, not namespace specific, not saveable (MC-33). */
+const CAPABILITIES = encodeFeatureCapabilities({
+  saveable: false,
+  namespaceSpecific: false,
+  changeable: true,
+});
+
+export function getFeatures(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
+  const command = parseGetFeatures(sqe);
+  const handler = HANDLERS.get(command.fid);
+  if (!handler) return unsupported(command.fid);
+  const nsidProblem = checkNsid(sqe.nsid);
+  if (nsidProblem) return nsidProblem;
+  if (command.sel > FEATURE_SELECT_MAX) return failure(Status.InvalidField, `SEL=${command.sel} is reserved`);
+  if (command.sel === FeatureSelect.SupportedCapabilities) return success(CAPABILITIES);
+  // Nothing is saveable, so SEL=saved reports the default (MC-33).
+  const select = command.sel === FeatureSelect.Saved ? FeatureSelect.Default : command.sel;
+  return handler.get(ctx, command.cdw11, select);
+}
+
+export function setFeatures(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
+  const command = parseSetFeatures(sqe);
+  const handler = HANDLERS.get(command.fid);
+  if (!handler) return unsupported(command.fid);
+  const nsidProblem = checkNsid(sqe.nsid);
+  if (nsidProblem) return nsidProblem;
+  return handler.set(ctx, command.cdw11, command.sv);
+}
+
+/** No supported feature is namespace specific: NSID must be 0h or FFFFFFFFh (MC-35, MC-62). */
+function checkNsid(nsid: number): CommandResult | undefined {
+  if (nsid === NSID_NONE || nsid === NSID_BROADCAST) return undefined;
+  return failure(Status.InvalidField, `NSID=${nsid}: the feature is not namespace specific (MC-35, MC-62)`);
+}
+
+function unsupported(fid: number): CommandResult {
+  return failure(Status.InvalidField, `FID ${fid.toString(16).padStart(2, "0")}h is not supported`);
+}
+
+function notSaveable(): CommandResult {
+  return failure(Status.FeatureIdentifierNotSaveable, "SV=1: no feature of this controller is saveable");
+}

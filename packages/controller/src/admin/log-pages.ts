@@ -1,0 +1,128 @@
+import {
+  BOOT_PARTITION_LOG_HEADER_SIZE,
+  BOOT_PARTITION_UNIT_BYTES,
+  bootPartitionFromLsp,
+  CommandSetId,
+  encodeBootPartitionLogHeader,
+  LogPageId,
+  NSID_BROADCAST,
+  numdToBytes,
+  parseGetLogPage,
+  Status,
+  type SubmissionQueueEntry,
+} from "@bplab/nvme-spec";
+import { type CommandContext, checkTransferSize, sendToHost } from "../command-context.js";
+import { type CommandResult, failure, success } from "../status.js";
+import {
+  commandsSupportedAndEffects,
+  errorInformation,
+  firmwareSlotInformation,
+  smartHealth,
+  supportedLogPages,
+} from "./log-data.js";
+
+/**
+ * Get Log Page (02h) with NUMDL/NUMDU and LPOL/LPOU (LPA.LPEDS=1). LID 15h reads a Boot
+ * Partition: a 16-byte header, then the BP selected by LSP bit 0 (MC-50..MC-54). The log path
+ * never touches BPINFO, BPRSEL or BPMBL.
+ */
+
+/** A log as a size plus a reader, so LID 15h never materialises a whole (up to 4 GiB) BP. */
+interface LogSource {
+  readonly sizeBytes: number;
+  read(offset: number, into: Uint8Array): void;
+}
+
+const NSID_NONE = 0;
+const DWORD_ALIGN_MASK = 0b11n;
+
+export function getLogPage(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
+  const command = parseGetLogPage(sqe);
+  const lengthBytes = numdToBytes(command.numd);
+  const tooLarge = checkTransferSize(ctx, lengthBytes);
+  if (tooLarge) return tooLarge;
+  if (command.ot) return failure(Status.InvalidField, "OT=1: no log page supports index offsets");
+  if ((command.lpo & DWORD_ALIGN_MASK) !== 0n) {
+    return failure(Status.InvalidField, `LPO=${command.lpo} is not dword aligned (MC-50)`);
+  }
+  if (sqe.nsid !== NSID_NONE && sqe.nsid !== NSID_BROADCAST) {
+    return failure(Status.InvalidField, `NSID=${sqe.nsid}: every log page here is controller scope (MC-63)`);
+  }
+  const source = logSource(ctx, command.lid, command.lsp, command.csi);
+  if (!isSource(source)) return source;
+  if (command.lpo > BigInt(source.sizeBytes)) {
+    return failure(
+      Status.InvalidField,
+      `LPO=${command.lpo} is past the ${source.sizeBytes}-byte log (MC-50)`,
+    );
+  }
+  const offset = Number(command.lpo);
+  // Bytes past the end of the log read as 00h (MC-51).
+  const data = new Uint8Array(lengthBytes);
+  const available = Math.min(lengthBytes, source.sizeBytes - offset);
+  if (available > 0) source.read(offset, data.subarray(0, available));
+  return sendToHost(ctx, sqe, data) ?? success();
+}
+
+function isSource(value: LogSource | CommandResult): value is LogSource {
+  return "sizeBytes" in value;
+}
+
+function logSource(ctx: CommandContext, lid: number, lsp: number, csi: number): LogSource | CommandResult {
+  switch (lid) {
+    case LogPageId.SupportedLogPages:
+      return bytesSource(supportedLogPages());
+    case LogPageId.ErrorInformation:
+      return bytesSource(errorInformation(ctx));
+    case LogPageId.SmartHealth:
+      return bytesSource(smartHealth(ctx));
+    case LogPageId.FirmwareSlot:
+      return bytesSource(firmwareSlotInformation(ctx));
+    case LogPageId.CommandsSupportedAndEffects:
+      if (csi !== CommandSetId.Nvm)
+        return failure(Status.InvalidField, `CSI ${csi}: only the NVM command set`);
+      return bytesSource(commandsSupportedAndEffects(ctx.supportedAdminOpcodes));
+    case LogPageId.BootPartition:
+      return bootPartitionLog(ctx, lsp);
+    default:
+      return failure(
+        Status.InvalidLogPage,
+        `LID ${lid.toString(16).padStart(2, "0")}h is not supported (MC-63)`,
+      );
+  }
+}
+
+function bytesSource(bytes: Uint8Array): LogSource {
+  return {
+    sizeBytes: bytes.length,
+    read: (offset, into) => into.set(bytes.subarray(offset, offset + into.length)),
+  };
+}
+
+/** LID 15h: header (LID 15h, BPSZ and ABPID without BRS, MC-54), then BP data; LSP bits 6:1 ignored (MC-52). */
+function bootPartitionLog(ctx: CommandContext, lsp: number): LogSource {
+  const store = ctx.bootPartitions;
+  const bpid = bootPartitionFromLsp(lsp);
+  const header = encodeBootPartitionLogHeader({
+    bpsz: store.bpSizeBytes / BOOT_PARTITION_UNIT_BYTES,
+    abpid: store.activeBpid,
+  });
+  return {
+    sizeBytes: BOOT_PARTITION_LOG_HEADER_SIZE + store.bpSizeBytes,
+    read(offset, into) {
+      let written = 0;
+      if (offset < BOOT_PARTITION_LOG_HEADER_SIZE) {
+        const headerPart = header.subarray(
+          offset,
+          Math.min(BOOT_PARTITION_LOG_HEADER_SIZE, offset + into.length),
+        );
+        into.set(headerPart);
+        written = headerPart.length;
+      }
+      if (written < into.length) {
+        const bpOffset = offset + written - BOOT_PARTITION_LOG_HEADER_SIZE;
+        store.readBp(bpid, bpOffset, into.subarray(written));
+      }
+    },
+  };
+}

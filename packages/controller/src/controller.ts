@@ -1,0 +1,399 @@
+import {
+  bpWriteProtectionStateName,
+  decodeCc,
+  decodeDoorbellOffset,
+  decodeDoorbellValue,
+  encodeBpinfo,
+  encodeCsts,
+  memoryPageSizeBytes,
+  ShutdownNotification,
+  ShutdownStatus,
+  Status,
+  type SubmissionQueueEntry,
+} from "@bplab/nvme-spec";
+import { FeatureValues } from "./admin/features.js";
+import { executeAdminCommand, SUPPORTED_ADMIN_OPCODES } from "./admin/index.js";
+import { BootPartitionReader } from "./boot-partitions.js";
+import type {
+  AsyncEventRequests,
+  CommandContext,
+  DeviceStatistics,
+  FirmwareSession,
+  LockStateHolder,
+} from "./command-context.js";
+import {
+  type ControllerConfig,
+  checkStores,
+  maxTransferBytes,
+  type ResolvedConfig,
+  resolveControllerConfig,
+} from "./config.js";
+import { describeCommandForTrace, describeResultForTrace } from "./describe.js";
+import { ErrorLog } from "./error-log.js";
+import { describeThrown } from "./errors.js";
+import { executeNvmCommand } from "./nvm-io.js";
+import type {
+  BootPartitionStore,
+  Clock,
+  HostMemory,
+  InterruptSink,
+  NamespaceStore,
+  Scheduler,
+} from "./ports.js";
+import { ADMIN_QID, QueueEngine } from "./queues.js";
+import { type QuirkProfileName, type QuirkSwitches, resolveQuirks } from "./quirks.js";
+import { RegisterFile } from "./register-file.js";
+import { buildCap, checkEnable, MPSMIN } from "./registers.js";
+import { type CommandResult, failure, isSuccessStatus } from "./status.js";
+import { ImmediateScheduler, systemClock } from "./time.js";
+import { TraceBus } from "./trace.js";
+import {
+  BP_IDS,
+  type BpLockStates,
+  key,
+  lockStatesAfterControllerReset,
+  lockStatesAfterPowerCycle,
+  POWER_ON_LOCK_STATES,
+  reportedLockState,
+} from "./write-protection.js";
+
+export interface ControllerOptions {
+  hostMemory: HostMemory;
+  bootPartitions: BootPartitionStore;
+  namespace?: NamespaceStore;
+  interrupts?: InterruptSink;
+  clock?: Clock;
+  scheduler?: Scheduler;
+  config?: Partial<ControllerConfig>;
+  quirks?: QuirkProfileName | Partial<QuirkSwitches>;
+}
+
+/** Lock states as a UI shows them: 001b/010b/011b, or 100b for both in RPMB mode. */
+export interface BpLockStateView {
+  readonly bp0: number;
+  readonly bp1: number;
+}
+
+/** What happened to the controller's volatile state, for the trace and for tests. */
+type ResetCause = "cc.en" | "function-reset" | "power-cycle";
+
+/**
+ * The NVMe controller core: a BAR0 register file with side effects, admin and I/O queues, two
+ * Boot Partitions and FID 85h write protection, behind ports (docs/architecture.md). It never
+ * throws for anything a host can send: bad input ends in a status, a BRS value or CSTS.CFS.
+ */
+export class NvmeController {
+  readonly trace: TraceBus;
+  readonly config: ResolvedConfig;
+  readonly quirks: QuirkSwitches;
+  private readonly memory: HostMemory;
+  private readonly bootPartitions: BootPartitionStore;
+  private readonly namespace: NamespaceStore | undefined;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly registers: RegisterFile;
+  private readonly queues: QueueEngine;
+  private readonly bootReader: BootPartitionReader;
+  private readonly features = new FeatureValues();
+  private readonly firmwareSession: FirmwareSession = { newImageOnNextDownload: false };
+  private readonly asyncEvents: AsyncEventRequests = { outstanding: [] };
+  private readonly errorLog = new ErrorLog();
+  private readonly statistics: DeviceStatistics;
+  private readonly protection: LockStateHolder;
+  private lockStates: BpLockStates = POWER_ON_LOCK_STATES;
+  /** The command context of the current enabled session (CC.EN=1, CSTS.RDY=1). */
+  private session: CommandContext | undefined;
+  /** Bumped by every reset so queue work scheduled before it never runs. */
+  private sessionGeneration = 0;
+  private queueWorkScheduled = false;
+
+  constructor(options: ControllerOptions) {
+    this.config = resolveControllerConfig(options.config);
+    this.quirks = resolveQuirks(options.quirks);
+    checkStores(options.bootPartitions, options.namespace, this.config);
+    this.memory = options.hostMemory;
+    this.bootPartitions = options.bootPartitions;
+    this.namespace = options.namespace;
+    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? new ImmediateScheduler();
+    this.trace = new TraceBus(this.clock);
+    this.statistics = {
+      bytesRead: 0,
+      bytesWritten: 0,
+      hostReadCommands: 0,
+      hostWriteCommands: 0,
+      powerCycles: 0,
+      poweredOnAtMs: this.clock.nowMs(),
+    };
+    const controller = this;
+    this.protection = {
+      get states() {
+        return controller.lockStates;
+      },
+      rpmb: this.config.rpmbProtection,
+      update: (next, cause) => this.setLockStates(next, cause),
+    };
+    this.queues = new QueueEngine({
+      memory: this.memory,
+      interrupts: options.interrupts,
+      trace: this.trace,
+      execute: (sqid, sqe) => this.execute(sqid, sqe),
+      onFatal: (reason) => this.fatal(reason),
+    });
+    this.bootReader = new BootPartitionReader({
+      store: this.bootPartitions,
+      memory: this.memory,
+      scheduler: this.scheduler,
+      trace: this.trace,
+      quirks: this.quirks,
+      onInternalError: (where, thrown) => this.traceInternalError(where, thrown),
+    });
+    this.registers = new RegisterFile({
+      cap: buildCap(this.config),
+      trace: this.trace,
+      bootReader: this.bootReader,
+      queues: this.queues,
+      bpinfo: () =>
+        encodeBpinfo({
+          bpsz: this.bootReader.bpsz,
+          brs: this.bootReader.bootReadStatus,
+          abpid: this.bootPartitions.activeBpid,
+        }),
+      onCcWrite: (previous, next) => this.onCcWrite(previous, next),
+      onDoorbell: (offset, value) => this.onDoorbell(offset, value),
+    });
+  }
+
+  mmioRead32(offset: number): number {
+    return this.guard("mmioRead32", 0, () => this.registers.read32(offset));
+  }
+
+  mmioRead64(offset: number): bigint {
+    return this.guard("mmioRead64", 0n, () => this.registers.read64(offset));
+  }
+
+  mmioWrite32(offset: number, value: number): void {
+    this.guard("mmioWrite32", undefined, () => this.registers.write32(offset, value));
+  }
+
+  mmioWrite64(offset: number, value: bigint): void {
+    this.guard("mmioWrite64", undefined, () => this.registers.write64(offset, value));
+  }
+
+  /** FLR / DEVICE_RESET: a Controller Level Reset that also clears CC, AQA, ASQ and ACQ (MC-40). */
+  controllerReset(): void {
+    this.guard("controllerReset", undefined, () => this.reset("function-reset"));
+  }
+
+  /** Power cycle (MC-41): volatile state is lost, Write Unlocked and WLUPC become Write Locked. */
+  powerCycle(): void {
+    this.guard("powerCycle", undefined, () => {
+      this.reset("power-cycle");
+      this.setLockStates(lockStatesAfterPowerCycle(this.lockStates), "power-cycle");
+      this.errorLog.clear();
+      this.statistics.powerCycles += 1;
+      this.statistics.poweredOnAtMs = this.clock.nowMs();
+    });
+  }
+
+  /** The FID 85h states as a Get Features (SEL=current) would report them. */
+  getBpLockStates(): BpLockStateView {
+    const { states } = this.protection;
+    return {
+      bp0: reportedLockState(states, 0, this.protection.rpmb),
+      bp1: reportedLockState(states, 1, this.protection.rpmb),
+    };
+  }
+
+  private onCcWrite(previous: number, next: number): void {
+    const before = decodeCc(previous);
+    const after = decodeCc(next);
+    if (before.en && !after.en) this.reset("cc.en");
+    else if (!before.en && after.en) this.enable();
+    if (before.shn === ShutdownNotification.None && after.shn !== ShutdownNotification.None) {
+      this.namespace?.flush();
+      this.registers.setShutdownStatus(ShutdownStatus.Complete);
+      this.trace.emit("shutdown", { type: after.shn === ShutdownNotification.Abrupt ? "abrupt" : "normal" });
+    } else if (before.shn !== ShutdownNotification.None && after.shn === ShutdownNotification.None) {
+      this.registers.setShutdownStatus(ShutdownStatus.Normal);
+    }
+  }
+
+  /** CC.EN 0→1: validate the setup (MC-60) and create the admin queues, or set CSTS.CFS. */
+  private enable(): void {
+    const { cap, cc, aqa, asq, acq } = this.registers.snapshot();
+    const check = checkEnable(cap, cc, aqa, asq, acq);
+    if (!check.ok) {
+      this.fatal(check.reason);
+      return;
+    }
+    const { setup } = check;
+    this.queues.reset();
+    this.queues.createCompletionQueue({
+      qid: ADMIN_QID,
+      base: setup.completionBase,
+      entries: setup.completionEntries,
+      interruptsEnabled: true,
+      vector: 0,
+    });
+    this.queues.createSubmissionQueue({
+      qid: ADMIN_QID,
+      base: setup.submissionBase,
+      entries: setup.submissionEntries,
+      cqid: ADMIN_QID,
+    });
+    this.session = {
+      config: this.config,
+      quirks: this.quirks,
+      trace: this.trace,
+      clock: this.clock,
+      memory: this.memory,
+      bootPartitions: this.bootPartitions,
+      namespace: this.namespace,
+      queues: this.queues,
+      pageSize: setup.pageSize,
+      maxTransferBytes: maxTransferBytes(this.config, memoryPageSizeBytes(MPSMIN)),
+      protection: this.protection,
+      features: this.features,
+      firmware: this.firmwareSession,
+      asyncEvents: this.asyncEvents,
+      statistics: this.statistics,
+      errorLog: this.errorLog,
+      supportedAdminOpcodes: SUPPORTED_ADMIN_OPCODES,
+    };
+    this.registers.setStatus(encodeCsts({ rdy: true }));
+    this.trace.emit("controller.ready", {
+      pageSize: setup.pageSize,
+      adminSqEntries: setup.submissionEntries,
+      adminCqEntries: setup.completionEntries,
+    });
+  }
+
+  /**
+   * A Controller Level Reset (MC-40) or, for "power-cycle", the volatile half of MC-41. Locks
+   * and ABPID are kept here; the staged image, a BP read and queue state are dropped.
+   */
+  private reset(cause: ResetCause): void {
+    this.sessionGeneration += 1;
+    this.queueWorkScheduled = false;
+    this.session = undefined;
+    this.queues.reset();
+    this.asyncEvents.outstanding.length = 0;
+    this.bootReader.reset();
+    const staged = this.bootPartitions.stagedLength;
+    this.bootPartitions.discardStaged();
+    this.firmwareSession.newImageOnNextDownload = false;
+    this.features.reset();
+    this.registers.reset({ keepAdminQueueRegisters: cause === "cc.en" });
+    this.lockStates = lockStatesAfterControllerReset(this.lockStates);
+    this.trace.emit(cause === "power-cycle" ? "power-cycle" : "reset", {
+      cause,
+      discardedStagedBytes: staged,
+      locks: this.lockStateNames(),
+    });
+  }
+
+  private fatal(reason: string): void {
+    this.registers.setStatus(this.registers.status | encodeCsts({ cfs: true }));
+    this.session = undefined;
+    this.trace.emit("controller.fatal", { reason });
+  }
+
+  private onDoorbell(offset: number, value: number): void {
+    const target = decodeDoorbellOffset(offset, 0);
+    if (target === undefined) return;
+    const index = decodeDoorbellValue(value);
+    if (this.session === undefined) {
+      this.trace.emit("doorbell.ignored", { ...target, value: index, reason: "controller not ready" });
+      return;
+    }
+    const accepted =
+      target.kind === "sq-tail"
+        ? this.queues.writeSubmissionTail(target.qid, index)
+        : this.queues.writeCompletionHead(target.qid, index);
+    this.trace.emit(accepted ? "doorbell" : "doorbell.invalid", { ...target, value: index });
+    if (accepted) this.scheduleQueueWork();
+  }
+
+  private scheduleQueueWork(): void {
+    if (this.queueWorkScheduled || !this.queues.hasRunnableWork()) return;
+    this.queueWorkScheduled = true;
+    const generation = this.sessionGeneration;
+    this.scheduler.defer(() => {
+      if (generation !== this.sessionGeneration) return;
+      this.queueWorkScheduled = false;
+      try {
+        this.queues.processAvailable();
+      } catch (thrown) {
+        // A failure outside any one command is a controller bug: stop the queues (CSTS.CFS).
+        this.traceInternalError("queue processing", thrown);
+        this.fatal(`internal error while processing queues: ${describeThrown(thrown)}`);
+      }
+    });
+  }
+
+  /** Runs one command; any exception becomes Internal Error plus a trace event. */
+  private execute(sqid: number, sqe: SubmissionQueueEntry): CommandResult | undefined {
+    const session = this.session;
+    this.trace.emit("command", () => describeCommandForTrace(sqid, sqe));
+    let result: CommandResult | undefined;
+    try {
+      if (session === undefined) result = failure(Status.CommandSequenceError, "controller not ready");
+      else if (sqe.fuse !== 0)
+        result = failure(Status.InvalidField, "fused operations are not supported (FUSES=0)");
+      else if (sqe.psdt !== 0) result = failure(Status.InvalidField, "SGLs are not supported (SGLS=0)");
+      else if (sqid === ADMIN_QID) result = executeAdminCommand(session, sqid, sqe);
+      else result = executeNvmCommand(session, sqe);
+    } catch (thrown) {
+      this.traceInternalError(`command opcode ${sqe.opcode}`, thrown);
+      result = failure(Status.InternalError, describeThrown(thrown), { retryable: true });
+    }
+    if (result === undefined) {
+      this.trace.emit("command.pending", { sqid, cid: sqe.cid });
+      return undefined;
+    }
+    if (!isSuccessStatus(result.status)) {
+      this.errorLog.record({ sqid, cid: sqe.cid, status: result.status, dnr: result.dnr, nsid: sqe.nsid });
+    }
+    const completed = result;
+    this.trace.emit("completion", () => describeResultForTrace(sqid, sqe, completed));
+    return result;
+  }
+
+  private setLockStates(next: BpLockStates, cause: string): void {
+    const previous = this.lockStates;
+    this.lockStates = next;
+    for (const bpid of BP_IDS) {
+      const from = previous[key(bpid)];
+      const to = next[key(bpid)];
+      if (from === to) continue;
+      this.trace.emit("lock.transition", {
+        bpid,
+        from,
+        to,
+        fromName: bpWriteProtectionStateName(from),
+        toName: bpWriteProtectionStateName(to),
+        cause,
+      });
+    }
+  }
+
+  private lockStateNames(): { bp0: string; bp1: string } {
+    const view = this.getBpLockStates();
+    return { bp0: bpWriteProtectionStateName(view.bp0), bp1: bpWriteProtectionStateName(view.bp1) };
+  }
+
+  private traceInternalError(where: string, thrown: unknown): void {
+    this.trace.emit("internal-error", { where, error: describeThrown(thrown) });
+  }
+
+  /** The never-throw boundary of every public entry point. */
+  private guard<T>(where: string, fallback: T, action: () => T): T {
+    try {
+      return action();
+    } catch (thrown) {
+      this.traceInternalError(where, thrown);
+      return fallback;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Errors the controller core raises to the code that builds or drives it. None of them is ever
+ * raised for anything a host sends: host input ends in a status code, a BRS value or CSTS.CFS.
+ */
+
+export type ControllerErrorCode =
+  /** A ControllerConfig field, a quirk or a port does not satisfy its rule. */
+  | "CONFIG_INVALID"
+  /** A ManualScheduler ran more tasks than its bound without going idle. */
+  | "SCHEDULER_RUNAWAY";
+
+export class ControllerError extends Error {
+  override readonly name: string = "ControllerError";
+  readonly code: ControllerErrorCode;
+
+  constructor(code: ControllerErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A construction-time problem: names the field and the rule it breaks. */
+export class ControllerConfigError extends ControllerError {
+  override readonly name = "ControllerConfigError";
+  readonly field: string;
+  readonly rule: string;
+
+  constructor(field: string, rule: string, actual: unknown) {
+    super("CONFIG_INVALID", `${field} ${rule}, got ${formatActual(actual)}`);
+    this.field = field;
+    this.rule = rule;
+  }
+}
+
+function formatActual(actual: unknown): string {
+  if (typeof actual === "string") return JSON.stringify(actual);
+  if (typeof actual === "bigint") return `${actual}n`;
+  try {
+    return JSON.stringify(actual) ?? String(actual);
+  } catch {
+    return String(actual);
+  }
+}
+
+/** Describes an unknown thrown value for a trace event. */
+export function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return `${thrown.name}: ${thrown.message}`;
+  return String(thrown);
+}

@@ -1,0 +1,148 @@
+import { Status } from "@bplab/nvme-spec";
+import { DmaError, type HostMemory } from "./ports.js";
+import { type CommandResult, failure } from "./status.js";
+
+/**
+ * Data transfer through Physical Region Page entries (NVMe Base §4.3.1): PRP1 may start inside a
+ * page (dword aligned), PRP2 is a second page when the transfer touches at most two pages and
+ * otherwise points at a PRP list, whose last entry chains to the next list page.
+ */
+
+/** One physically contiguous piece of a host buffer. */
+export interface DmaSegment {
+  readonly addr: bigint;
+  readonly length: number;
+}
+
+export type PrpResolution =
+  | { readonly ok: true; readonly segments: readonly DmaSegment[] }
+  | { readonly ok: false; readonly result: CommandResult };
+
+/** Bytes in one PRP entry (a 64-bit address). */
+const PRP_ENTRY_BYTES = 8;
+/** PRP entries address dwords: bits 1:0 of every entry are 00b. */
+const PRP_DWORD_ALIGN_MASK = 0b11n;
+/** A PRP list pointer addresses 8-byte entries, so its offset must be a multiple of 8. */
+const PRP_LIST_ALIGN_MASK = BigInt(PRP_ENTRY_BYTES - 1);
+
+export function resolvePrps(
+  memory: HostMemory,
+  prp1: bigint,
+  prp2: bigint,
+  length: number,
+  pageSize: number,
+): PrpResolution {
+  if (length === 0) return { ok: true, segments: [] };
+  const pageMask = BigInt(pageSize - 1);
+  if ((prp1 & PRP_DWORD_ALIGN_MASK) !== 0n) return invalidOffset("PRP1 is not dword aligned");
+  const firstLength = Math.min(length, pageSize - Number(prp1 & pageMask));
+  const segments: DmaSegment[] = [{ addr: prp1, length: firstLength }];
+  let remaining = length - firstLength;
+  if (remaining === 0) return { ok: true, segments };
+  if (remaining <= pageSize) {
+    if ((prp2 & pageMask) !== 0n) return invalidOffset("PRP2 (second page) has a non-zero offset");
+    segments.push({ addr: prp2, length: remaining });
+    return { ok: true, segments };
+  }
+  if ((prp2 & PRP_LIST_ALIGN_MASK) !== 0n) return invalidOffset("PRP2 (list pointer) is not qword aligned");
+
+  let listAddr = prp2;
+  while (remaining > 0) {
+    const entriesInListPage = (pageSize - Number(listAddr & pageMask)) / PRP_ENTRY_BYTES;
+    const pagesLeft = Math.ceil(remaining / pageSize);
+    const entriesToRead = Math.min(entriesInListPage, pagesLeft);
+    let entries: bigint[];
+    try {
+      entries = readPrpEntries(memory, listAddr, entriesToRead);
+    } catch (error) {
+      if (error instanceof DmaError) return transferError("PRP list is not in mapped host memory");
+      throw error;
+    }
+    const chains = pagesLeft > entriesInListPage;
+    const dataEntries = chains ? entries.length - 1 : entries.length;
+    for (let index = 0; index < dataEntries; index++) {
+      const entry = entries[index]!;
+      if ((entry & pageMask) !== 0n) return invalidOffset(`PRP list entry ${index} has a non-zero offset`);
+      const pieceLength = Math.min(pageSize, remaining);
+      appendSegment(segments, entry, pieceLength);
+      remaining -= pieceLength;
+    }
+    if (chains) {
+      const next = entries[entries.length - 1]!;
+      if ((next & pageMask) !== 0n) return invalidOffset("chained PRP list pointer is not page aligned");
+      listAddr = next;
+    }
+  }
+  return { ok: true, segments };
+}
+
+function readPrpEntries(memory: HostMemory, addr: bigint, count: number): bigint[] {
+  const bytes = memory.read(addr, count * PRP_ENTRY_BYTES);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entries: bigint[] = [];
+  for (let index = 0; index < count; index++) entries.push(view.getBigUint64(index * PRP_ENTRY_BYTES, true));
+  return entries;
+}
+
+/** Physically adjacent pages become one segment, so a contiguous buffer is one DMA. */
+function appendSegment(segments: DmaSegment[], addr: bigint, length: number): void {
+  const last = segments[segments.length - 1];
+  if (last !== undefined && last.addr + BigInt(last.length) === addr) {
+    segments[segments.length - 1] = { addr: last.addr, length: last.length + length };
+  } else {
+    segments.push({ addr, length });
+  }
+}
+
+function invalidOffset(reason: string): PrpResolution {
+  return { ok: false, result: failure(Status.InvalidPrpOffset, reason) };
+}
+
+function transferError(reason: string): PrpResolution {
+  return { ok: false, result: failure(Status.DataTransferError, reason, { retryable: true }) };
+}
+
+/** Copies `data` to the host buffer; a DmaError becomes Data Transfer Error (0h/04h). */
+export function copyToHost(
+  memory: HostMemory,
+  segments: readonly DmaSegment[],
+  data: Uint8Array,
+): CommandResult | undefined {
+  let offset = 0;
+  try {
+    for (const segment of segments) {
+      if (offset >= data.length) break;
+      const piece = data.subarray(offset, offset + segment.length);
+      memory.write(segment.addr, piece);
+      offset += segment.length;
+    }
+  } catch (error) {
+    if (error instanceof DmaError)
+      return failure(Status.DataTransferError, error.message, { retryable: true });
+    throw error;
+  }
+  return undefined;
+}
+
+/** Reads the whole host buffer; a DmaError becomes Data Transfer Error (0h/04h). */
+export function copyFromHost(
+  memory: HostMemory,
+  segments: readonly DmaSegment[],
+): { ok: true; data: Uint8Array } | { ok: false; result: CommandResult } {
+  try {
+    if (segments.length === 1) return { ok: true, data: memory.read(segments[0]!.addr, segments[0]!.length) };
+    const total = segments.reduce((sum, segment) => sum + segment.length, 0);
+    const data = new Uint8Array(total);
+    let offset = 0;
+    for (const segment of segments) {
+      data.set(memory.read(segment.addr, segment.length), offset);
+      offset += segment.length;
+    }
+    return { ok: true, data };
+  } catch (error) {
+    if (error instanceof DmaError) {
+      return { ok: false, result: failure(Status.DataTransferError, error.message, { retryable: true }) };
+    }
+    throw error;
+  }
+}
