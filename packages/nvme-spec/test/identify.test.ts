@@ -31,7 +31,7 @@ describe("Identify Controller", () => {
     expect(data[0]).toBe(0x34);
     expect(data[1]).toBe(0x12);
     expect(data[77]).toBe(5); // MDTS
-    expect(data[78] | (data[79]! << 8)).toBe(0x4321); // CNTLID
+    expect(data[78]! | (data[79]! << 8)).toBe(0x4321); // CNTLID
     expect(data[102]).toBe(0x05); // BPCAP
     expect(data[256]! & Oacs.FirmwareDownload).toBe(Oacs.FirmwareDownload); // OACS.FWDS
     expect(data[260]).toBe(0x03); // FRMW
