@@ -190,6 +190,8 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
   const destroy = async (): Promise<void> => {
     closeServers();
     if (killGroup(pid, "SIGTERM")) {
+      // A stopped QEMU (SIGSTOP in a test, a debugger) only sees SIGTERM once it runs again.
+      killGroup(pid, "SIGCONT");
       if ((await Promise.race([exited, delay(GRACEFUL_EXIT_MS)])) === "timeout") killGroup(pid, "SIGKILL");
     }
     await exited;

@@ -1,0 +1,112 @@
+// The QEMU Target: MMIO on BAR0, guest memory, resets (MC-40) and power cycles (MC-42).
+import { RegisterOffset } from "@bplab/nvme-spec";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createQemuTargetFactory } from "../src/factory.js";
+import { createQemuTarget, type QemuTarget } from "../src/libqos/nvme-target.js";
+import { hasQemu, processExists } from "./helpers/qemu.js";
+
+/** A CC value with EN=0 but other fields set: the controller stores it, and a reset clears it. */
+const CC_WITHOUT_ENABLE = 0x0046_0000;
+
+describe.skipIf(!hasQemu)("QemuTarget (real QEMU)", () => {
+  let target: QemuTarget;
+  beforeAll(async () => {
+    target = await createQemuTarget({ powerCycle: "restart" });
+  });
+  afterAll(async () => {
+    await target?.close();
+  });
+
+  it("is named qemu and reads the same VS through mmioRead32 as through mmioRead64's low half", async () => {
+    expect(target.name).toBe("qemu");
+    const version = await target.mmioRead32(RegisterOffset.VS);
+    expect(version >>> 16).toBeGreaterThanOrEqual(1);
+    const capLow = Number((await target.mmioRead64(RegisterOffset.CAP)) & 0xffff_ffffn);
+    expect(await target.mmioRead32(RegisterOffset.CAP)).toBe(capLow);
+  });
+
+  it("writes a register with mmioWrite32 and reads it back", async () => {
+    await target.mmioWrite32(RegisterOffset.CC, CC_WITHOUT_ENABLE);
+    expect(await target.mmioRead32(RegisterOffset.CC)).toBe(CC_WITHOUT_ENABLE);
+    await target.mmioWrite32(RegisterOffset.CC, 0);
+  });
+
+  it("writes a 64-bit register with mmioWrite64 and reads it back", async () => {
+    await target.mmioWrite64(RegisterOffset.ASQ, 0x1234_5000n);
+    expect(await target.mmioRead64(RegisterOffset.ASQ)).toBe(0x1234_5000n);
+  });
+
+  it("moves 3 MiB of host memory through b64 exactly (more than one bulk chunk)", async () => {
+    const size = 3 * 1024 * 1024 + 123;
+    const address = await target.alloc(size);
+    const data = new Uint8Array(size).map((_, index) => (index * 7 + 3) & 0xff);
+    await target.memWrite(address, data);
+    expect(Buffer.compare(await target.memRead(address, size), data)).toBe(0);
+  });
+
+  it("hands out page-aligned, non-overlapping host memory", async () => {
+    const first = await target.alloc(100);
+    const second = await target.alloc(100);
+    expect(first % 4096n).toBe(0n);
+    expect(second - first).toBeGreaterThanOrEqual(4096n);
+  });
+
+  it("settle() returns (a clock step under qtest, a round trip under tcg)", async () => {
+    await expect(target.settle()).resolves.toBeUndefined();
+  });
+
+  it("functionReset() is a system_reset (MC-40): CC returns to 0 and BAR0 works again", async () => {
+    await target.mmioWrite32(RegisterOffset.CC, CC_WITHOUT_ENABLE);
+    await target.functionReset();
+    expect(await target.mmioRead32(RegisterOffset.CC)).toBe(0);
+    expect((await target.mmioRead32(RegisterOffset.VS)) >>> 16).toBeGreaterThanOrEqual(1);
+  });
+
+  it("powerCycle() by restart (MC-42) runs a new QEMU and keeps host memory", async () => {
+    const address = await target.alloc(4096);
+    await target.memWrite(address, new Uint8Array([1, 2, 3, 4]));
+    await target.mmioWrite32(RegisterOffset.CC, CC_WITHOUT_ENABLE);
+    const before = target.instance.pid;
+    await target.powerCycle();
+    expect(target.instance.pid).not.toBe(before);
+    expect(processExists(before)).toBe(false);
+    expect([...(await target.memRead(address, 4))]).toEqual([1, 2, 3, 4]);
+    expect(await target.mmioRead32(RegisterOffset.CC)).toBe(0);
+  });
+});
+
+describe.skipIf(!hasQemu)("QemuTarget life cycle (real QEMU)", () => {
+  it("close() leaves no QEMU process behind and is idempotent", async () => {
+    const target = await createQemuTarget({ machine: "pc", namespaceBytes: 0 });
+    const pid = target.instance.pid;
+    await target.close();
+    await target.close();
+    expect(processExists(pid)).toBe(false);
+  });
+
+  it("uses PIO config access on pc and ECAM on q35 by default, with the same BAR0", async () => {
+    const onPc = await createQemuTarget({ machine: "pc" });
+    const onQ35 = await createQemuTarget({ machine: "q35" });
+    try {
+      expect(onPc.device.config.kind).toBe("pio");
+      expect(onQ35.device.config.kind).toBe("ecam");
+      expect(onPc.bar0Address).toBe(onQ35.bar0Address);
+    } finally {
+      await Promise.all([onPc.close(), onQ35.close()]);
+    }
+  });
+
+  it("rejects a boot-partition size that is not a multiple of 128 KiB, naming the field", async () => {
+    await expect(createQemuTarget({ bootPartition: { bpSizeBytes: 1000 } })).rejects.toThrow(
+      /bootPartition.bpSizeBytes must be a positive multiple of 128 KiB/,
+    );
+  });
+
+  it("the factory refuses RPMB mode with TargetUnsupportedError (MC-34 is core-only)", async () => {
+    const factory = createQemuTargetFactory();
+    await expect(factory({ rpmb: { locked: [true, true] } })).rejects.toMatchObject({
+      name: "TargetUnsupportedError",
+      code: "TARGET_UNSUPPORTED",
+    });
+  });
+});
