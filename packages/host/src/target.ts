@@ -43,6 +43,8 @@ export interface TargetCapabilities {
   restartProcess: boolean;
   /** The target can run the core's RPMB-controlled write protection mode (TargetRequest.rpmb). */
   rpmbMode: boolean;
+  /** A host address no DMA may reach (to provoke a DMA failure, MC-7); absent when the target has none. */
+  unmappedAddress?: bigint;
 }
 
 /** A target that says what it can do beyond the interface. */

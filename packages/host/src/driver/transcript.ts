@@ -1,0 +1,101 @@
+import {
+  type CompletionQueueEntry,
+  describeCommand,
+  describeCompletion,
+  type NvmeStatus,
+  type SubmissionQueueEntry,
+} from "@bplab/nvme-spec";
+
+/** "1h/1Eh": SCT and SC the way the spec and docs/model-choices.md write them. */
+export function formatStatus(status: Pick<NvmeStatus, "sct" | "sc">): string {
+  const sc = status.sc.toString(16).toUpperCase().padStart(2, "0");
+  return `${status.sct.toString(16).toUpperCase()}h/${sc}h`;
+}
+
+export type TranscriptEntry =
+  | { seq: number; kind: "command"; cid: number; opcode: number; text: string }
+  | { seq: number; kind: "completion"; cid: number; status: string; dw0: number; text: string }
+  | { seq: number; kind: "register"; text: string }
+  | { seq: number; kind: "note"; text: string };
+
+/** Distributes `Omit<TranscriptEntry, "seq">` over the union so each kind keeps its own fields. */
+export type TranscriptInput = TranscriptEntry extends infer E
+  ? E extends unknown
+    ? Omit<E, "seq">
+    : never
+  : never;
+
+export type TranscriptListener = (entry: TranscriptEntry) => void;
+
+/**
+ * Everything the driver sent and received, decoded for people: the CLI prints it, and a failing
+ * scenario can show the last lines. Entries are kept in memory; `limit` bounds how many.
+ */
+export class Transcript {
+  private readonly kept: TranscriptEntry[] = [];
+  private readonly listeners = new Set<TranscriptListener>();
+  private nextSeq = 0;
+
+  constructor(private readonly limit = Number.POSITIVE_INFINITY) {}
+
+  get entries(): readonly TranscriptEntry[] {
+    return this.kept;
+  }
+
+  subscribe(listener: TranscriptListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  command(sqe: SubmissionQueueEntry): void {
+    this.add({
+      kind: "command",
+      cid: sqe.cid,
+      opcode: sqe.opcode,
+      text: describeCommand(sqe, { admin: true }),
+    });
+  }
+
+  completion(cqe: CompletionQueueEntry): void {
+    this.add({
+      kind: "completion",
+      cid: cqe.cid,
+      status: formatStatus(cqe.status),
+      dw0: cqe.dw0,
+      text: describeCompletion(cqe),
+    });
+  }
+
+  register(text: string): void {
+    this.add({ kind: "register", text });
+  }
+
+  note(text: string): void {
+    this.add({ kind: "note", text });
+  }
+
+  /** One line per entry, e.g. `#12 → [cid 3] Firmware Commit CA=110b (replace BP) BPID=1`. */
+  format(entries: readonly TranscriptEntry[] = this.kept): string {
+    return entries.map(formatTranscriptEntry).join("\n");
+  }
+
+  private add(entry: TranscriptInput): void {
+    const full = { ...entry, seq: this.nextSeq++ } as TranscriptEntry;
+    this.kept.push(full);
+    if (this.kept.length > this.limit) this.kept.shift();
+    for (const listener of this.listeners) listener(full);
+  }
+}
+
+export function formatTranscriptEntry(entry: TranscriptEntry): string {
+  switch (entry.kind) {
+    case "command":
+      return `#${entry.seq} → [cid ${entry.cid}] ${entry.text}`;
+    case "completion":
+      return `#${entry.seq} ← [cid ${entry.cid}] ${entry.text}`;
+    case "register":
+      return `#${entry.seq} ⇄ ${entry.text}`;
+    case "note":
+      return `#${entry.seq} · ${entry.text}`;
+  }
+}

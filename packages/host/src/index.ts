@@ -1,0 +1,97 @@
+export {
+  type BpRegisterReadRequest,
+  type BpRegisterReadResult,
+  bpRegisterRead,
+  bprselUnitsFor,
+  MAX_BPRSZ_UNITS,
+  startBpRegisterRead,
+  waitBpRegisterRead,
+} from "./driver/bp-register-read.js";
+export {
+  type CommandOutcome,
+  type DataOutcome,
+  type DataTransfer,
+  DEFAULT_ADMIN_QUEUE_DEPTH,
+  DEFAULT_MAX_POLLS,
+  type DriverOptions,
+  outcomeOf,
+} from "./driver/driver.js";
+export {
+  CommandAbortedByResetError,
+  ControllerFatalError,
+  HostDriverError,
+  type HostDriverErrorCode,
+  HostTimeoutError,
+  HostUsageError,
+  NvmeCommandError,
+} from "./driver/errors.js";
+export {
+  type BpReadOutcome,
+  type BpWriteProtectionOutcome,
+  type BpWriteProtectionRequest,
+  type DownloadOutcome,
+  fwugBytes,
+  NvmeHostDriver,
+  type RegisterReadOutcome,
+} from "./driver/nvme-host-driver.js";
+export {
+  buildPrps,
+  encodePrpListPage,
+  type PrpLayout,
+  type PrpListPage,
+  prpListPageCount,
+} from "./driver/prp.js";
+export {
+  formatStatus,
+  formatTranscriptEntry,
+  Transcript,
+  type TranscriptEntry,
+  type TranscriptListener,
+} from "./driver/transcript.js";
+export { hex, SCENARIO_POISON_BYTE, ScenarioContext, sha256 } from "./scenarios/context.js";
+export { DownstreamHost, downstreamCommands, readModifyWriteCdw11 } from "./scenarios/downstream-host.js";
+export {
+  ScenarioAssertionError,
+  ScenarioError,
+  type ScenarioErrorCode,
+  ScenarioSkippedError,
+} from "./scenarios/errors.js";
+export {
+  compareObservations,
+  compareRuns,
+  type ObservationDifference,
+  type RunDifference,
+  type RunScenariosOptions,
+  runScenario,
+  runScenarios,
+  type ScenarioFilter,
+  selectScenarios,
+} from "./scenarios/runner.js";
+export { ALL_SCENARIOS } from "./scenarios/suite.js";
+export type {
+  Observations,
+  ObservationValue,
+  Scenario,
+  ScenarioOutcome,
+  ScenarioResult,
+} from "./scenarios/types.js";
+export {
+  type Target,
+  type TargetCapabilities,
+  TargetError,
+  type TargetErrorCode,
+  type TargetFactory,
+  type TargetRequest,
+  TargetUnsupportedError,
+  type TargetWithCapabilities,
+  targetCapabilities,
+} from "./target.js";
+export { DEFAULT_FLAT_MEMORY_BASE, FlatMemory, type FlatMemoryOptions } from "./targets/flat-memory.js";
+export {
+  createInProcessTarget,
+  DEFAULT_IN_PROCESS_BP_SIZE_BYTES,
+  DEFAULT_IN_PROCESS_MEMORY_BYTES,
+  type InProcessTarget,
+  type InProcessTargetOptions,
+  inProcessTargetFactory,
+} from "./targets/in-process.js";

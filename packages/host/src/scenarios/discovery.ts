@@ -1,0 +1,77 @@
+import {
+  BOOT_PARTITION_UNIT_BYTES,
+  BootReadStatus,
+  BPCAP_LAB_DEFAULT,
+  BPCAP_LAB_RPMB,
+  BpWriteProtectionState,
+  decodeBpinfo,
+  decodeCap,
+  FRMW_LAB_DEFAULT,
+  FWUG_LAB_DEFAULT,
+  Lpa,
+  MDTS_LAB_DEFAULT,
+  Oacs,
+  RegisterOffset,
+} from "@bplab/nvme-spec";
+import { hex } from "./context.js";
+import { expectLocks } from "./helpers.js";
+import { brsText } from "./register-read.js";
+import type { Scenario } from "./types.js";
+
+/** Three BPSZ units: an odd size, so a BPSZ that is not read from the configuration shows. */
+const DISCOVERY_BP_BYTES = 3 * BOOT_PARTITION_UNIT_BYTES;
+
+const registers: Scenario = {
+  id: "discovery.registers",
+  title: "CAP.BPS=1 and BPINFO: BPSZ as configured, BRS=00b, ABPID=0 on a new store",
+  request: { bpSizeBytes: DISCOVERY_BP_BYTES },
+  async run(ctx) {
+    const cap = decodeCap(await ctx.target.mmioRead64(RegisterOffset.CAP));
+    ctx.expect("cap.bps", cap.bps, true);
+    ctx.record("cap.dstrd", cap.dstrd);
+    ctx.record("cap.mpsmin", cap.mpsmin);
+    const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+    ctx.expect("bpinfo.bpsz", bpinfo.bpsz, DISCOVERY_BP_BYTES / BOOT_PARTITION_UNIT_BYTES);
+    ctx.expect("bpinfo.brs", brsText(bpinfo.brs), brsText(BootReadStatus.None));
+    ctx.expect("bpinfo.abpid", bpinfo.abpid, 0);
+    return ctx.observations;
+  },
+};
+
+const identify: Scenario = {
+  id: "discovery.identify",
+  title:
+    "Identify Controller advertises BP support honestly: OACS.FWDS, FRMW 03h, LPA.LPEDS, FWUG 01h, BPCAP 05h, MDTS 7",
+  async run(ctx) {
+    const id = await (await ctx.driver()).identifyController();
+    ctx.expect("oacs.fwds", (id.oacs & Oacs.FirmwareDownload) !== 0, true);
+    ctx.expect("frmw", hex(id.frmw, 2), hex(FRMW_LAB_DEFAULT, 2));
+    ctx.expect("lpa.lpeds", (id.lpa & Lpa.ExtendedData) !== 0, true);
+    ctx.record("lpa", hex(id.lpa, 2));
+    ctx.expect("fwug", hex(id.fwug, 2), hex(FWUG_LAB_DEFAULT, 2));
+    ctx.expect("bpcap", hex(id.bpcap, 2), hex(BPCAP_LAB_DEFAULT, 2));
+    ctx.expect("mdts", id.mdts, MDTS_LAB_DEFAULT);
+    await expectLocks(ctx, "power-on", {
+      bp0: BpWriteProtectionState.WriteLocked,
+      bp1: BpWriteProtectionState.WriteLocked,
+    });
+    return ctx.observations;
+  },
+};
+
+const identifyRpmb: Scenario = {
+  id: "discovery.identify-rpmb",
+  title: "In the core's RPMB mode BPCAP is 06h (RPMBBPWPS=10b) and Get 85h shows 100b for both BPs (MC-34)",
+  request: { rpmb: { locked: [true, false] } },
+  async run(ctx) {
+    const id = await (await ctx.driver()).identifyController();
+    ctx.expect("bpcap", hex(id.bpcap, 2), hex(BPCAP_LAB_RPMB, 2));
+    await expectLocks(ctx, "power-on", {
+      bp0: BpWriteProtectionState.RpmbControlled,
+      bp1: BpWriteProtectionState.RpmbControlled,
+    });
+    return ctx.observations;
+  },
+};
+
+export const DISCOVERY_SCENARIOS: readonly Scenario[] = [registers, identify, identifyRpmb];

@@ -1,0 +1,113 @@
+import {
+  type BpId,
+  BpWriteProtectionState,
+  bootPartitionSizeBytes,
+  bpWriteProtectionStateName,
+  CommitAction,
+  decodeBpinfo,
+  RegisterOffset,
+  Status,
+} from "@bplab/nvme-spec";
+import type { NvmeHostDriver } from "../driver/nvme-host-driver.js";
+import { type ScenarioContext, sha256 } from "./context.js";
+import { ScenarioAssertionError } from "./errors.js";
+
+export const BP_IDS: readonly BpId[] = [0, 1];
+
+/** The other Boot Partition. */
+export function otherBp(bpid: BpId): BpId {
+  return bpid === 0 ? 1 : 0;
+}
+
+/** Lock states by name, as observations show them. */
+export const stateName = bpWriteProtectionStateName;
+
+/** The three Set Features write protection states a BP can be put in (plus RPMB, which Get reports). */
+export const SETTABLE_STATES = [
+  BpWriteProtectionState.WriteLocked,
+  BpWriteProtectionState.WriteUnlocked,
+  BpWriteProtectionState.WriteLockedUntilPowerCycle,
+] as const;
+
+/** Multiplier of a 32-bit LCG (Numerical Recipes): deterministic test images without a dependency. */
+const LCG_MULTIPLIER = 1_664_525;
+const LCG_INCREMENT = 1_013_904_223;
+const BYTE_SHIFT = 24;
+
+/**
+ * A deterministic pseudo-random image: different seeds give different bytes everywhere, so a
+ * partly written or wrongly placed image never hashes like the expected one.
+ */
+export function testImage(length: number, seed: number): Uint8Array {
+  const image = new Uint8Array(length);
+  let state = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, LCG_MULTIPLIER) + LCG_INCREMENT) >>> 0;
+    image[i] = state >>> BYTE_SHIFT;
+  }
+  return image;
+}
+
+/** Both BPs' states through Get Features 85h (SEL=current); the Get must succeed. */
+export async function readLocks(driver: NvmeHostDriver): Promise<{ bp0: number; bp1: number }> {
+  const outcome = await driver.getBpWriteProtection();
+  if (!outcome.ok) throw new ScenarioAssertionError("get-features-85h.status", "0h/00h", outcome.status);
+  return { bp0: outcome.bp0, bp1: outcome.bp1 };
+}
+
+/** Records both lock states under `<prefix>.bp0` / `<prefix>.bp1` and checks them. */
+export async function expectLocks(
+  ctx: ScenarioContext,
+  prefix: string,
+  expected: { bp0: number; bp1: number },
+  why?: string,
+): Promise<void> {
+  const locks = await readLocks(await ctx.driver());
+  ctx.expect(`${prefix}.bp0`, stateName(locks.bp0), stateName(expected.bp0), why);
+  ctx.expect(`${prefix}.bp1`, stateName(locks.bp1), stateName(expected.bp1), why);
+}
+
+/** A Set Features 85h changing only `bpid` (the other field 000b, as a correct host sends it). */
+export function setOne(bpid: BpId, state: number): { bp0: number; bp1: number } {
+  const request = {
+    bp0: BpWriteProtectionState.NoChange as number,
+    bp1: BpWriteProtectionState.NoChange as number,
+  };
+  request[bpid === 0 ? "bp0" : "bp1"] = state;
+  return request;
+}
+
+/** Unlocks `bpid`, downloads `image` in FWUG-sized pieces and commits it with CA=110b; all must succeed. */
+export async function writeBootPartition(
+  ctx: ScenarioContext,
+  prefix: string,
+  bpid: BpId,
+  image: Uint8Array,
+  options: { relock?: boolean } = {},
+): Promise<void> {
+  const driver = await ctx.driver();
+  const unlock = await driver.setBpWriteProtection(setOne(bpid, BpWriteProtectionState.WriteUnlocked));
+  ctx.expectStatus(`${prefix}.unlock.status`, unlock, Status.Success);
+  const download = await driver.firmwareImageDownload(image, await driver.firmwareUpdateGranularityBytes());
+  ctx.expect(`${prefix}.download.ok`, download.ok, true, download.pieces.at(-1)?.status);
+  const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, bpid);
+  ctx.expectStatus(`${prefix}.commit.status`, commit, Status.Success);
+  if (options.relock ?? true) {
+    const lock = await driver.setBpWriteProtection(setOne(bpid, BpWriteProtectionState.WriteLocked));
+    ctx.expectStatus(`${prefix}.relock.status`, lock, Status.Success);
+  }
+}
+
+/** sha256 of a whole BP read through Get Log Page 15h; the read must succeed. */
+export async function bpHashViaLog(ctx: ScenarioContext, bpid: BpId): Promise<string> {
+  const driver = await ctx.driver();
+  const read = await driver.bpReadViaLog(bpid, 0, await bpSizeBytes(ctx));
+  if (!read.ok) throw new ScenarioAssertionError(`bp${bpid}.log-read.status`, "0h/00h", read.status);
+  return sha256(read.data);
+}
+
+/** Size of each BP as BPINFO.BPSZ reports it, in bytes. */
+export async function bpSizeBytes(ctx: ScenarioContext): Promise<number> {
+  const { bpsz } = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+  return bootPartitionSizeBytes(bpsz);
+}

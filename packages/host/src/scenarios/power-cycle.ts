@@ -1,0 +1,104 @@
+import {
+  BASE_ADDRESS_ALIGNMENT_BYTES,
+  BootReadStatus,
+  BPRSEL_UNIT_BYTES,
+  BpWriteProtectionState,
+  CommitAction,
+  decodeBpinfo,
+  RegisterOffset,
+  Status,
+} from "@bplab/nvme-spec";
+import { bpRegisterRead } from "../driver/bp-register-read.js";
+import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { hex, sha256 } from "./context.js";
+import {
+  bpHashViaLog,
+  bpSizeBytes,
+  expectLocks,
+  setOne,
+  stateName,
+  testImage,
+  writeBootPartition,
+} from "./helpers.js";
+import { brsText } from "./register-read.js";
+import type { Scenario } from "./types.js";
+
+const { WriteUnlocked: U, WriteLocked: L, WriteLockedUntilPowerCycle: W } = BpWriteProtectionState;
+
+function toLocked(slug: string, from: { bp0: number; bp1: number }): Scenario {
+  return {
+    id: `power-cycle.${slug}`,
+    title: `Power cycle from BP0 ${stateName(from.bp0)} / BP1 ${stateName(from.bp1)} → both Write Locked, unlockable again (MC-41)`,
+    async run(ctx) {
+      const driver = await ctx.driver();
+      ctx.expectStatus("set.status", await driver.setBpWriteProtection(from), Status.Success);
+      await expectLocks(ctx, "before", from);
+      await ctx.powerCycle();
+      await expectLocks(ctx, "after-power-cycle", { bp0: L, bp1: L });
+      ctx.expectStatus(
+        "unlock-again.status",
+        await driver.setBpWriteProtection({ bp0: U, bp1: U }),
+        Status.Success,
+      );
+      await expectLocks(ctx, "after-unlock", { bp0: U, bp1: U });
+      return ctx.observations;
+    },
+  };
+}
+
+const keepsContents: Scenario = {
+  id: "power-cycle.keeps-nonvolatile-state",
+  title: "A power cycle keeps BP bytes and ABPID, drops the staged image and zeroes BRS/BPRSEL/BPMBL (MC-41)",
+  async run(ctx) {
+    const driver = await ctx.driver();
+    const size = await bpSizeBytes(ctx);
+    const image = testImage(size, 0x80);
+    await writeBootPartition(ctx, "write.bp0", 0, image);
+    ctx.expectStatus(
+      "activate-bp1.status",
+      await driver.firmwareCommit(CommitAction.ActivateBootPartition, 1),
+      Status.Success,
+    );
+    ctx.expect(
+      "download.ok",
+      (
+        await driver.firmwareImageDownload(
+          testImage(size, 0x81),
+          await driver.firmwareUpdateGranularityBytes(),
+        )
+      ).ok,
+      true,
+    );
+    const addr = await ctx.target.alloc(BPRSEL_UNIT_BYTES, BASE_ADDRESS_ALIGNMENT_BYTES);
+    const read = await bpRegisterRead(
+      ctx.target,
+      { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr },
+      DEFAULT_MAX_POLLS,
+    );
+    ctx.expect("read.brs", brsText(read.brs), brsText(BootReadStatus.Success));
+
+    await ctx.powerCycle();
+    const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+    ctx.expect("abpid", bpinfo.abpid, 1);
+    ctx.expect("brs", brsText(bpinfo.brs), brsText(BootReadStatus.None));
+    ctx.expect("bprsel", hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hex(0));
+    ctx.expect("bpmbl", hex(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16), hex(0, 16));
+    ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
+    ctx.expectStatus("unlock.status", await driver.setBpWriteProtection(setOne(0, U)), Status.Success);
+    const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0);
+    ctx.expectStatus(
+      "commit-after-power-cycle.status",
+      commit,
+      Status.InvalidFirmwareImage,
+      "MC-41: staging discarded",
+    );
+    return ctx.observations;
+  },
+};
+
+export const POWER_CYCLE_SCENARIOS: readonly Scenario[] = [
+  toLocked("unlocked-to-locked", { bp0: U, bp1: U }),
+  toLocked("wlupc-to-locked", { bp0: W, bp1: W }),
+  toLocked("mixed-to-locked", { bp0: U, bp1: W }),
+  keepsContents,
+];
