@@ -23,8 +23,13 @@ const PORT_MAX = 0xffff;
 const U8_MAX = 0xff;
 const U16_MAX = 0xffff;
 const U32_MAX = 0xffff_ffff;
-/** Bulk transfers are split into b64 requests of this size and pipelined. */
-export const DEFAULT_BULK_CHUNK_BYTES = 1 << 20;
+/**
+ * Bulk transfers are split into b64 requests of this size and pipelined. Measured on QEMU 7.2:
+ * b64write of 1 MiB pieces runs at ~10 MB/s but of 64 KiB pieces at ~25 MB/s, because QEMU reads
+ * the socket in small pieces and rescans the growing line for its end each time (quadratic in the
+ * line length); b64read is flat from 64 KiB up.
+ */
+export const DEFAULT_BULK_CHUNK_BYTES = 64 * 1024;
 
 type Width = "b" | "w" | "l";
 const WIDTH_MAX: Record<Width, number> = { b: U8_MAX, w: U16_MAX, l: U32_MAX };
