@@ -15,7 +15,7 @@ export function describeCommandForTrace(sqid: number, sqe: SubmissionQueueEntry)
     cdw10: hex32(sqe.cdw10),
     cdw11: hex32(sqe.cdw11),
     cdw12: hex32(sqe.cdw12),
-    text: opcodeName(sqe.opcode, admin),
+    text: describeCommand(sqe, { admin }),
   };
 }
 
@@ -34,6 +34,6 @@ export function describeResultForTrace(
     dnr: result.dnr,
     dw0: hex32(result.dw0),
     reason: result.reason,
-    text: statusName(result.status),
+    text: describeStatus(result.status),
   };
 }

@@ -55,7 +55,13 @@ export class TraceBus {
 
   emit(kind: string, fields: TraceFields | (() => TraceFields) = {}): void {
     if (this.listeners.size === 0) return;
-    const resolved = typeof fields === "function" ? fields() : fields;
+    let resolved: TraceFields;
+    try {
+      resolved = typeof fields === "function" ? fields() : fields;
+    } catch (thrown) {
+      // Describing an event must never take the device down (the core never throws).
+      resolved = { traceError: thrown instanceof Error ? thrown.message : String(thrown) };
+    }
     const event = Object.freeze({
       seq: this.nextSeq++,
       timeMs: this.clock.nowMs(),
