@@ -40,6 +40,18 @@ export function checkU32(field: string, value: number): number {
   return checkUint(field, value, U32_MAX);
 }
 
+/** Smallest signed 32-bit integer: what `x | (1 << 31)` style JS bit arithmetic produces. */
+const INT32_MIN = -0x8000_0000;
+
+/**
+ * A dword for decoding: an unsigned 32-bit value, or a signed int32 (the result of JS bitwise
+ * operators), which is the same 32 bits and is reinterpreted as unsigned. Anything else throws.
+ */
+export function toU32(field: string, value: number): number {
+  if (Number.isInteger(value) && value < 0 && value >= INT32_MIN) return value >>> 0;
+  return checkU32(field, value);
+}
+
 export function checkU64(field: string, value: bigint): bigint {
   if (typeof value !== "bigint" || value < 0n || value > U64_MAX)
     throw fieldRangeError(field, value, U64_MAX);

@@ -1,10 +1,10 @@
 import {
   type BitRange,
   bitRange,
-  checkU32,
   checkU64,
   readBits,
   readBits64,
+  toU32,
   U32_MAX,
   writeBits,
   writeBits64,
@@ -90,8 +90,8 @@ export function dwordCodec<L extends Layout>(name: string, layout: L): DwordCode
     name,
     layout,
     reservedMask,
-    decode(value: number): Fields<L> {
-      checkU32(name, value);
+    decode(input: number): Fields<L> {
+      const value = toU32(name, input);
       const out: Record<string, number | boolean> = {};
       for (const [key, spec] of entries) {
         const raw = readBits(value, spec);
@@ -109,7 +109,7 @@ export function dwordCodec<L extends Layout>(name: string, layout: L): DwordCode
       return value;
     },
     reservedBits(value: number): number {
-      return (checkU32(name, value) & reservedMask) >>> 0;
+      return (toU32(name, value) & reservedMask) >>> 0;
     },
   });
 }

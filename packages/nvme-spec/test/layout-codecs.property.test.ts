@@ -7,29 +7,18 @@ import * as spec from "../src/index.js";
  * Every dword / qword codec the package exports, found by shape, so a codec added later is
  * covered without editing this file.
  */
-function isDwordCodec(value: unknown): value is DwordCodec<Layout> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "layout" in value &&
-    "reservedMask" in value &&
-    typeof (value as { reservedMask: unknown }).reservedMask === "number"
-  );
-}
-function isQwordCodec(value: unknown): value is QwordCodec<Layout> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "layout" in value &&
-    typeof (value as { reservedMask: unknown }).reservedMask === "bigint"
-  );
+function hasLayout(value: unknown): value is { layout: Layout; reservedMask: unknown } {
+  return typeof value === "object" && value !== null && "layout" in value && "reservedMask" in value;
 }
 
-const dwordCodecs = Object.entries(spec).filter((entry): entry is [string, DwordCodec<Layout>] =>
-  isDwordCodec(entry[1]),
+const exported = Object.entries(spec as Record<string, unknown>);
+const dwordCodecs = exported.flatMap(
+  ([name, value]): Array<[string, DwordCodec<Layout>]> =>
+    hasLayout(value) && typeof value.reservedMask === "number" ? [[name, value as DwordCodec<Layout>]] : [],
 );
-const qwordCodecs = Object.entries(spec).filter((entry): entry is [string, QwordCodec<Layout>] =>
-  isQwordCodec(entry[1]),
+const qwordCodecs = exported.flatMap(
+  ([name, value]): Array<[string, QwordCodec<Layout>]> =>
+    hasLayout(value) && typeof value.reservedMask === "bigint" ? [[name, value as QwordCodec<Layout>]] : [],
 );
 
 function fieldsArbitrary(layout: Layout): fc.Arbitrary<Fields<Layout>> {
