@@ -6,12 +6,16 @@ import {
   BpWriteProtectionState,
   decodeBpinfo,
   decodeCap,
+  decodeSupportedLogPages,
   FRMW_LAB_DEFAULT,
   FWUG_LAB_DEFAULT,
+  LogPageId,
   Lpa,
   MDTS_LAB_DEFAULT,
   Oacs,
   RegisterOffset,
+  Status,
+  SUPPORTED_LOG_PAGES_SIZE,
 } from "@bplab/nvme-spec";
 import { hex } from "./context.js";
 import { expectLocks } from "./helpers.js";
@@ -59,6 +63,21 @@ const identify: Scenario = {
   },
 };
 
+const supportedLogs: Scenario = {
+  id: "discovery.supported-logs",
+  title: "LID 00h Supported Log Pages lists the Boot Partition log 15h (2.2 §8.1.3.1)",
+  async run(ctx) {
+    const driver = await ctx.driver();
+    const outcome = await driver.getLogPage(LogPageId.SupportedLogPages, 0, 0, SUPPORTED_LOG_PAGES_SIZE);
+    ctx.expectStatus("status", outcome, Status.Success);
+    const pages = decodeSupportedLogPages(outcome.data);
+    const supported = [...pages].filter(([, entry]) => entry.lsupp).map(([lid]) => hex(lid, 2));
+    ctx.record("supported", supported.join(","));
+    ctx.expect("lid-15h.lsupp", pages.get(LogPageId.BootPartition)?.lsupp ?? false, true);
+    return ctx.observations;
+  },
+};
+
 const identifyRpmb: Scenario = {
   id: "discovery.identify-rpmb",
   title: "In the core's RPMB mode BPCAP is 06h (RPMBBPWPS=10b) and Get 85h shows 100b for both BPs (MC-34)",
@@ -74,4 +93,4 @@ const identifyRpmb: Scenario = {
   },
 };
 
-export const DISCOVERY_SCENARIOS: readonly Scenario[] = [registers, identify, identifyRpmb];
+export const DISCOVERY_SCENARIOS: readonly Scenario[] = [registers, identify, supportedLogs, identifyRpmb];

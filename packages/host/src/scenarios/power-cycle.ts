@@ -100,5 +100,6 @@ export const POWER_CYCLE_SCENARIOS: readonly Scenario[] = [
   toLocked("unlocked-to-locked", { bp0: U, bp1: U }),
   toLocked("wlupc-to-locked", { bp0: W, bp1: W }),
   toLocked("mixed-to-locked", { bp0: U, bp1: W }),
+  toLocked("locked-stays-locked", { bp0: L, bp1: W }),
   keepsContents,
 ];

@@ -16,7 +16,7 @@ import { expectLocks } from "./helpers.js";
 import { brsText } from "./register-read.js";
 import type { Scenario } from "./types.js";
 
-const { WriteUnlocked: U, WriteLockedUntilPowerCycle: W } = BpWriteProtectionState;
+const { WriteUnlocked: U, WriteLocked: L, WriteLockedUntilPowerCycle: W } = BpWriteProtectionState;
 
 /** The two kinds of Controller Level Reset a host can cause (MC-40). */
 const RESETS = [
@@ -26,12 +26,13 @@ const RESETS = [
 
 const keepsLocks: Scenario = {
   id: "reset.keeps-locks",
-  title: "CC.EN 1→0 and a function reset keep every lock state: Unlocked and WLUPC survive (MC-40)",
+  title: "CC.EN 1→0 and a function reset keep every lock state: Locked, Unlocked and WLUPC survive (MC-40)",
   async run(ctx) {
     const driver = await ctx.driver();
     const combos = [
       { name: "bp0-unlocked-bp1-wlupc", bp0: U, bp1: W },
       { name: "bp0-wlupc-bp1-unlocked", bp0: W, bp1: U },
+      { name: "bp0-locked-bp1-unlocked", bp0: L, bp1: U },
     ];
     for (const [index, combo] of combos.entries()) {
       if (index > 0) await ctx.powerCycle();

@@ -2,6 +2,7 @@ import { ABPID_SCENARIOS } from "./abpid.js";
 import { DISCOVERY_SCENARIOS } from "./discovery.js";
 import { DOWNSTREAM_SCENARIOS } from "./downstream.js";
 import { FID85_SCENARIOS } from "./fid85.js";
+import { FIRMWARE_COMMIT_SCENARIOS } from "./firmware-slots.js";
 import { LOCK_SCENARIOS } from "./locks.js";
 import { LOG_PAGE_SCENARIOS } from "./log-page.js";
 import { POWER_CYCLE_SCENARIOS } from "./power-cycle.js";
@@ -18,6 +19,7 @@ export const ALL_SCENARIOS: readonly Scenario[] = Object.freeze([
   ...LOG_PAGE_SCENARIOS,
   ...WRITE_FLOW_SCENARIOS,
   ...STAGING_SCENARIOS,
+  ...FIRMWARE_COMMIT_SCENARIOS,
   ...LOCK_SCENARIOS,
   ...FID85_SCENARIOS,
   ...RESET_SCENARIOS,

@@ -1,0 +1,44 @@
+import { buildFirmwareCommit, decodeCqe, encodeCqe, Status, toNvmeStatus } from "@bplab/nvme-spec";
+import { describe, expect, it } from "vitest";
+import { formatStatus, Transcript, type TranscriptEntry } from "../src/driver/transcript.js";
+
+describe("Transcript", () => {
+  it("formats statuses as sct/sc the way the docs write them", () => {
+    expect(formatStatus(Status.BootPartitionWriteProhibited)).toBe("1h/1Eh");
+    expect(formatStatus(Status.Success)).toBe("0h/00h");
+    expect(formatStatus(Status.InvalidField)).toBe("0h/02h");
+  });
+
+  it("records decoded commands and completions with sequence numbers and tells subscribers", () => {
+    const transcript = new Transcript();
+    const seen: TranscriptEntry[] = [];
+    const unsubscribe = transcript.subscribe((e) => seen.push(e));
+    transcript.command({ ...buildFirmwareCommit({ ca: 0b110, bpid: 1 }), cid: 4 });
+    const cqe = decodeCqe(
+      encodeCqe({
+        dw0: 0,
+        dw1: 0,
+        sqhd: 1,
+        sqid: 0,
+        cid: 4,
+        phase: 1,
+        status: toNvmeStatus(Status.BootPartitionWriteProhibited),
+      }),
+    );
+    transcript.completion(cqe);
+    unsubscribe();
+    transcript.note("after unsubscribe");
+    expect(seen.map((e) => e.seq)).toEqual([0, 1]);
+    expect(transcript.entries[1]).toMatchObject({ kind: "completion", cid: 4, status: "1h/1Eh" });
+    const text = transcript.format();
+    expect(text).toMatch(/^#0 → \[cid 4\] Firmware Commit .*BPID=1/m);
+    expect(text).toMatch(/^#1 ← \[cid 4\] .*Boot Partition Write Prohibited/m);
+    expect(text).toMatch(/^#2 · after unsubscribe$/m);
+  });
+
+  it("keeps only the last `limit` entries", () => {
+    const transcript = new Transcript(2);
+    for (const n of [1, 2, 3]) transcript.note(`n${n}`);
+    expect(transcript.entries.map((e) => e.text)).toEqual(["n2", "n3"]);
+  });
+});
