@@ -16,8 +16,7 @@ export type QtestErrorCode =
   | "INVALID_ARGUMENT"
   | "GUEST_OUT_OF_MEMORY"
   | "PCI_DEVICE_NOT_FOUND"
-  | "PCI_BAR"
-  | "TARGET_UNSUPPORTED";
+  | "PCI_BAR";
 
 export class QtestLabError extends Error {
   readonly code: QtestErrorCode;

@@ -2,18 +2,9 @@
  * The factory the scenario runner and `bplab scenario --target qemu` call: one fresh QEMU per
  * scenario, sized as the scenario asks.
  */
-import { QtestLabError } from "./errors.js";
+import { type TargetFactory, TargetUnsupportedError } from "@bplab/host";
 import { findQemuBinary, probeDeviceProperties, QEMU_BUILD_COMMAND } from "./find-qemu.js";
 import { BOOTPART_PROPERTY, createQemuTarget, type QemuTargetOptions } from "./libqos/nvme-target.js";
-import type { TargetFactory } from "./target.js";
-
-/** Mirrors @bplab/host's TargetUnsupportedError (same name and code): the scenario is skipped. */
-export class TargetUnsupportedError extends QtestLabError {
-  constructor(message: string) {
-    super("TARGET_UNSUPPORTED", message);
-    this.name = "TargetUnsupportedError";
-  }
-}
 
 export function createQemuTargetFactory(base: QemuTargetOptions = {}): TargetFactory {
   return async (request) => {
