@@ -1,4 +1,4 @@
-import { opcodeName, type SubmissionQueueEntry, statusName } from "@bplab/nvme-spec";
+import { describeCommand, describeStatus, type SubmissionQueueEntry, statusName } from "@bplab/nvme-spec";
 import { ADMIN_QID } from "./queues.js";
 import { type CommandResult, formatStatus } from "./status.js";
 import { hex32, type TraceFields } from "./trace.js";

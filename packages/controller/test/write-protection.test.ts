@@ -30,7 +30,8 @@ const INVALID = { status: Status.InvalidField };
 const NOT_CHANGEABLE = { status: Status.FeatureNotChangeable };
 
 /** §7.2, row by row; columns Set 000b..111b, then Controller Level Reset and power cycle. */
-const TABLE: Record<Row, { set: Outcome[]; controllerReset: Outcome; powerCycle: Outcome }> = {
+type StateOutcome = { to: BpLockState | "RPMB" };
+const TABLE: Record<Row, { set: Outcome[]; controllerReset: StateOutcome; powerCycle: StateOutcome }> = {
   "Write Locked": {
     set: [
       { to: S.WriteLocked },
@@ -127,7 +128,7 @@ describe("§7.2 transition table (pure state machine)", () => {
         const after = lockStatesAfterControllerReset(start);
         if (expected.controllerReset.to === "RPMB") {
           expect(getWriteProtectionFeature(after, 0, rpmb)).toEqual({ ok: true, dw0: 0x24 });
-        } else if ("to" in expected.controllerReset) {
+        } else {
           expect(after[field(bpid)]).toBe(expected.controllerReset.to);
         }
         expect(after).toEqual(start);
@@ -136,7 +137,7 @@ describe("§7.2 transition table (pure state machine)", () => {
         const after = lockStatesAfterPowerCycle(startingStates(row, bpid));
         if (expected.powerCycle.to === "RPMB") {
           expect(getWriteProtectionFeature(after, 0, rpmb)).toEqual({ ok: true, dw0: 0x24 });
-        } else if ("to" in expected.powerCycle) {
+        } else {
           expect(after[field(bpid)]).toBe(expected.powerCycle.to);
         }
         expect(after).toEqual({ bp0: S.WriteLocked, bp1: S.WriteLocked });
