@@ -8,6 +8,7 @@ import {
   SQE_SIZE,
   type SubmissionQueueEntry,
   sqTailDoorbellOffset,
+  U16_MAX,
 } from "@bplab/nvme-spec";
 import type { Target } from "../target.js";
 import { CommandAbortedByResetError, HostTimeoutError, HostUsageError } from "./errors.js";
@@ -17,7 +18,7 @@ import type { Transcript } from "./transcript.js";
 /** The admin queue is queue 0 (§3.3.1). */
 const ADMIN_QUEUE_ID = 0;
 /** CIDs are 16 bits; FFFFh is avoided because error logs use it for "no command". */
-const HIGHEST_USABLE_CID = 0xfffe;
+const HIGHEST_USABLE_CID = U16_MAX - 1;
 
 interface PendingCommand {
   readonly description: string;

@@ -7,6 +7,7 @@ import {
   CcCss,
   type CompletionQueueEntry,
   CQE_SIZE,
+  CQE_SIZE_LOG2,
   decodeCap,
   decodeCc,
   decodeCsts,
@@ -14,10 +15,12 @@ import {
   encodeAqa,
   encodeAsq,
   encodeCc,
+  isSuccess,
   memoryPageSizeBytes,
   RegisterOffset,
   ShutdownNotification,
   SQE_SIZE,
+  SQE_SIZE_LOG2,
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
 import type { Target } from "../target.js";
@@ -69,7 +72,7 @@ interface TransferBuffer {
 }
 
 export function outcomeOf(completion: CompletionQueueEntry): CommandOutcome {
-  const ok = completion.status.sct === 0 && completion.status.sc === 0;
+  const ok = isSuccess(completion.status);
   return { completion, ok, status: formatStatus(completion.status), dw0: completion.dw0 };
 }
 
@@ -162,8 +165,8 @@ export class QueueDriver {
       mps: this.cap.mpsmin,
       ams: CcAms.RoundRobin,
       shn: ShutdownNotification.None,
-      iosqes: Math.log2(SQE_SIZE),
-      iocqes: Math.log2(CQE_SIZE),
+      iosqes: SQE_SIZE_LOG2,
+      iocqes: CQE_SIZE_LOG2,
     });
     await this.target.mmioWrite32(RegisterOffset.CC, cc);
     this.transcript.register(`CC ← 0x${cc.toString(16)} (EN=1)`);

@@ -1,4 +1,6 @@
 import {
+  BASE_ADDRESS_ALIGNMENT_BYTES,
+  BootReadStatus,
   BPRSEL_UNIT_BYTES,
   type BpId,
   bootPartitionLogOffset,
@@ -9,17 +11,23 @@ import {
   buildIdentify,
   buildSetFeatures,
   Cns,
+  DWORD_SIZE_BYTES,
   decodeBpinfo,
   decodeBpWriteProtectionRaw,
   decodeIdentifyController,
   encodeBpWriteProtection,
   FeatureId,
   FeatureSelect,
+  FWUG_NO_INFORMATION,
+  FWUG_NO_RESTRICTION,
+  FWUG_UNIT_BYTES,
   IDENTIFY_DATA_SIZE,
   type IdentifyController,
   LogPageId,
+  maxDataTransferBytes,
   memoryPageSizeBytes,
   RegisterOffset,
+  Status,
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
 import type { Target } from "../target.js";
@@ -32,9 +40,8 @@ import {
   QueueDriver,
 } from "./driver.js";
 import { HostUsageError, NvmeCommandError } from "./errors.js";
+import { formatBrs, formatStatus } from "./transcript.js";
 
-/** Dwords are the unit of Firmware Image Download and Get Log Page lengths and offsets. */
-const DWORD_BYTES = 4;
 /** Transfer limit used when Identify reports MDTS=0 (no limit): keeps one command's buffer modest. */
 export const UNLIMITED_MDTS_TRANSFER_BYTES = 1 << 20;
 
@@ -122,8 +129,8 @@ export class NvmeHostDriver extends QueueDriver {
   /** Largest data transfer of one command: 2^MDTS memory pages (CAP.MPSMIN), MDTS=0 meaning no limit. */
   async maxTransferBytes(): Promise<number> {
     const { mdts } = await this.identifyController();
-    if (mdts === 0) return UNLIMITED_MDTS_TRANSFER_BYTES;
-    return memoryPageSizeBytes(this.capabilities.mpsmin) * 2 ** mdts;
+    const limit = maxDataTransferBytes(mdts, memoryPageSizeBytes(this.capabilities.mpsmin));
+    return Math.min(limit, UNLIMITED_MDTS_TRANSFER_BYTES);
   }
 
   /** Firmware Update Granularity in bytes: FWUG x 4 KiB, or 4 KiB when FWUG is 0h or FFh. */
@@ -172,7 +179,7 @@ export class NvmeHostDriver extends QueueDriver {
 
   /** Get Log Page with extended offset/length; `length` bytes must be a dword multiple. */
   async getLogPage(lid: number, lsp: number, offset: number | bigint, length: number): Promise<DataOutcome> {
-    if (!Number.isInteger(length) || length <= 0 || length % DWORD_BYTES !== 0) {
+    if (!Number.isInteger(length) || length <= 0 || length % DWORD_SIZE_BYTES !== 0) {
       throw new HostUsageError(
         "length",
         `a Get Log Page length is a positive multiple of 4 bytes, got ${length}`,
@@ -183,7 +190,7 @@ export class NvmeHostDriver extends QueueDriver {
       lid,
       lsp,
       rae: false,
-      numd: length / DWORD_BYTES - 1,
+      numd: length / DWORD_SIZE_BYTES - 1,
       lpo: BigInt(offset),
     });
     return this.submitAdminWithData(sqe, { direction: "device-to-host", length });
@@ -195,13 +202,13 @@ export class NvmeHostDriver extends QueueDriver {
     offsetBytes: number,
     options: { cdw12?: number } = {},
   ): Promise<CommandOutcome> {
-    if (data.length === 0 || data.length % DWORD_BYTES !== 0) {
+    if (data.length === 0 || data.length % DWORD_SIZE_BYTES !== 0) {
       throw new HostUsageError(
         "data.length",
         `a download piece is a positive multiple of 4 bytes, got ${data.length}`,
       );
     }
-    if (!Number.isInteger(offsetBytes) || offsetBytes < 0 || offsetBytes % DWORD_BYTES !== 0) {
+    if (!Number.isInteger(offsetBytes) || offsetBytes < 0 || offsetBytes % DWORD_SIZE_BYTES !== 0) {
       throw new HostUsageError(
         "offsetBytes",
         `a download offset is a non-negative multiple of 4 bytes, got ${offsetBytes}`,
@@ -209,8 +216,8 @@ export class NvmeHostDriver extends QueueDriver {
     }
     const sqe = buildFirmwareImageDownload({
       ...emptySqe(),
-      numd: data.length / DWORD_BYTES - 1,
-      ofst: offsetBytes / DWORD_BYTES,
+      numd: data.length / DWORD_SIZE_BYTES - 1,
+      ofst: offsetBytes / DWORD_SIZE_BYTES,
       cdw12: options.cdw12,
     });
     return this.submitAdminWithData(sqe, { direction: "host-to-device", data });
@@ -247,7 +254,7 @@ export class NvmeHostDriver extends QueueDriver {
     const data = new Uint8Array(length);
     for (let done = 0; done < length; done += chunk) {
       const size = Math.min(chunk, length - done);
-      const padded = Math.ceil(size / DWORD_BYTES) * DWORD_BYTES;
+      const padded = Math.ceil(size / DWORD_SIZE_BYTES) * DWORD_SIZE_BYTES;
       const outcome = await this.getLogPage(
         LogPageId.BootPartition,
         bpid,
@@ -257,51 +264,39 @@ export class NvmeHostDriver extends QueueDriver {
       if (!outcome.ok) return { ok: false, data: data.subarray(0, done), status: outcome.status };
       data.set(outcome.data.subarray(0, size), done);
     }
-    return { ok: true, data, status: "0h/00h" };
+    return { ok: true, data, status: formatStatus(Status.Success) };
   }
 
   /**
-   * Reads BP bytes through BPMBL/BPRSEL, polling BPINFO.BRS (works with CC.EN=0). Reads larger than
-   * one BPRSEL (1023 x 4 KiB) or than the read buffer go in several pieces. `offset` is 4 KiB aligned.
+   * Reads BP bytes through BPMBL/BPRSEL, polling BPINFO.BRS (works with CC.EN=0). A read larger
+   * than one BPRSEL allows (1023 x 4 KiB) goes in several pieces. `offset` is 4 KiB aligned.
    */
   async bpReadViaRegisters(bpid: BpId, offset: number, length: number): Promise<RegisterReadOutcome> {
     bprselUnitsFor(offset, length);
-    const chunk = Math.min(
-      MAX_BPRSZ_UNITS * BPRSEL_UNIT_BYTES,
-      Math.max(await this.maxTransferBytes(), BPRSEL_UNIT_BYTES),
-    );
+    const wholeUnits = Math.ceil(length / BPRSEL_UNIT_BYTES) * BPRSEL_UNIT_BYTES;
+    const chunk = Math.min(MAX_BPRSZ_UNITS * BPRSEL_UNIT_BYTES, wholeUnits);
     const buffer = await this.registerReadBuffer(chunk);
     const data = new Uint8Array(length);
-    let brs = 0;
+    let brs: number = BootReadStatus.None;
     for (let done = 0; done < length; done += chunk) {
       const size = Math.min(chunk, length - done);
       const { bprof, bprsz } = bprselUnitsFor(offset + done, size);
-      const result = await bpRegisterRead(
-        this.target,
-        { bpid, bprofUnits: bprof, bprszUnits: bprsz, bufferAddr: buffer },
-        this.maxPolls,
-      );
-      brs = result.brs;
-      this.transcript.register(
-        `BPRSEL ← BPID=${bpid} BPROF=${bprof} BPRSZ=${bprsz}; BRS=${brs.toString(2).padStart(2, "0")}b`,
-      );
-      if (brs !== 2)
-        return {
-          ok: false,
-          data: data.subarray(0, done),
-          status: `BRS=${brs.toString(2).padStart(2, "0")}b`,
-          brs,
-        };
+      const request = { bpid, bprofUnits: bprof, bprszUnits: bprsz, bufferAddr: buffer };
+      brs = (await bpRegisterRead(this.target, request, this.maxPolls)).brs;
+      this.transcript.register(`BPRSEL ← BPID=${bpid} BPROF=${bprof} BPRSZ=${bprsz}; BRS=${formatBrs(brs)}`);
+      if (brs !== BootReadStatus.Success) {
+        return { ok: false, data: data.subarray(0, done), status: `BRS=${formatBrs(brs)}`, brs };
+      }
       data.set(await this.target.memRead(buffer, size), done);
     }
-    return { ok: true, data, status: "BRS=10b", brs };
+    return { ok: true, data, status: `BRS=${formatBrs(BootReadStatus.Success)}`, brs };
   }
 
   private registerBuffer?: { addr: bigint; size: number };
 
   private async registerReadBuffer(size: number): Promise<bigint> {
     if (this.registerBuffer && this.registerBuffer.size >= size) return this.registerBuffer.addr;
-    const addr = await this.target.alloc(size, BPRSEL_UNIT_BYTES);
+    const addr = await this.target.alloc(size, BASE_ADDRESS_ALIGNMENT_BYTES);
     this.registerBuffer = { addr, size };
     return addr;
   }
@@ -314,7 +309,6 @@ export class NvmeHostDriver extends QueueDriver {
 
 /** FWUG (Identify byte 319) in bytes: 0h (no information) and FFh (no restriction) mean 4 KiB. */
 export function fwugBytes(fwug: number): number {
-  // TODO(nvme-spec): FWUG sentinels
-  if (fwug === 0 || fwug === 0xff) return BPRSEL_UNIT_BYTES;
-  return fwug * BPRSEL_UNIT_BYTES;
+  if (fwug === FWUG_NO_INFORMATION || fwug === FWUG_NO_RESTRICTION) return FWUG_UNIT_BYTES;
+  return fwug * FWUG_UNIT_BYTES;
 }

@@ -6,6 +6,14 @@ import {
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
 
+/** BPINFO.BRS is two bits wide (bits 25:24). */
+const BRS_BITS = 2;
+
+/** "10b": a BPINFO.BRS value the way the spec writes it. */
+export function formatBrs(brs: number): string {
+  return `${brs.toString(2).padStart(BRS_BITS, "0")}b`;
+}
+
 /** "1h/1Eh": SCT and SC the way the spec and docs/model-choices.md write them. */
 export function formatStatus(status: Pick<NvmeStatus, "sct" | "sc">): string {
   const sc = status.sc.toString(16).toUpperCase().padStart(2, "0");

@@ -17,9 +17,9 @@ import {
   Status,
   SUPPORTED_LOG_PAGES_SIZE,
 } from "@bplab/nvme-spec";
+import { formatBrs } from "../driver/transcript.js";
 import { hex } from "./context.js";
 import { expectLocks } from "./helpers.js";
-import { brsText } from "./register-read.js";
 import type { Scenario } from "./types.js";
 
 /** Three BPSZ units: an odd size, so a BPSZ that is not read from the configuration shows. */
@@ -36,7 +36,7 @@ const registers: Scenario = {
     ctx.record("cap.mpsmin", cap.mpsmin);
     const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     ctx.expect("bpinfo.bpsz", bpinfo.bpsz, DISCOVERY_BP_BYTES / BOOT_PARTITION_UNIT_BYTES);
-    ctx.expect("bpinfo.brs", brsText(bpinfo.brs), brsText(BootReadStatus.None));
+    ctx.expect("bpinfo.brs", formatBrs(bpinfo.brs), formatBrs(BootReadStatus.None));
     ctx.expect("bpinfo.abpid", bpinfo.abpid, 0);
     return ctx.observations;
   },

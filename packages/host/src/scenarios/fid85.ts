@@ -1,4 +1,6 @@
 import {
+  BP_WRITE_PROTECTION_LAYOUT,
+  BPWPS_MAX_DEFINED,
   BpWriteProtectionState,
   bpWriteProtectionCodec,
   encodeBpWriteProtection,
@@ -19,9 +21,11 @@ import type { Scenario } from "./types.js";
 const { NoChange, WriteUnlocked, WriteLocked, WriteLockedUntilPowerCycle, RpmbControlled } =
   BpWriteProtectionState;
 
-/** Every 3-bit value a Set can carry: 000b-100b and the reserved 101b-111b. */
-const ALL_SET_VALUES = [0, 1, 2, 3, 4, 5, 6, 7] as const;
-const BPWPS_FIELD_BITS = 3;
+/** Every value a 3-bit BPxWPS field can carry: 000b-100b and the reserved 101b-111b. */
+const ALL_SET_VALUES = Array.from({ length: BP_WRITE_PROTECTION_LAYOUT.bp0.max + 1 }, (_, value) => value);
+const BPWPS_FIELD_BITS = BP_WRITE_PROTECTION_LAYOUT.bp0.width;
+/** 101b, the first reserved value. */
+const FIRST_RESERVED = BPWPS_MAX_DEFINED + 1;
 
 type Cell = readonly [StatusCode, number];
 const OK = Status.Success;
@@ -147,7 +151,7 @@ const saveValue: Scenario = {
       await driver.setFeature(fid, unlock, { sv: true }),
       Status.FeatureIdentifierNotSaveable,
     );
-    const reserved = encodeBpWriteProtectionRaw({ bp0: 0b101, bp1: NoChange });
+    const reserved = encodeBpWriteProtectionRaw({ bp0: FIRST_RESERVED, bp1: NoChange });
     ctx.expectStatus(
       "sv-reserved.status",
       await driver.setFeature(fid, reserved, { sv: true }),
@@ -166,7 +170,7 @@ const allOrNothing: Scenario = {
     const fid = FeatureId.BootPartitionWriteProtection;
     const set = (bp0: number, bp1: number) =>
       driver.setFeature(fid, encodeBpWriteProtectionRaw({ bp0, bp1 }));
-    ctx.expectStatus("unlock0-reserved1.status", await set(U, 0b101), Status.InvalidField);
+    ctx.expectStatus("unlock0-reserved1.status", await set(U, FIRST_RESERVED), Status.InvalidField);
     await expectLocks(ctx, "after-reserved", { bp0: L, bp1: L });
     ctx.expectStatus("wlupc1.status", await set(NoChange, W), Status.Success);
     ctx.expectStatus("unlock-both-with-bp1-wlupc.status", await set(U, U), Status.FeatureNotChangeable);

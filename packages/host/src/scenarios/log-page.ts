@@ -1,23 +1,24 @@
 import {
   BOOT_PARTITION_LOG_HEADER_SIZE,
+  BOOT_PARTITION_LSP_BPID_MASK,
   BootReadStatus,
   BPRSEL_UNIT_BYTES,
   bootPartitionLogOffset,
+  DWORD_SIZE_BYTES,
   decodeBpinfo,
   encodeBootPartitionLogHeader,
+  GET_LOG_PAGE_CDW10_LAYOUT,
   LogPageId,
   RegisterOffset,
   Status,
 } from "@bplab/nvme-spec";
 import { bpRegisterRead } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { formatBrs } from "../driver/transcript.js";
 import { hex, type ScenarioContext, sha256 } from "./context.js";
 import { BP_IDS, bpSizeBytes, testImage, writeBootPartition } from "./helpers.js";
-import { brsText } from "./register-read.js";
 import type { Scenario } from "./types.js";
 
-/** Dword alignment every log page offset and length needs. */
-const DWORD_BYTES = 4;
 /** A read that is one page of data, for the offset probes. */
 const PROBE_BYTES = BPRSEL_UNIT_BYTES;
 
@@ -53,7 +54,7 @@ async function completeRegisterRead(ctx: ScenarioContext): Promise<void> {
     { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr },
     DEFAULT_MAX_POLLS,
   );
-  ctx.expect("register-read.brs", brsText(result.brs), brsText(BootReadStatus.Success));
+  ctx.expect("register-read.brs", formatBrs(result.brs), formatBrs(BootReadStatus.Success));
 }
 
 const header: Scenario = {
@@ -93,8 +94,8 @@ const offsets: Scenario = {
     const headerBytes = encodeBootPartitionLogHeader({ bpsz: bpinfo.bpsz, abpid: bpinfo.abpid });
     const image0 = images[0]!;
     const logSize = BOOT_PARTITION_LOG_HEADER_SIZE + size;
-    const mid = size / 2 - 2 * DWORD_BYTES;
-    const half = 2 * DWORD_BYTES;
+    const mid = size / 2 - 2 * DWORD_SIZE_BYTES;
+    const half = 2 * DWORD_SIZE_BYTES;
     await expectLogBytes(ctx, "bp0.offset-0", 0, 0, concat(headerBytes, image0.subarray(0, PROBE_BYTES)));
     await expectLogBytes(
       ctx,
@@ -146,14 +147,14 @@ const invalid: Scenario = {
     );
     ctx.expectStatus(
       "offset-past-log.status",
-      await read(logSize + DWORD_BYTES, DWORD_BYTES),
+      await read(logSize + DWORD_SIZE_BYTES, DWORD_SIZE_BYTES),
       Status.InvalidField,
     );
     const tooBig = (await driver.maxTransferBytes()) + PROBE_BYTES;
     ctx.expectStatus("size-above-mdts.status", await read(0, tooBig), Status.InvalidField);
     ctx.expectStatus(
       "aligned-again.status",
-      await read(BOOT_PARTITION_LOG_HEADER_SIZE, DWORD_BYTES),
+      await read(BOOT_PARTITION_LOG_HEADER_SIZE, DWORD_SIZE_BYTES),
       Status.Success,
     );
     return ctx.observations;
@@ -169,9 +170,15 @@ const lspReservedBits: Scenario = {
     const images = [testImage(size, 0x20), testImage(size, 0x21)];
     for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]!);
     const data = Number(bootPartitionLogOffset(0));
-    const lspAllReservedBits = 0b111_1110;
+    const lspAllReservedBits = GET_LOG_PAGE_CDW10_LAYOUT.lsp.max & ~BOOT_PARTITION_LSP_BPID_MASK;
     await expectLogBytes(ctx, "lsp-7e", lspAllReservedBits, data, images[0]!.subarray(0, PROBE_BYTES));
-    await expectLogBytes(ctx, "lsp-7f", lspAllReservedBits | 1, data, images[1]!.subarray(0, PROBE_BYTES));
+    await expectLogBytes(
+      ctx,
+      "lsp-7f",
+      lspAllReservedBits | BOOT_PARTITION_LSP_BPID_MASK,
+      data,
+      images[1]!.subarray(0, PROBE_BYTES),
+    );
     return ctx.observations;
   },
 };

@@ -10,6 +10,7 @@ import {
 } from "@bplab/nvme-spec";
 import { bpRegisterRead } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { formatBrs } from "../driver/transcript.js";
 import { hex, sha256 } from "./context.js";
 import {
   bpHashViaLog,
@@ -20,7 +21,6 @@ import {
   testImage,
   writeBootPartition,
 } from "./helpers.js";
-import { brsText } from "./register-read.js";
 import type { Scenario } from "./types.js";
 
 const { WriteUnlocked: U, WriteLocked: L, WriteLockedUntilPowerCycle: W } = BpWriteProtectionState;
@@ -75,12 +75,12 @@ const keepsContents: Scenario = {
       { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr },
       DEFAULT_MAX_POLLS,
     );
-    ctx.expect("read.brs", brsText(read.brs), brsText(BootReadStatus.Success));
+    ctx.expect("read.brs", formatBrs(read.brs), formatBrs(BootReadStatus.Success));
 
     await ctx.powerCycle();
     const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     ctx.expect("abpid", bpinfo.abpid, 1);
-    ctx.expect("brs", brsText(bpinfo.brs), brsText(BootReadStatus.None));
+    ctx.expect("brs", formatBrs(bpinfo.brs), formatBrs(BootReadStatus.None));
     ctx.expect("bprsel", hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hex(0));
     ctx.expect("bpmbl", hex(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16), hex(0, 16));
     ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));

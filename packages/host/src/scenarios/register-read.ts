@@ -16,15 +16,11 @@ import {
   waitBpRegisterRead,
 } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { formatBrs } from "../driver/transcript.js";
 import { targetCapabilities } from "../target.js";
 import { hex, SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
 import { BP_IDS, bpHashViaLog, bpSizeBytes, testImage, writeBootPartition } from "./helpers.js";
 import type { Scenario } from "./types.js";
-
-/** "10b": BRS values the way the spec writes them. */
-export function brsText(brs: number): string {
-  return `${brs.toString(2).padStart(2, "0")}b`;
-}
 
 /** A host buffer for register reads, filled with the poison byte so untouched bytes show. */
 async function poisonedBuffer(
@@ -50,7 +46,7 @@ async function readAndObserve(
   expected: { brs: number; sha256: string },
 ): Promise<void> {
   const result = await bpRegisterRead(ctx.target, request, DEFAULT_MAX_POLLS);
-  ctx.expect(`${prefix}.brs`, brsText(result.brs), brsText(expected.brs));
+  ctx.expect(`${prefix}.brs`, formatBrs(result.brs), formatBrs(expected.brs));
   ctx.expect(
     `${prefix}.buffer.sha256`,
     sha256(await ctx.target.memRead(request.bufferAddr, bytes)),
@@ -73,7 +69,7 @@ const neverEnabled: Scenario = {
       const { addr } = await poisonedBuffer(ctx, size);
       const request = { bpid, bprofUnits: 0, bprszUnits: units, bufferAddr: addr };
       const result = await bpRegisterRead(ctx.target, request, DEFAULT_MAX_POLLS);
-      ctx.expect(`bp${bpid}.brs`, brsText(result.brs), brsText(BootReadStatus.Success));
+      ctx.expect(`bp${bpid}.brs`, formatBrs(result.brs), formatBrs(BootReadStatus.Success));
       ctx.expect(
         `bp${bpid}.bprsel`,
         hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
@@ -152,7 +148,7 @@ const outOfRange: Scenario = {
     const { addr, poisonHash } = await poisonedBuffer(ctx, bytes);
     const lastUnit = { bpid: 0 as const, bprofUnits: units - 1, bprszUnits: 1, bufferAddr: addr };
     const result = await bpRegisterRead(ctx.target, lastUnit, DEFAULT_MAX_POLLS);
-    ctx.expect("last-unit.brs", brsText(result.brs), brsText(BootReadStatus.Success));
+    ctx.expect("last-unit.brs", formatBrs(result.brs), formatBrs(BootReadStatus.Success));
     const cases = [
       { name: "one-unit-past-end", bprofUnits: units - 1, bprszUnits: 2 },
       { name: "starts-at-end", bprofUnits: units, bprszUnits: 1 },
@@ -218,10 +214,10 @@ const busyBprsel: Scenario = {
     await startBpRegisterRead(ctx.target, first);
     const brs = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs;
     if (brs !== BootReadStatus.Reading) {
-      ctx.record("brs-right-after-start", brsText(brs));
+      ctx.record("brs-right-after-start", formatBrs(brs));
       return ctx.skip(`the ${ctx.target.name} target finished the read before the host could see BRS=01b`);
     }
-    ctx.expect("brs-right-after-start", brsText(brs), brsText(BootReadStatus.Reading));
+    ctx.expect("brs-right-after-start", formatBrs(brs), formatBrs(BootReadStatus.Reading));
     const firstValue = await ctx.target.mmioRead32(RegisterOffset.BPRSEL);
     await ctx.target.mmioWrite32(RegisterOffset.BPRSEL, encodeBprsel({ bpid: 1, bprof: 1, bprsz: 1 }));
     ctx.expect(
@@ -230,7 +226,7 @@ const busyBprsel: Scenario = {
       hex(firstValue),
     );
     const result = await waitBpRegisterRead(ctx.target, DEFAULT_MAX_POLLS);
-    ctx.expect("brs", brsText(result.brs), brsText(BootReadStatus.Success));
+    ctx.expect("brs", formatBrs(result.brs), formatBrs(BootReadStatus.Success));
     const buffer = await ctx.target.memRead(addr, BPRSEL_UNIT_BYTES);
     ctx.expect(
       "buffer.sha256",
@@ -254,7 +250,7 @@ const dmaFailure: Scenario = {
       { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: unmapped },
       DEFAULT_MAX_POLLS,
     );
-    ctx.expect("brs", brsText(result.brs), brsText(BootReadStatus.Error));
+    ctx.expect("brs", formatBrs(result.brs), formatBrs(BootReadStatus.Error));
     return ctx.observations;
   },
 };

@@ -11,9 +11,9 @@ import {
 } from "@bplab/nvme-spec";
 import { bpRegisterRead, startBpRegisterRead } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { formatBrs } from "../driver/transcript.js";
 import { hex, SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
 import { expectLocks } from "./helpers.js";
-import { brsText } from "./register-read.js";
 import type { Scenario } from "./types.js";
 
 const { WriteUnlocked: U, WriteLocked: L, WriteLockedUntilPowerCycle: W } = BpWriteProtectionState;
@@ -60,10 +60,10 @@ const clearsReadRegisters: Scenario = {
         { bpid: 1, bprofUnits: 1, bprszUnits: 1, bufferAddr: addr },
         DEFAULT_MAX_POLLS,
       );
-      ctx.expect(`${reset.name}.read.brs`, brsText(read.brs), brsText(BootReadStatus.Success));
+      ctx.expect(`${reset.name}.read.brs`, formatBrs(read.brs), formatBrs(BootReadStatus.Success));
       await reset.run(ctx);
       const after = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
-      ctx.expect(`${reset.name}.brs`, brsText(after.brs), brsText(BootReadStatus.None));
+      ctx.expect(`${reset.name}.brs`, formatBrs(after.brs), formatBrs(BootReadStatus.None));
       ctx.expect(`${reset.name}.bpsz`, after.bpsz, before.bpsz);
       ctx.expect(`${reset.name}.abpid`, after.abpid, before.abpid);
       ctx.expect(`${reset.name}.bprsel`, hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hex(0));
@@ -90,19 +90,19 @@ const cancelsRead: Scenario = {
     await startBpRegisterRead(ctx.target, { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr });
     const brs = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs;
     if (brs !== BootReadStatus.Reading) {
-      ctx.record("brs-right-after-start", brsText(brs));
+      ctx.record("brs-right-after-start", formatBrs(brs));
       return ctx.skip(
         `the ${ctx.target.name} target finished the read before the host could reset during it`,
       );
     }
-    ctx.expect("brs-right-after-start", brsText(brs), brsText(BootReadStatus.Reading));
+    ctx.expect("brs-right-after-start", formatBrs(brs), formatBrs(BootReadStatus.Reading));
     const cc = decodeCc(await ctx.target.mmioRead32(RegisterOffset.CC));
     await ctx.target.mmioWrite32(RegisterOffset.CC, encodeCc({ ...cc, en: false }));
     await ctx.target.settle();
     ctx.expect(
       "brs-after-reset",
-      brsText(decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs),
-      brsText(BootReadStatus.None),
+      formatBrs(decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs),
+      formatBrs(BootReadStatus.None),
     );
     ctx.expect(
       "buffer.sha256",

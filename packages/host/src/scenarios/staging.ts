@@ -1,6 +1,13 @@
-import { BpWriteProtectionState, CommitAction, Status } from "@bplab/nvme-spec";
+import {
+  BpWriteProtectionState,
+  CommitAction,
+  FWUG_NO_INFORMATION,
+  FWUG_NO_RESTRICTION,
+  Status,
+} from "@bplab/nvme-spec";
 import { fwugBytes } from "../driver/nvme-host-driver.js";
 import { type ScenarioContext, sha256 } from "./context.js";
+import { DOWNSTREAM_ROUTE_HINT_CDW12 } from "./downstream-host.js";
 import { bpHashViaLog, bpSizeBytes, setOne, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
@@ -101,10 +108,10 @@ const granularity: Scenario = {
     const driver = await ctx.driver();
     const { fwug } = await driver.identifyController();
     ctx.record("fwug", fwug);
-    const g = fwugBytes(fwug);
-    if (g !== (await driver.firmwareUpdateGranularityBytes()) || fwug === 0 || fwug === 0xff) {
+    if (fwug === FWUG_NO_INFORMATION || fwug === FWUG_NO_RESTRICTION) {
       return ctx.skip(`FWUG is ${fwug}: the controller states no granularity to enforce`);
     }
+    const g = fwugBytes(fwug);
     await unlockBp0(ctx);
     const image = testImage(2 * g, 0xa2);
     ctx.expectStatus(
@@ -254,9 +261,6 @@ const newImageAfterCommit: Scenario = {
     return ctx.observations;
   },
 };
-
-/** The vendor "BP data" route hint the downstream firmware puts in CDW12 (MC-15). */
-const DOWNSTREAM_ROUTE_HINT_CDW12 = 1;
 
 const cdw12Hint: Scenario = {
   id: "staging.cdw12-hint",
