@@ -1,0 +1,42 @@
+/**
+ * Exit codes and the errors that choose them. A wrong argument is the user's to fix (exit 2, the
+ * message names the option and the rule); a device or file problem is a failure (exit 1).
+ */
+export const ExitCode = Object.freeze({
+  Ok: 0,
+  /** The command ran and something failed: a rejected commit, a failing scenario, a bad state dir. */
+  Failure: 1,
+  /** The command line itself is wrong. */
+  Usage: 2,
+});
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A bad argument: names the option (e.g. "--bpsz") and the rule it broke. */
+export class CliUsageError extends Error {
+  override readonly name = "CliUsageError";
+  readonly code = "CLI_USAGE" as const;
+  readonly option: string;
+
+  constructor(option: string, rule: string) {
+    super(`${option}: ${rule}`);
+    this.option = option;
+  }
+}
+
+export type CliFailureCode =
+  /** The device answered with an unexpected status. */
+  | "CLI_DEVICE_STATUS"
+  /** A feature this command wraps is not in this checkout yet. */
+  | "CLI_UNAVAILABLE"
+  /** A check the command makes failed (a read-back mismatch, a failing scenario). */
+  | "CLI_CHECK_FAILED";
+
+export class CliFailure extends Error {
+  override readonly name = "CliFailure";
+  readonly code: CliFailureCode;
+
+  constructor(code: CliFailureCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

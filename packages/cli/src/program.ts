@@ -1,0 +1,174 @@
+/**
+ * The `bplab` command line. `runCli` takes the arguments and an output sink and returns the exit
+ * code, so tests run it in process; bin.ts is the thin shell around it.
+ */
+import { StateDirError, StorageError } from "@bplab/controller";
+import { Command, CommanderError } from "commander";
+import { bpActivate, bpInit, bpLock, bpStatus } from "./commands/bp-state.js";
+import { bpRead, bpWrite, type ReadPath } from "./commands/bp-transfer.js";
+import { runDemo } from "./commands/demo.js";
+import { QEMU_SUBCOMMANDS, type QemuSubcommand, runQemuCommand } from "./commands/qemu.js";
+import { runScenarioCommand, SCENARIO_TARGETS, type ScenarioTargetChoice } from "./commands/scenario.js";
+import { CliFailure, CliUsageError, ExitCode, type ExitCodeValue } from "./errors.js";
+import type { CliIo } from "./io.js";
+import { bpidOption, bpSizeOption, choiceOption, lockStateOption, sizeOption } from "./options.js";
+
+const DEFAULT_DEMO_BP_BYTES = 128 * 1024;
+const READ_PATHS: readonly ReadPath[] = ["log", "bprsel"];
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command("bplab")
+    .description(
+      "The NVMe Boot Partition lab: the firmware BP flow, the scenario suite, state directories, QEMU",
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError("(add --help for usage)");
+
+  program
+    .command("demo")
+    .description(
+      "run the firmware flow (unlock, download, commit CA=110b, lock, read back, reset, power cycle) in process",
+    )
+    .option("--json", "print the controller's trace as JSON lines instead of the transcript")
+    .option(
+      "--bpsz <size>",
+      "size of each BP, a multiple of 128K",
+      bpSizeOption("--bpsz"),
+      DEFAULT_DEMO_BP_BYTES,
+    )
+    .action(async (options: { json?: boolean; bpsz: number }) => {
+      await runDemo(io, options);
+    });
+
+  program
+    .command("scenario")
+    .description("run the scenario suite and print a pass/fail table")
+    .option(
+      "--target <target>",
+      `one of ${SCENARIO_TARGETS.join(", ")}`,
+      choiceOption("--target", SCENARIO_TARGETS),
+      "core",
+    )
+    .option("--filter <text>", "only scenarios whose id contains this text")
+    .option("--json", "one JSON line per scenario result")
+    .action(async (options: { target: ScenarioTargetChoice; filter?: string; json?: boolean }) => {
+      await runScenarioCommand(io, options);
+    });
+
+  const bp = program
+    .command("bp")
+    .description("work on a state directory (each invocation is one power-on period)");
+  bp.command("init")
+    .description("create a state directory with two BPs (sparse files)")
+    .requiredOption("--state <dir>", "the state directory")
+    .requiredOption("--bpsz <size>", "size of each BP, a multiple of 128K, e.g. 1G", bpSizeOption("--bpsz"))
+    .option(
+      "--namespace-size <size>",
+      "size of the namespace image, e.g. 64M",
+      sizeOption("--namespace-size"),
+    )
+    .action((options: { state: string; bpsz: number; namespaceSize?: number }) => bpInit(io, options));
+  bp.command("status")
+    .description("BPINFO, ABPID, lock states and the Identify fields a BP host reads")
+    .requiredOption("--state <dir>", "the state directory")
+    .option("--json", "print one JSON object")
+    .action(async (options: { state: string; json?: boolean }) => {
+      await bpStatus(io, options);
+    });
+  bp.command("write")
+    .description("unlock BP n, download a file (Firmware Image Download), commit CA=110b, lock again")
+    .requiredOption("--state <dir>", "the state directory")
+    .requiredOption("--bp <n>", "the BP to replace: 0 or 1", bpidOption())
+    .requiredOption("--file <path>", "the image (at most one BP; a shorter image is zero-filled)")
+    .option(
+      "--chunk <size>",
+      "bytes per Firmware Image Download: a multiple of FWUG, at most MDTS (the default); 4K sends FWUG-sized pieces like the firmware",
+      sizeOption("--chunk"),
+    )
+    .option("--verify", "read the BP back through log 15h and compare")
+    .action(async (options: { state: string; bp: 0 | 1; file: string; chunk?: number; verify?: boolean }) => {
+      await bpWrite(io, options);
+    });
+  bp.command("read")
+    .description("dump BP n (or a range of it) to a file")
+    .requiredOption("--state <dir>", "the state directory")
+    .requiredOption("--bp <n>", "the BP to read: 0 or 1", bpidOption())
+    .requiredOption("--out <path>", "the file to write")
+    .option(
+      "--via <path>",
+      "log (Get Log Page 15h) or bprsel (BPRSEL/BPMBL)",
+      choiceOption("--via", READ_PATHS),
+      "log",
+    )
+    .option("--offset <size>", "start of the range", sizeOption("--offset"))
+    .option("--length <size>", "bytes to read (default: to the end of the BP)", sizeOption("--length"))
+    .action(
+      async (options: {
+        state: string;
+        bp: 0 | 1;
+        out: string;
+        via: ReadPath;
+        offset?: number;
+        length?: number;
+      }) => {
+        await bpRead(io, options);
+      },
+    );
+  bp.command("lock")
+    .description(
+      "Set Features 85h for one BP (lasts only for this invocation: the next one powers on Write Locked)",
+    )
+    .requiredOption("--state <dir>", "the state directory")
+    .requiredOption("--bp <n>", "the BP: 0 or 1", bpidOption())
+    .requiredOption("--set <state>", "unlocked, locked or until-power-cycle", lockStateOption())
+    .action(async (options: { state: string; bp: 0 | 1; set: number }) => {
+      await bpLock(io, options);
+    });
+  bp.command("activate")
+    .description("Firmware Commit CA=111b: make BP n the active BP (BPINFO.ABPID, nonvolatile)")
+    .requiredOption("--state <dir>", "the state directory")
+    .requiredOption("--bp <n>", "the BP: 0 or 1", bpidOption())
+    .action(async (options: { state: string; bp: 0 | 1 }) => {
+      await bpActivate(io, options);
+    });
+
+  program
+    .command("qemu")
+    .description(`the patched QEMU through @bplab/qemu-patches: ${QEMU_SUBCOMMANDS.join(", ")}`)
+    .argument("<subcommand>", QEMU_SUBCOMMANDS.join(", "), choiceOption("<subcommand>", QEMU_SUBCOMMANDS))
+    .option("--json", "print the result as JSON")
+    .action(async (subcommand: QemuSubcommand, options: { json?: boolean }) => {
+      await runQemuCommand(io, subcommand, options);
+    });
+  return program;
+}
+
+/** Runs `bplab <argv…>` and returns the exit code: 0 ok, 1 failure, 2 bad arguments. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  try {
+    await buildProgram(io).parseAsync([...argv], { from: "user" });
+    return ExitCode.Ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+function reportError(io: CliIo, error: unknown): ExitCodeValue {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help text) through configureOutput.
+    return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  }
+  if (error instanceof CliUsageError || error instanceof StorageError) {
+    io.err(`bplab: ${error.message}\n`);
+    return ExitCode.Usage;
+  }
+  if (error instanceof CliFailure || error instanceof StateDirError) {
+    io.err(`bplab: ${error.message}\n`);
+    return ExitCode.Failure;
+  }
+  io.err(
+    `bplab: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return ExitCode.Failure;
+}
