@@ -6,6 +6,7 @@ import {
   readBits64,
   toU32,
   U32_MAX,
+  U64_MAX,
   writeBits,
   writeBits64,
 } from "./bits.js";
@@ -46,6 +47,8 @@ export interface DwordCodec<L extends Layout> {
   /** Bits no field covers: reserved, ignored by decode and written as 0 by encode. */
   readonly reservedMask: number;
   decode(value: number): Fields<L>;
+  /** Writes the decoded fields into `target` (no intermediate object; for hot parsers). */
+  decodeInto<T extends object>(value: number, target: T): T & Fields<L>;
   /** Omitted fields are 0, which is each field's reset value for registers. */
   encode(fields: Partial<Fields<L>>): number;
   /** The reserved bits that are set in `value` (0 when the value is clean). */
@@ -61,19 +64,25 @@ export interface QwordCodec<L extends Layout> {
   reservedBits(value: bigint): bigint;
 }
 
-function fieldName(structure: string, key: string): string {
-  return `${structure}.${key.toUpperCase()}`;
+/** A layout entry with its error name ("BPRSEL.BPROF") computed once, not per call. */
+type NamedField = { readonly key: string; readonly spec: FieldSpec; readonly fieldName: string };
+
+function namedFields(structure: string, layout: Layout): readonly NamedField[] {
+  return Object.entries(layout).map(([key, spec]) => ({
+    key,
+    spec,
+    fieldName: `${structure}.${key.toUpperCase()}`,
+  }));
 }
 
-function numericValue(structure: string, key: string, spec: FieldSpec, value: unknown): number {
-  if (spec.kind === "flag") {
+function numericValue(field: NamedField, value: unknown): number {
+  if (field.spec.kind === "flag") {
     if (typeof value !== "boolean") {
-      const field = fieldName(structure, key);
       throw new NvmeSpecError(
         "FIELD_RANGE",
-        field,
+        field.fieldName,
         "boolean",
-        `${field} must be a boolean, got ${String(value)}`,
+        `${field.fieldName} must be a boolean, got ${String(value)}`,
       );
     }
     return value ? 1 : 0;
@@ -82,43 +91,44 @@ function numericValue(structure: string, key: string, spec: FieldSpec, value: un
 }
 
 export function dwordCodec<L extends Layout>(name: string, layout: L): DwordCodec<L> {
-  const entries = Object.entries(layout);
+  const fields = namedFields(name, layout);
   let covered = 0;
-  for (const [, spec] of entries) covered += spec.max * 2 ** spec.lsb;
+  for (const { spec } of fields) covered += spec.max * 2 ** spec.lsb;
   const reservedMask = (U32_MAX - covered) >>> 0;
+
+  function decodeInto<T extends object>(input: number, target: T): T & Fields<L> {
+    const value = toU32(name, input);
+    const out = target as Record<string, number | boolean>;
+    for (const { key, spec } of fields) {
+      const raw = readBits(value, spec);
+      out[key] = spec.kind === "flag" ? raw === 1 : raw;
+    }
+    return target as T & Fields<L>;
+  }
+
   return Object.freeze({
     name,
     layout,
     reservedMask,
-    decode(input: number): Fields<L> {
-      const value = toU32(name, input);
-      const out: Record<string, number | boolean> = {};
-      for (const [key, spec] of entries) {
-        const raw = readBits(value, spec);
-        out[key] = spec.kind === "flag" ? raw === 1 : raw;
-      }
-      return out as Fields<L>;
-    },
-    encode(fields: Partial<Fields<L>>): number {
+    decode: (input: number): Fields<L> => decodeInto(input, {}),
+    decodeInto,
+    encode(values: Partial<Fields<L>>): number {
       let value = 0;
-      for (const [key, spec] of entries) {
-        const given = (fields as Record<string, unknown>)[key];
-        if (given === undefined) continue;
-        value += writeBits(fieldName(name, key), numericValue(name, key, spec, given), spec);
+      for (const field of fields) {
+        const given = (values as Record<string, unknown>)[field.key];
+        if (given !== undefined) value += writeBits(field.fieldName, numericValue(field, given), field.spec);
       }
       return value;
     },
-    reservedBits(value: number): number {
-      return (toU32(name, value) & reservedMask) >>> 0;
-    },
+    reservedBits: (value: number): number => (toU32(name, value) & reservedMask) >>> 0,
   });
 }
 
 export function qwordCodec<L extends Layout>(name: string, layout: L): QwordCodec<L> {
-  const entries = Object.entries(layout);
+  const fields = namedFields(name, layout);
   let covered = 0n;
-  for (const [, spec] of entries) covered |= BigInt(spec.max) << BigInt(spec.lsb);
-  const reservedMask = ~covered & 0xffff_ffff_ffff_ffffn;
+  for (const { spec } of fields) covered |= BigInt(spec.max) << BigInt(spec.lsb);
+  const reservedMask = ~covered & U64_MAX;
   return Object.freeze({
     name,
     layout,
@@ -126,23 +136,21 @@ export function qwordCodec<L extends Layout>(name: string, layout: L): QwordCode
     decode(value: bigint): Fields<L> {
       checkU64(name, value);
       const out: Record<string, number | boolean> = {};
-      for (const [key, spec] of entries) {
+      for (const { key, spec } of fields) {
         const raw = readBits64(value, spec);
         out[key] = spec.kind === "flag" ? raw === 1 : raw;
       }
       return out as Fields<L>;
     },
-    encode(fields: Partial<Fields<L>>): bigint {
+    encode(values: Partial<Fields<L>>): bigint {
       let value = 0n;
-      for (const [key, spec] of entries) {
-        const given = (fields as Record<string, unknown>)[key];
-        if (given === undefined) continue;
-        value |= writeBits64(fieldName(name, key), numericValue(name, key, spec, given), spec);
+      for (const field of fields) {
+        const given = (values as Record<string, unknown>)[field.key];
+        if (given !== undefined)
+          value |= writeBits64(field.fieldName, numericValue(field, given), field.spec);
       }
       return value;
     },
-    reservedBits(value: bigint): bigint {
-      return checkU64(name, value) & reservedMask;
-    },
+    reservedBits: (value: bigint): bigint => checkU64(name, value) & reservedMask,
   });
 }

@@ -29,6 +29,20 @@ export type CommandDwords = Partial<
   >
 >;
 
+const DWORD_FIELD_NAMES: Readonly<Record<keyof CommandDwords, string>> = Object.freeze({
+  nsid: "NSID",
+  cdw2: "CDW2",
+  cdw3: "CDW3",
+  cdw10: "CDW10",
+  cdw11: "CDW11",
+  cdw12: "CDW12",
+  cdw13: "CDW13",
+  cdw14: "CDW14",
+  cdw15: "CDW15",
+  prp1: "PRP1",
+  prp2: "PRP2",
+});
+
 /** Builds an SQE from an opcode, the common options and the command's encoded dwords. */
 export function commandSqe(
   opcode: number,
@@ -36,11 +50,13 @@ export function commandSqe(
   dwords: CommandDwords,
 ): SubmissionQueueEntry {
   const sqe = emptySqe(opcode, checkUint("CID", common.cid ?? 0, U16_MAX));
-  for (const [name, value] of Object.entries(dwords)) {
+  for (const name in dwords) {
+    const key = name as keyof CommandDwords;
+    const value = dwords[key];
     if (value === undefined) continue;
-    if (typeof value === "bigint") checkU64(name.toUpperCase(), value);
-    else checkU32(name.toUpperCase(), value);
-    (sqe as Record<string, number | bigint>)[name] = value;
+    if (typeof value === "bigint") checkU64(DWORD_FIELD_NAMES[key], value);
+    else checkU32(DWORD_FIELD_NAMES[key], value);
+    (sqe as Record<string, number | bigint>)[key] = value;
   }
   return sqe;
 }

@@ -57,12 +57,8 @@ export function buildGetFeatures(
 }
 
 export function parseGetFeatures(sqe: SubmissionQueueEntry): GetFeaturesCommand & ParsedCommon {
-  return {
-    ...parsedCommon(sqe),
-    ...getFeaturesCdw10Codec.decode(sqe.cdw10),
-    cdw11: sqe.cdw11,
-    ...uuidIndexCdw14Codec.decode(sqe.cdw14),
-  };
+  const out = getFeaturesCdw10Codec.decodeInto(sqe.cdw10, { ...parsedCommon(sqe), cdw11: sqe.cdw11 });
+  return uuidIndexCdw14Codec.decodeInto(sqe.cdw14, out);
 }
 
 export type SetFeaturesCommand = Fields<typeof SET_FEATURES_CDW10_LAYOUT> & {
@@ -94,13 +90,7 @@ export function buildSetFeatures(
 }
 
 export function parseSetFeatures(sqe: SubmissionQueueEntry): SetFeaturesCommand & ParsedCommon {
-  return {
-    ...parsedCommon(sqe),
-    ...setFeaturesCdw10Codec.decode(sqe.cdw10),
-    cdw11: sqe.cdw11,
-    cdw12: sqe.cdw12,
-    cdw13: sqe.cdw13,
-    cdw15: sqe.cdw15,
-    ...uuidIndexCdw14Codec.decode(sqe.cdw14),
-  };
+  const dwords = { cdw11: sqe.cdw11, cdw12: sqe.cdw12, cdw13: sqe.cdw13, cdw15: sqe.cdw15 };
+  const out = setFeaturesCdw10Codec.decodeInto(sqe.cdw10, Object.assign(parsedCommon(sqe), dwords));
+  return uuidIndexCdw14Codec.decodeInto(sqe.cdw14, out);
 }

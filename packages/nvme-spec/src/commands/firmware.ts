@@ -41,7 +41,7 @@ export function buildFirmwareImageDownload(
 export function parseFirmwareImageDownload(
   sqe: SubmissionQueueEntry,
 ): FirmwareImageDownloadCommand & ParsedCommon {
-  return { ...parsedCommon(sqe), numd: sqe.cdw10, ofst: sqe.cdw11, cdw12: sqe.cdw12 };
+  return Object.assign(parsedCommon(sqe), { numd: sqe.cdw10, ofst: sqe.cdw11, cdw12: sqe.cdw12 });
 }
 
 /** The byte range a download piece covers. */
@@ -112,7 +112,7 @@ export function buildFirmwareCommit(
 }
 
 export function parseFirmwareCommit(sqe: SubmissionQueueEntry): FirmwareCommitCommand & ParsedCommon {
-  return { ...parsedCommon(sqe), ...firmwareCommitCdw10Codec.decode(sqe.cdw10) };
+  return firmwareCommitCdw10Codec.decodeInto(sqe.cdw10, parsedCommon(sqe));
 }
 
 /** Completion DW0 of Firmware Commit (Fig. 182): the MUD bits, always 0 in this lab (MC-26). */

@@ -95,14 +95,15 @@ export function buildGetLogPage(options: GetLogPageOptions): SubmissionQueueEntr
 }
 
 export function parseGetLogPage(sqe: SubmissionQueueEntry): GetLogPageCommand & ParsedCommon {
-  const { numdl, ...cdw10 } = getLogPageCdw10Codec.decode(sqe.cdw10);
-  const { numdu, lsi } = getLogPageCdw11Codec.decode(sqe.cdw11);
-  return {
-    ...parsedCommon(sqe),
-    ...cdw10,
-    lsi,
-    numd: numdu * 2 ** NUMD_HALF_BITS + numdl,
+  const cdw10 = getLogPageCdw10Codec.decode(sqe.cdw10);
+  const cdw11 = getLogPageCdw11Codec.decode(sqe.cdw11);
+  const out = Object.assign(parsedCommon(sqe), {
+    lid: cdw10.lid,
+    lsp: cdw10.lsp,
+    rae: cdw10.rae,
+    lsi: cdw11.lsi,
+    numd: cdw11.numdu * 2 ** NUMD_HALF_BITS + cdw10.numdl,
     lpo: (BigInt(sqe.cdw13) << LPO_HALF_BITS) | BigInt(sqe.cdw12),
-    ...getLogPageCdw14Codec.decode(sqe.cdw14),
-  };
+  });
+  return getLogPageCdw14Codec.decodeInto(sqe.cdw14, out);
 }

@@ -52,10 +52,6 @@ export function buildIdentify(
 }
 
 export function parseIdentify(sqe: SubmissionQueueEntry): IdentifyCommand & ParsedCommon {
-  return {
-    ...parsedCommon(sqe),
-    ...identifyCdw10Codec.decode(sqe.cdw10),
-    ...identifyCdw11Codec.decode(sqe.cdw11),
-    ...uuidIndexCdw14Codec.decode(sqe.cdw14),
-  };
+  const out = identifyCdw10Codec.decodeInto(sqe.cdw10, parsedCommon(sqe));
+  return uuidIndexCdw14Codec.decodeInto(sqe.cdw14, identifyCdw11Codec.decodeInto(sqe.cdw11, out));
 }

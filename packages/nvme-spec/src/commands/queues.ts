@@ -72,11 +72,10 @@ export function buildCreateIoCq(
 }
 
 export function parseCreateIoCq(sqe: SubmissionQueueEntry): CreateIoCqCommand & ParsedCommon {
-  return {
-    ...parsedCommon(sqe),
-    ...createQueueCdw10Codec.decode(sqe.cdw10),
-    ...createIoCqCdw11Codec.decode(sqe.cdw11),
-  };
+  return createIoCqCdw11Codec.decodeInto(
+    sqe.cdw11,
+    createQueueCdw10Codec.decodeInto(sqe.cdw10, parsedCommon(sqe)),
+  );
 }
 
 export function buildCreateIoSq(
@@ -104,12 +103,8 @@ export function buildCreateIoSq(
 }
 
 export function parseCreateIoSq(sqe: SubmissionQueueEntry): CreateIoSqCommand & ParsedCommon {
-  return {
-    ...parsedCommon(sqe),
-    ...createQueueCdw10Codec.decode(sqe.cdw10),
-    ...createIoSqCdw11Codec.decode(sqe.cdw11),
-    ...createIoSqCdw12Codec.decode(sqe.cdw12),
-  };
+  const out = createQueueCdw10Codec.decodeInto(sqe.cdw10, parsedCommon(sqe));
+  return createIoSqCdw12Codec.decodeInto(sqe.cdw12, createIoSqCdw11Codec.decodeInto(sqe.cdw11, out));
 }
 
 /** CDW10 of Delete I/O SQ / CQ (§5.1.6 Fig. 167, §5.1.7 Fig. 169). */
@@ -129,7 +124,7 @@ export function buildDeleteIoCq(options: CommandCommon & { qid: number }): Submi
 
 /** Parses either Delete I/O SQ or Delete I/O CQ: both carry only QID. */
 export function parseDeleteQueue(sqe: SubmissionQueueEntry): { qid: number } & ParsedCommon {
-  return { ...parsedCommon(sqe), ...deleteQueueCdw10Codec.decode(sqe.cdw10) };
+  return deleteQueueCdw10Codec.decodeInto(sqe.cdw10, parsedCommon(sqe));
 }
 
 /** Abort CDW10 (§5.1.1, Fig. 150). */
@@ -147,7 +142,7 @@ export function buildAbort(options: CommandCommon & AbortCommand): SubmissionQue
 }
 
 export function parseAbort(sqe: SubmissionQueueEntry): AbortCommand & ParsedCommon {
-  return { ...parsedCommon(sqe), ...abortCdw10Codec.decode(sqe.cdw10) };
+  return abortCdw10Codec.decodeInto(sqe.cdw10, parsedCommon(sqe));
 }
 
 /** Abort completion DW0 bit 0 (§5.1.1, Fig. 151): 1 = the command was NOT aborted. */

@@ -1,3 +1,4 @@
+import { readBits } from "../bits.js";
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
@@ -61,10 +62,12 @@ export function encodeCqe(cqe: CompletionQueueEntry): Uint8Array {
 export function decodeCqe(bytes: Uint8Array): CompletionQueueEntry {
   const reader = new BufferReader(bytes, "CQE", CQE_SIZE);
   const dw3 = cqeDw3Codec.decode(reader.u32(CqeOffset.DW3));
+  const dw2 = reader.u32(CqeOffset.DW2);
   return {
     dw0: reader.u32(CqeOffset.DW0),
     dw1: reader.u32(CqeOffset.DW1),
-    ...cqeDw2Codec.decode(reader.u32(CqeOffset.DW2)),
+    sqhd: readBits(dw2, CQE_DW2_LAYOUT.sqhd),
+    sqid: readBits(dw2, CQE_DW2_LAYOUT.sqid),
     cid: dw3.cid,
     phase: dw3.phase === 1 ? 1 : 0,
     status: statusFieldCodec.decode(dw3.status),

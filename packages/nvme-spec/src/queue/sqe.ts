@@ -1,3 +1,4 @@
+import { readBits } from "../bits.js";
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
@@ -77,6 +78,7 @@ export type SubmissionQueueEntry = {
 };
 
 const COMMAND_DWORDS = ["cdw10", "cdw11", "cdw12", "cdw13", "cdw14", "cdw15"] as const;
+const COMMAND_DWORD_FIELDS = COMMAND_DWORDS.map((name) => `SQE.${name.toUpperCase()}`);
 const DWORD_BYTES = 4;
 
 /** An all-zero SQE for `opcode`, the starting point of every builder. */
@@ -111,7 +113,7 @@ export function encodeSqe(sqe: SubmissionQueueEntry): Uint8Array {
     .u64(SqeOffset.PRP1, "SQE.PRP1", sqe.prp1)
     .u64(SqeOffset.PRP2, "SQE.PRP2", sqe.prp2);
   COMMAND_DWORDS.forEach((name, index) => {
-    writer.u32(SqeOffset.CDW10 + index * DWORD_BYTES, `SQE.${name.toUpperCase()}`, sqe[name]);
+    writer.u32(SqeOffset.CDW10 + index * DWORD_BYTES, COMMAND_DWORD_FIELDS[index]!, sqe[name]);
   });
   return writer.bytes;
 }
@@ -119,21 +121,24 @@ export function encodeSqe(sqe: SubmissionQueueEntry): Uint8Array {
 /** Decodes the first 64 bytes of `bytes`; CDW0 bits 13:10 are reserved and ignored. */
 export function decodeSqe(bytes: Uint8Array): SubmissionQueueEntry {
   const reader = new BufferReader(bytes, "SQE", SQE_SIZE);
-  const cdw0 = cdw0Codec.decode(reader.u32(SqeOffset.CDW0));
-  const commandDword = (index: number) => reader.u32(SqeOffset.CDW10 + index * DWORD_BYTES);
+  const cdw0 = reader.u32(SqeOffset.CDW0);
+  // Built as one literal (no spread, no closures): this runs once per fetched command.
   return {
-    ...cdw0,
+    opcode: readBits(cdw0, CDW0_LAYOUT.opcode),
+    fuse: readBits(cdw0, CDW0_LAYOUT.fuse),
+    psdt: readBits(cdw0, CDW0_LAYOUT.psdt),
+    cid: readBits(cdw0, CDW0_LAYOUT.cid),
     nsid: reader.u32(SqeOffset.NSID),
     cdw2: reader.u32(SqeOffset.CDW2),
     cdw3: reader.u32(SqeOffset.CDW3),
     mptr: reader.u64(SqeOffset.MPTR),
     prp1: reader.u64(SqeOffset.PRP1),
     prp2: reader.u64(SqeOffset.PRP2),
-    cdw10: commandDword(0),
-    cdw11: commandDword(1),
-    cdw12: commandDword(2),
-    cdw13: commandDword(3),
-    cdw14: commandDword(4),
-    cdw15: commandDword(5),
+    cdw10: reader.u32(SqeOffset.CDW10),
+    cdw11: reader.u32(SqeOffset.CDW10 + DWORD_BYTES),
+    cdw12: reader.u32(SqeOffset.CDW10 + 2 * DWORD_BYTES),
+    cdw13: reader.u32(SqeOffset.CDW10 + 3 * DWORD_BYTES),
+    cdw14: reader.u32(SqeOffset.CDW10 + 4 * DWORD_BYTES),
+    cdw15: reader.u32(SqeOffset.CDW10 + 5 * DWORD_BYTES),
   };
 }
