@@ -2,8 +2,9 @@
 import { RegisterOffset } from "@bplab/nvme-spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQemuTargetFactory } from "../src/factory.js";
+import { QEMU_BUILD_COMMAND } from "../src/find-qemu.js";
 import { createQemuTarget, type QemuTarget } from "../src/libqos/nvme-target.js";
-import { hasQemu, processExists } from "./helpers/qemu.js";
+import { hasQemu, processExists, qemuHasBootPartitions } from "./helpers/qemu.js";
 
 /** A CC value with EN=0 but other fields set: the controller stores it, and a reset clears it. */
 const CC_WITHOUT_ENABLE = 0x0046_0000;
@@ -109,4 +110,13 @@ describe.skipIf(!hasQemu)("QemuTarget life cycle (real QEMU)", () => {
       code: "TARGET_UNSUPPORTED",
     });
   });
+
+  it.skipIf(qemuHasBootPartitions)(
+    "the factory skips scenarios on a QEMU without boot partitions, naming the build command",
+    async () => {
+      const error = await createQemuTargetFactory()({}).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: "TargetUnsupportedError", code: "TARGET_UNSUPPORTED" });
+      expect((error as Error).message).toContain(QEMU_BUILD_COMMAND);
+    },
+  );
 });
