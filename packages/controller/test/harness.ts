@@ -71,6 +71,8 @@ export function createRig(
     bpSizeBytes?: number;
     namespaceSizeBytes?: number;
     memoryBytes?: number;
+    /** false: build the controller without a namespace store (NN=0). */
+    namespace?: false;
   } & Partial<Pick<ControllerOptions, "config" | "quirks" | "interrupts">> = {},
 ): Rig {
   const store = createMemoryStore({
@@ -83,7 +85,7 @@ export function createRig(
   const controller = new NvmeController({
     hostMemory: memory,
     bootPartitions: store.bootPartitions,
-    namespace: store.namespace,
+    namespace: options.namespace === false ? undefined : store.namespace,
     scheduler,
     clock,
     config: options.config,

@@ -37,8 +37,8 @@ import { ABORT_COMMAND_LIMIT, ASYNC_EVENT_REQUEST_LIMIT } from "./misc.js";
 const DLFEAT_READS_ZEROES = 0b001;
 /** NVM Command Set specific structures this model fills with zeros: every limit "not reported". */
 const EMPTY_IDENTIFY = new Uint8Array(IDENTIFY_DATA_SIZE);
-/** NSIDs FFFFFFFEh and above cannot start an Active Namespace ID list (§4.6.1). */
-const NSID_LIST_START_MAX = NSID_BROADCAST - 1;
+/** NSIDs FFFFFFFEh and FFFFFFFFh cannot start an Active Namespace ID list (Base §5.1.13.2.2). */
+const NSID_LIST_START_MAX = NSID_BROADCAST - 2;
 
 export function identify(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
   const command = parseIdentify(sqe);
