@@ -9,7 +9,7 @@ import {
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
-import { ControllerFatalError, HostTimeoutError } from "../src/driver/errors.js";
+import { CommandAbortedByResetError, ControllerFatalError, HostTimeoutError } from "../src/driver/errors.js";
 import { NvmeHostDriver } from "../src/driver/nvme-host-driver.js";
 import { PRP_ENTRY_BYTES } from "../src/driver/prp.js";
 import { type FakeCommandHandler, FakeTarget } from "./support/fake-target.js";
@@ -159,6 +159,21 @@ describe("NvmeHostDriver completion queue handling", () => {
     await expect(attempt).rejects.toMatchObject({ code: "HOST_TIMEOUT", polls: 5 });
     await expect(attempt).rejects.toThrow(/Keep Alive/);
     expect(target.settleCount - before).toBe(5);
+  });
+
+  it("fails a command still in flight when the driver resets its queues, and works again afterwards", async () => {
+    const target = new FakeTarget({ handler: (sqe) => (sqe.cdw10 === 1 ? undefined : { dw0: sqe.cdw10 }) });
+    const driver = await NvmeHostDriver.attach(target);
+    const stuck = driver.submitAdmin(marked(1));
+    const settled = stuck.then(
+      () => "completed",
+      (error: unknown) => error,
+    );
+    await driver.reattach();
+    const outcome = await settled;
+    expect(outcome).toBeInstanceOf(CommandAbortedByResetError);
+    expect(outcome).toMatchObject({ code: "DRIVER_RESET" });
+    expect((await driver.submitAdmin(marked(2))).dw0).toBe(2);
   });
 
   it("reports the status of a failed command without throwing", async () => {
