@@ -4,3 +4,4 @@
  * produced by this package's own encoders, so a test that uses them checks against the source.
  */
 export * from "./vectors.js";
+export * from "./wire-vectors.js";
