@@ -1,0 +1,259 @@
+/**
+ * Configures and compiles the patched QEMU, caches the result under ~/.cache/bplab/qemu/<key>/
+ * and finds it again (`qemuBinaryPath`).
+ */
+
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { ensureBuildDependencies } from "./apt.js";
+import { BuildFailedError, QemuNotBuiltError } from "./errors.js";
+import { detectHost } from "./host.js";
+import { type BuildLayout, buildLayout, ccacheDir, defaultPatchesDir, type PathOptions } from "./paths.js";
+import { BUILD_COMMAND, BUILD_TARGETS, CONFIGURE_FLAGS, FIRMWARE_DIRS, QEMU_VERSION } from "./pins.js";
+import { type CommandRunner, runCommand } from "./process.js";
+import { type Clock, type ProgressListener, parseNinjaProgress, StepReporter } from "./progress.js";
+import { buildKey, loadSeries, type Series } from "./series.js";
+import { fetchSource, type QemuSource, resolveSourceSync } from "./source.js";
+import { type PreparedTree, prepareTree } from "./tree.js";
+
+export interface BuildOptions extends PathOptions {
+  /** patches/ directory; default the package's own. */
+  patchesDir?: string;
+  /** A tarball or git checkout instead of Debian's tarball; default BPLAB_QEMU_SRC. */
+  source?: string;
+  /** Parallel compile jobs; default the number of CPUs. */
+  jobs?: number;
+  /** Rebuild even when a cached build exists. */
+  force?: boolean;
+  /** Install missing Debian packages (as root); default true. */
+  installDependencies?: boolean;
+  runner?: CommandRunner;
+  onProgress?: ProgressListener;
+  clock?: Clock;
+  aptSourcesDir?: string;
+}
+
+export interface BuildStamp {
+  readonly key: string;
+  readonly qemuVersion: string;
+  readonly source: Pick<QemuSource, "kind" | "identity" | "verified">;
+  readonly patches: readonly string[];
+  readonly commits: readonly string[];
+  readonly builtAt: string;
+  readonly durationMs: number;
+}
+
+export interface BuildResult {
+  readonly key: string;
+  readonly binary: string;
+  readonly qosTest: string;
+  readonly layout: BuildLayout;
+  /** True when an existing build was reused. */
+  readonly cached: boolean;
+  readonly durationMs: number;
+  readonly stamp: BuildStamp;
+}
+
+export function readStamp(layout: BuildLayout): BuildStamp | undefined {
+  if (!existsSync(layout.stampFile)) return undefined;
+  try {
+    return JSON.parse(readFileSync(layout.stampFile, "utf8")) as BuildStamp;
+  } catch {
+    return undefined;
+  }
+}
+
+function isBuilt(layout: BuildLayout, key: string): BuildStamp | undefined {
+  const stamp = readStamp(layout);
+  if (stamp?.key !== key || !existsSync(layout.binary) || !existsSync(layout.qosTest)) return undefined;
+  return stamp;
+}
+
+/** The environment for configure and ninja: ccache shared by every layout of the same shape. */
+export function buildEnv(
+  layout: BuildLayout,
+  options: PathOptions & { env?: NodeJS.ProcessEnv },
+): NodeJS.ProcessEnv {
+  return {
+    ...(options.env ?? process.env),
+    CCACHE_DIR: ccacheDir(options),
+    CCACHE_BASEDIR: layout.root,
+    CCACHE_NOHASHDIR: "1",
+  };
+}
+
+export interface CompileOptions {
+  layout: BuildLayout;
+  env: NodeJS.ProcessEnv;
+  jobs: number;
+  runner: CommandRunner;
+  reporter: StepReporter;
+  /** Distinguishes the logs of several compiles in one layout (the bisect gate). */
+  logName?: string;
+}
+
+/** configure (once per build directory), then ninja with its [n/m] lines as progress. */
+export async function compileTree(options: CompileOptions): Promise<void> {
+  const { layout, env, runner, reporter } = options;
+  mkdirSync(layout.buildDir, { recursive: true });
+  mkdirSync(layout.logDir, { recursive: true });
+  if (!existsSync(join(layout.buildDir, "build.ninja"))) {
+    reporter.report("configure");
+    const logFile = join(layout.logDir, "configure.log");
+    const configured = await runner(join(layout.sourceDir, "configure"), CONFIGURE_FLAGS, {
+      cwd: layout.buildDir,
+      env,
+      logFile,
+    });
+    if (configured.exitCode !== 0) {
+      // a half-configured build directory would be mistaken for a configured one
+      rmSync(join(layout.buildDir, "build.ninja"), { force: true });
+      throw new BuildFailedError("configure", logFile, configured.tail);
+    }
+  }
+  const logFile = join(layout.logDir, `${options.logName ?? "ninja"}.log`);
+  reporter.report(`ninja -j${options.jobs} ${BUILD_TARGETS.join(" ")}`);
+  const compiled = await runner("ninja", [`-j${options.jobs}`, ...BUILD_TARGETS], {
+    cwd: layout.buildDir,
+    env,
+    logFile,
+    onLine: (line) => {
+      const progress = parseNinjaProgress(line);
+      if (progress) reporter.report(progress.what, progress.current, progress.total);
+    },
+  });
+  if (compiled.exitCode !== 0) throw new BuildFailedError("ninja", logFile, compiled.tail);
+}
+
+/** An uninstalled binary looks for firmware only under build/qemu-bundle/<firmware path>. */
+export function linkFirmware(layout: BuildLayout): void {
+  for (const dir of FIRMWARE_DIRS) {
+    if (!existsSync(dir)) continue;
+    const link = join(layout.buildDir, "qemu-bundle", dir);
+    mkdirSync(dirname(link), { recursive: true });
+    try {
+      lstatSync(link);
+    } catch {
+      symlinkSync(dir, link);
+    }
+  }
+}
+
+export interface Planned {
+  readonly source: QemuSource;
+  readonly series: Series;
+  readonly key: string;
+  readonly layout: BuildLayout;
+}
+
+/** Which build the options describe: source, series, key and layout (no side effects). */
+export function planBuild(options: BuildOptions = {}): Planned {
+  const source = resolveSourceSync(options);
+  const series = loadSeries(options.patchesDir ?? defaultPatchesDir());
+  const key = buildKey(source.identity, series.patches);
+  return { source, series, key, layout: buildLayout(key, options) };
+}
+
+async function prepare(
+  options: BuildOptions,
+  runner: CommandRunner,
+): Promise<Planned & { tree: PreparedTree }> {
+  const depsReporter = new StepReporter("deps", options.onProgress, options.clock);
+  if (options.installDependencies !== false) {
+    const host = await detectHost(runner, options.env);
+    await ensureBuildDependencies({
+      runner,
+      reporter: depsReporter,
+      host,
+      env: options.env ?? process.env,
+      ...(options.aptSourcesDir ? { sourcesDir: options.aptSourcesDir } : {}),
+    });
+  }
+  const source = await fetchSource({ ...options, runner });
+  const series = loadSeries(options.patchesDir ?? defaultPatchesDir());
+  const key = buildKey(source.identity, series.patches);
+  const layout = buildLayout(key, options);
+  const tree = await prepareTree({
+    layout,
+    key,
+    source,
+    series,
+    runner,
+    reporter: new StepReporter("patch", options.onProgress, options.clock),
+  });
+  return { source, series, key, layout, tree };
+}
+
+/** The source tree with the whole series applied (unpacked and patched if needed). */
+export async function applyPatches(
+  options: BuildOptions = {},
+): Promise<PreparedTree & { layout: BuildLayout }> {
+  const planned = await prepare(options, options.runner ?? runCommand);
+  return { ...planned.tree, layout: planned.layout };
+}
+
+/** Builds the patched qemu-system-x86_64 and qos-test, or reuses the cached build. */
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const runner = options.runner ?? runCommand;
+  const reporter = new StepReporter("build", options.onProgress, options.clock);
+  if (!options.force) {
+    const planned = planBuild(options);
+    const stamp = isBuilt(planned.layout, planned.key);
+    if (stamp) {
+      reporter.report(`cached build ${planned.key}: ${planned.layout.binary}`);
+      linkFirmware(planned.layout);
+      return resultOf(planned, stamp, true, reporter.elapsedMs);
+    }
+  }
+  const planned = await prepare(options, runner);
+  const { layout } = planned;
+  if (options.force) rmSync(layout.buildDir, { recursive: true, force: true });
+  await compileTree({
+    layout,
+    env: buildEnv(layout, options),
+    jobs: options.jobs ?? availableParallelism(),
+    runner,
+    reporter: new StepReporter("compile", options.onProgress, options.clock),
+  });
+  linkFirmware(layout);
+  const stamp: BuildStamp = {
+    key: planned.key,
+    qemuVersion: QEMU_VERSION,
+    source: {
+      kind: planned.source.kind,
+      identity: planned.source.identity,
+      verified: planned.source.verified,
+    },
+    patches: planned.series.patches.map((patch) => patch.name),
+    commits: planned.tree.commits,
+    builtAt: new Date().toISOString(),
+    durationMs: Math.round(reporter.elapsedMs),
+  };
+  writeFileSync(layout.stampFile, `${JSON.stringify(stamp, null, 2)}\n`);
+  reporter.report(`built ${layout.binary}`);
+  return resultOf(planned, stamp, false, reporter.elapsedMs);
+}
+
+function resultOf(planned: Planned, stamp: BuildStamp, cached: boolean, durationMs: number): BuildResult {
+  return {
+    key: planned.key,
+    binary: planned.layout.binary,
+    qosTest: planned.layout.qosTest,
+    layout: planned.layout,
+    cached,
+    durationMs: Math.round(durationMs),
+    stamp,
+  };
+}
+
+/**
+ * The path of the patched qemu-system-x86_64 for the current series and source. Throws
+ * QemuNotBuiltError, whose message holds the command that builds it, when it is not built.
+ */
+export function qemuBinaryPath(options: BuildOptions = {}): string {
+  const planned = planBuild(options);
+  if (!isBuilt(planned.layout, planned.key))
+    throw new QemuNotBuiltError(planned.layout.binary, BUILD_COMMAND);
+  return planned.layout.binary;
+}
