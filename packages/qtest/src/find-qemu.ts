@@ -2,7 +2,7 @@
  * Which QEMU to run, and what it can do. Order: an explicit path, then `BPLAB_QEMU`, then the
  * patched build of @bplab/qemu-patches, then the distribution's qemu-system-x86_64.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { promisify } from "node:util";
 import { QemuNotFoundError } from "./errors.js";
@@ -83,17 +83,49 @@ export interface QemuFeatures {
 
 const featureCache = new Map<string, Promise<QemuFeatures>>();
 
-/** Version and accelerators of a binary (cached per path). Stock Debian QEMU has no qtest accel. */
+/** A probe that hangs (a broken binary) must not hang the caller. */
+const PROBE_TIMEOUT_MS = 20_000;
+
+/**
+ * True when `-accel qtest` starts: `-accel help` does not list the qtest accelerator even where
+ * it exists (QEMU 10.2.2), and Debian's 7.2 has none. QMP on stdio lets the probe quit cleanly.
+ */
+function hasQtestAccel(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      path,
+      ["-machine", "none", "-accel", "qtest", "-nodefaults", "-display", "none", "-qmp", "stdio"],
+      {
+        stdio: ["pipe", "ignore", "ignore"],
+      },
+    );
+    const timer = setTimeout(() => child.kill("SIGKILL"), PROBE_TIMEOUT_MS);
+    child.once("error", () => resolve(false));
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end('{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n');
+  });
+}
+
+/** Version and accelerators of a binary (cached per path). */
 export function probeQemu(path: string): Promise<QemuFeatures> {
   let probe = featureCache.get(path);
   if (!probe) {
     probe = (async () => {
-      const [version, accel] = await Promise.all([run(path, ["--version"]), run(path, ["-accel", "help"])]);
-      const accelerators = accel.stdout
+      const [version, accel, qtest] = await Promise.all([
+        run(path, ["--version"], { timeout: PROBE_TIMEOUT_MS }),
+        run(path, ["-accel", "help"], { timeout: PROBE_TIMEOUT_MS }),
+        hasQtestAccel(path),
+      ]);
+      const listed = accel.stdout
         .split("\n")
         .slice(1)
         .map((line) => line.trim())
         .filter((line) => /^[a-z0-9-]+$/.test(line));
+      const accelerators = qtest && !listed.includes("qtest") ? [...listed, "qtest"] : listed;
       return { version: version.stdout.split("\n")[0]?.trim() ?? "", accelerators };
     })();
     featureCache.set(path, probe);
@@ -109,11 +141,12 @@ export function probeDeviceProperties(path: string, driver: string): Promise<rea
   const key = `${path}\0${driver}`;
   let probe = devicePropertyCache.get(key);
   if (!probe) {
-    probe = run(path, ["-machine", "none", "-device", `${driver},help`]).then(({ stdout }) =>
-      stdout
-        .split("\n")
-        .map((line) => /^\s+([\w.-]+)=/.exec(line)?.[1])
-        .filter((name): name is string => name !== undefined),
+    probe = run(path, ["-machine", "none", "-device", `${driver},help`], { timeout: PROBE_TIMEOUT_MS }).then(
+      ({ stdout }) =>
+        stdout
+          .split("\n")
+          .map((line) => /^\s+([\w.-]+)=/.exec(line)?.[1])
+          .filter((name): name is string => name !== undefined),
     );
     devicePropertyCache.set(key, probe);
     probe.catch(() => devicePropertyCache.delete(key));

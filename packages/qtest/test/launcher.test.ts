@@ -109,8 +109,8 @@ describe("launcher without a real QEMU", () => {
     // Answers the version/accelerator probes like QEMU, then just sleeps instead of connecting.
     writeFileSync(
       fake,
-      '#!/bin/sh\ncase "$1" in\n--version) echo "QEMU emulator version 0.0 (fake)";;\n' +
-        '-accel) echo "Accelerators supported in QEMU binary:"; echo tcg;;\n*) sleep 60;;\nesac\n',
+      '#!/bin/sh\ncase "$1 $2" in\n"--version ") echo "QEMU emulator version 0.0 (fake)";;\n"-machine none") exit 1;;\n' +
+        '"-accel help") echo "Accelerators supported in QEMU binary:"; echo tcg;;\n*) sleep 60;;\nesac\n',
     );
     chmodSync(fake, 0o755);
     const error = await launchQemu({ binary: fake, connectTimeoutMs: 300 }).catch(

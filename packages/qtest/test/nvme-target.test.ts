@@ -1,9 +1,11 @@
 // The QEMU Target: MMIO on BAR0, guest memory, resets (MC-40) and power cycles (MC-42).
+
+import { DEFAULT_FLAT_MEMORY_BASE } from "@bplab/host";
 import { RegisterOffset } from "@bplab/nvme-spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQemuTargetFactory } from "../src/factory.js";
 import { QEMU_BUILD_COMMAND } from "../src/find-qemu.js";
-import { createQemuTarget, type QemuTarget } from "../src/libqos/nvme-target.js";
+import { createQemuTarget, type QemuTarget, UNMAPPED_HOST_ADDRESS } from "../src/libqos/nvme-target.js";
 import { hasQemu, processExists, qemuHasBootPartitions } from "./helpers/qemu.js";
 
 /** A CC value with EN=0 but other fields set: the controller stores it, and a reset clears it. */
@@ -94,6 +96,22 @@ describe.skipIf(!hasQemu)("QemuTarget life cycle (real QEMU)", () => {
       expect(onPc.bar0Address).toBe(onQ35.bar0Address);
     } finally {
       await Promise.all([onPc.close(), onQ35.close()]);
+    }
+  });
+
+  it("rejects guest RAM too small to hold the host-memory window at 4 GiB, naming the option", async () => {
+    await expect(createQemuTarget({ memory: "128M" })).rejects.toThrow(
+      /memory must give guest RAM at 0x100000000/,
+    );
+  });
+
+  it("declares an unmapped host address for the DMA-failure scenario (MC-7) and keeps host memory at 4 GiB", async () => {
+    const target = await createQemuTarget({ namespaceBytes: 0 });
+    try {
+      expect(target.capabilities.unmappedAddress).toBe(UNMAPPED_HOST_ADDRESS);
+      expect(await target.alloc(1)).toBe(DEFAULT_FLAT_MEMORY_BASE);
+    } finally {
+      await target.close();
     }
   });
 

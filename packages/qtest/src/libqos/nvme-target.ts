@@ -6,12 +6,13 @@
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_FLAT_MEMORY_BASE } from "@bplab/host";
 import { BOOT_PARTITION_COUNT, BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
 import { InvalidArgumentError } from "../errors.js";
 import { type Accel, type LaunchOptions, launchQemu, type Machine, type QemuInstance } from "../launcher.js";
 import type { TraceListener } from "../line-transport.js";
 import type { Target, TargetCapabilities } from "../target.js";
-import { DEFAULT_ALLOC_ALIGN, GUEST_ALLOC_START, GuestAllocator, parseQemuMemorySize } from "./alloc.js";
+import { DEFAULT_ALLOC_ALIGN, GuestAllocator, parseQemuMemorySize } from "./alloc.js";
 import { PciBus, PciWindowAllocator } from "./pci.js";
 import { enableQ35Ecam, type PciConfigAccess, PioConfigAccess } from "./pci-config.js";
 import { NVME_PCI_CLASS_CODE } from "./pci-constants.js";
@@ -21,7 +22,17 @@ import type { MsixVector, PciDevice } from "./pci-device.js";
 export const POWER_CYCLE_PROPERTY = "x-bp-power-cycle";
 export const BOOTPART_PROPERTY = "bootpart";
 const DEFAULT_DEVICE_ID = "nvme0";
-const DEFAULT_MEMORY = "128M";
+/**
+ * Guest RAM and the host-memory window. The window mirrors the in-process target's FlatMemory
+ * (base 4 GiB), so observations that contain host addresses (BPMBL, ASQ) are identical on both
+ * targets and every 64-bit register and PRP carries a non-zero upper dword. 4 GiB of RAM puts at
+ * least 512 MiB above 4 GiB on q35 and pc; QEMU maps guest RAM lazily, so untouched RAM costs nothing.
+ */
+const DEFAULT_MEMORY = "4G";
+export const DEFAULT_HOST_MEMORY_BYTES = 256 * 1024 * 1024;
+/** A guest-physical page far above RAM (512 GiB): DMA there fails (MC-7's BRS=11b scenario). */
+export const UNMAPPED_HOST_ADDRESS = 1n << 39n;
+const RAM_PROBE = new Uint8Array([0x62, 0x70, 0x6c, 0x61, 0x62, 0x2d, 0x71, 0x74]);
 const DEFAULT_NAMESPACE_BYTES = 4 * 1024 * 1024;
 /** One settle() step of the virtual clock under the qtest accelerator (1 ms). */
 export const DEFAULT_SETTLE_STEP_NS = 1_000_000n;
@@ -47,6 +58,8 @@ export interface QemuTargetOptions {
   bootPartition?: { image?: string; bpSizeBytes?: number; property?: string };
   /** How powerCycle() works; `auto` uses the QOM property when the device has it (MC-42). */
   powerCycle?: "auto" | "qom-set" | "restart";
+  /** Where alloc() hands out host memory; default: 256 MiB at 4 GiB (see DEFAULT_MEMORY). */
+  hostMemory?: { base: bigint; sizeBytes: number };
   /** Program the MSI-X table after every (re)start. */
   msixVectors?: readonly MsixVector[];
   settleStepNs?: bigint;
@@ -73,6 +86,20 @@ function checkOptions(options: QemuTargetOptions): void {
   }
   if (bootPartition && bootPartition.image === undefined && bpSize === undefined) {
     throw new InvalidArgumentError("bootPartition", "needs an image or a bpSizeBytes", bootPartition);
+  }
+  const window = options.hostMemory;
+  if (
+    window &&
+    (typeof window.base !== "bigint" || window.base < 0n || window.base % BigInt(DEFAULT_ALLOC_ALIGN))
+  ) {
+    throw new InvalidArgumentError("hostMemory.base", "must be a page-aligned bigint", window.base);
+  }
+  if (window && (!Number.isSafeInteger(window.sizeBytes) || window.sizeBytes < DEFAULT_ALLOC_ALIGN)) {
+    throw new InvalidArgumentError(
+      "hostMemory.sizeBytes",
+      "must be an integer of at least one page",
+      window.sizeBytes,
+    );
   }
   const mode = options.powerCycle;
   if (mode !== undefined && mode !== "auto" && mode !== "qom-set" && mode !== "restart") {
@@ -109,7 +136,11 @@ export class QemuTarget implements Target {
   static async create(options: QemuTargetOptions = {}): Promise<QemuTarget> {
     checkOptions(options);
     const memory = options.memory ?? DEFAULT_MEMORY;
-    const ramBytes = parseQemuMemorySize(memory);
+    parseQemuMemorySize(memory);
+    const window = options.hostMemory ?? {
+      base: DEFAULT_FLAT_MEMORY_BASE,
+      sizeBytes: DEFAULT_HOST_MEMORY_BYTES,
+    };
     const workDir = await mkdtemp(join(tmpdir(), "bplab-qemu-target-"));
     try {
       const deviceId = options.deviceId ?? DEFAULT_DEVICE_ID;
@@ -156,9 +187,9 @@ export class QemuTarget implements Target {
           ? "qom-set"
           : "restart";
       }
-      const allocator = new GuestAllocator(GUEST_ALLOC_START, ramBytes);
+      const allocator = new GuestAllocator(window.base, window.base + BigInt(window.sizeBytes));
       const target = new QemuTarget(launchOptions, options, workDir, allocator, mode, qemu);
-      await target.setupPci().catch(async (error) => {
+      await Promise.all([target.setupPci(), target.checkHostMemory()]).catch(async (error) => {
         await qemu.close();
         throw error;
       });
@@ -170,7 +201,11 @@ export class QemuTarget implements Target {
   }
 
   get capabilities(): TargetCapabilities {
-    return { restartProcess: this.powerCycleMode === "restart", rpmbMode: false };
+    return {
+      restartProcess: this.powerCycleMode === "restart",
+      rpmbMode: false,
+      unmappedAddress: UNMAPPED_HOST_ADDRESS,
+    };
   }
 
   /** The running QEMU (replaced by a restart). */
@@ -273,6 +308,24 @@ export class QemuTarget implements Target {
       await this.qemu.close();
     } finally {
       await rm(this.workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Fails early, naming the option, when the host-memory window is not guest RAM. */
+  private async checkHostMemory(): Promise<void> {
+    const qtest = this.qemu.qtest;
+    const last = this.allocator.end - BigInt(RAM_PROBE.length);
+    for (const address of [this.allocator.start, last]) {
+      await qtest.memWrite(address, RAM_PROBE);
+      const back = await qtest.memRead(address, RAM_PROBE.length);
+      await qtest.memset(address, RAM_PROBE.length, 0);
+      if (Buffer.compare(back, RAM_PROBE) !== 0) {
+        throw new InvalidArgumentError(
+          "memory",
+          `must give guest RAM at 0x${address.toString(16)} (the host-memory window); raise it or move hostMemory`,
+          this.launchOptions.memory,
+        );
+      }
     }
   }
 
