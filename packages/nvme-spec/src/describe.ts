@@ -13,6 +13,7 @@ import { parseIdentify } from "./commands/identify-command.js";
 import { parseAbort, parseCreateIoCq, parseCreateIoSq, parseDeleteQueue } from "./commands/queues.js";
 import { formatBpWriteProtection } from "./features/bp-write-protection.js";
 import { FEATURE_SELECT_NAMES, FeatureId, FeatureSelect, featureName } from "./features/ids.js";
+import { hexSpec } from "./format.js";
 import { cnsName } from "./identify/cns.js";
 import { bootPartitionFromLsp } from "./log-pages/boot-partition.js";
 import { LogPageId, logPageName } from "./log-pages/ids.js";
@@ -27,14 +28,8 @@ import { formatStatusCode, isSuccess, type StatusCode, statusName } from "./stat
  * `Firmware Commit CA=110b (replace BP) BPID=1 → Boot Partition Write Prohibited (SCT 1h / SC 1Eh)`.
  */
 
-const HEX_BYTE_DIGITS = 2;
 const HEX_DWORD_DIGITS = 8;
 const CA_BINARY_DIGITS = 3;
-
-/** "1Eh" style, the spec's notation for small hex values. */
-export function hexSpec(value: number, digits = HEX_BYTE_DIGITS): string {
-  return `${value.toString(16).toUpperCase().padStart(digits, "0")}h`;
-}
 
 function hexDword(value: number | bigint): string {
   return `0x${value.toString(16).toUpperCase().padStart(HEX_DWORD_DIGITS, "0")}`;

@@ -17,6 +17,7 @@ export * from "./errors.js";
 export * from "./features/basic-features.js";
 export * from "./features/bp-write-protection.js";
 export * from "./features/ids.js";
+export * from "./format.js";
 export * from "./identify/cns.js";
 export * from "./identify/controller.js";
 export * from "./identify/controller-bits.js";

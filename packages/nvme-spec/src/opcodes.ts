@@ -1,3 +1,4 @@
+import { nameOrHex } from "./format.js";
 /** Admin command opcodes (Base 2.1 §5, Fig. 28 "Opcodes for Admin Commands"). */
 export const AdminOpcode = Object.freeze({
   DeleteIoSq: 0x00,
@@ -95,9 +96,7 @@ export const NVM_OPCODE_NAMES: Readonly<Record<number, string>> = Object.freeze(
 
 /** Name of an opcode in the admin or the NVM command set; unknown ones print as hex. */
 export function opcodeName(opcode: number, admin: boolean): string {
-  const table = admin ? ADMIN_OPCODE_NAMES : NVM_OPCODE_NAMES;
-  return (
-    table[opcode] ??
-    `${admin ? "Admin" : "I/O"} opcode ${opcode.toString(16).toUpperCase().padStart(2, "0")}h`
-  );
+  return admin
+    ? nameOrHex(ADMIN_OPCODE_NAMES, opcode, "Admin opcode")
+    : nameOrHex(NVM_OPCODE_NAMES, opcode, "I/O opcode");
 }

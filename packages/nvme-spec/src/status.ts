@@ -1,3 +1,4 @@
+import { hexSpec } from "./format.js";
 import { dwordCodec, type Fields, flag, uint } from "./layout.js";
 
 /**
@@ -270,13 +271,9 @@ export function statusKeyName(status: StatusCode): StatusName | undefined {
   return STATUS_BY_KEY.get(statusKey(status));
 }
 
-function hex(value: number): string {
-  return `${value.toString(16).toUpperCase()}h`;
-}
-
 /** "SCT 1h / SC 1Eh", the form test failures and the CLI print. */
 export function formatStatusCode({ sct, sc }: StatusCode): string {
-  return `SCT ${hex(sct)} / SC ${hex(sc).padStart(3, "0")}`;
+  return `SCT ${hexSpec(sct, 1)} / SC ${hexSpec(sc)}`;
 }
 
 /** The spec name of a status, e.g. "Boot Partition Write Prohibited"; unknown pairs get a generic label. */

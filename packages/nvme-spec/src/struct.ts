@@ -1,6 +1,6 @@
 import type { BufferReader } from "./buffer-reader.js";
 import { ASCII_NUL, type BufferWriter } from "./buffer-writer.js";
-import { bufferSizeError } from "./errors.js";
+import { bufferSizeError, NvmeSpecError } from "./errors.js";
 
 /**
  * Declarative byte layouts for data structures (Identify, log pages): each field is a byte
@@ -67,57 +67,35 @@ export const bytes = (offset: number, length: number): ByteField<"bytes"> => ({
   length,
 });
 
-function writeField(writer: BufferWriter, name: string, field: ByteField, value: unknown): void {
-  switch (field.type) {
-    case "u8":
-      writer.u8(field.offset, name, value as number);
-      return;
-    case "u16":
-      writer.u16(field.offset, name, value as number);
-      return;
-    case "u32":
-      writer.u32(field.offset, name, value as number);
-      return;
-    case "u64":
-      writer.u64(field.offset, name, value as bigint);
-      return;
-    case "u128":
-      writer.u128(field.offset, name, value as bigint);
-      return;
-    case "ascii":
-      writer.ascii(field.offset, field.length, name, value as string);
-      return;
-    case "nqn":
-      writer.ascii(field.offset, field.length, name, value as string, ASCII_NUL);
-      return;
-    case "bytes": {
-      const data = value as Uint8Array;
-      if (data.length !== field.length) throw bufferSizeError(name, data.length, field.length);
-      writer.raw(field.offset, data);
-      return;
-    }
-  }
-}
+type FieldIo = {
+  write(writer: BufferWriter, name: string, field: ByteField, value: unknown): void;
+  read(reader: BufferReader, field: ByteField): unknown;
+};
 
-function readField(reader: BufferReader, field: ByteField): unknown {
-  switch (field.type) {
-    case "u8":
-      return reader.u8(field.offset);
-    case "u16":
-      return reader.u16(field.offset);
-    case "u32":
-      return reader.u32(field.offset);
-    case "u64":
-      return reader.u64(field.offset);
-    case "u128":
-      return reader.u128(field.offset);
-    case "ascii":
-    case "nqn":
-      return reader.ascii(field.offset, field.length);
-    case "bytes":
-      return reader.slice(field.offset, field.length);
-  }
-}
+/** How each field type is written and read; one row per type keeps the two directions side by side. */
+const FIELD_IO: Readonly<Record<ByteFieldType, FieldIo>> = {
+  u8: { write: (w, n, f, v) => w.u8(f.offset, n, v as number), read: (r, f) => r.u8(f.offset) },
+  u16: { write: (w, n, f, v) => w.u16(f.offset, n, v as number), read: (r, f) => r.u16(f.offset) },
+  u32: { write: (w, n, f, v) => w.u32(f.offset, n, v as number), read: (r, f) => r.u32(f.offset) },
+  u64: { write: (w, n, f, v) => w.u64(f.offset, n, v as bigint), read: (r, f) => r.u64(f.offset) },
+  u128: { write: (w, n, f, v) => w.u128(f.offset, n, v as bigint), read: (r, f) => r.u128(f.offset) },
+  ascii: {
+    write: (w, n, f, v) => w.ascii(f.offset, f.length, n, v as string),
+    read: (r, f) => r.ascii(f.offset, f.length),
+  },
+  nqn: {
+    write: (w, n, f, v) => w.ascii(f.offset, f.length, n, v as string, ASCII_NUL),
+    read: (r, f) => r.ascii(f.offset, f.length),
+  },
+  bytes: {
+    write: (w, n, f, v) => {
+      const data = v as Uint8Array;
+      if (data.length !== f.length) throw bufferSizeError(n, data.length, f.length);
+      w.raw(f.offset, data);
+    },
+    read: (r, f) => r.slice(f.offset, f.length),
+  },
+};
 
 /** Writes every field of `values` into `writer`; names in errors are `${structure}.${FIELD}`. */
 export function writeStruct<L extends StructLayout>(
@@ -129,7 +107,12 @@ export function writeStruct<L extends StructLayout>(
 ): void {
   for (const [key, field] of Object.entries(layout)) {
     const placed = baseOffset === 0 ? field : { ...field, offset: field.offset + baseOffset };
-    writeField(writer, `${structure}.${key.toUpperCase()}`, placed, (values as Record<string, unknown>)[key]);
+    FIELD_IO[field.type].write(
+      writer,
+      `${structure}.${key.toUpperCase()}`,
+      placed,
+      (values as Record<string, unknown>)[key],
+    );
   }
 }
 
@@ -140,7 +123,38 @@ export function readStruct<L extends StructLayout>(
 ): StructValues<L> {
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(layout)) {
-    out[key] = readField(reader, baseOffset === 0 ? field : { ...field, offset: field.offset + baseOffset });
+    out[key] = FIELD_IO[field.type].read(
+      reader,
+      baseOffset === 0 ? field : { ...field, offset: field.offset + baseOffset },
+    );
   }
   return out as StructValues<L>;
+}
+
+/**
+ * Throws unless a repeated part of a structure holds exactly `expected` entries (at most `max`),
+ * e.g. NPSS + 1 power state descriptors or NLBAF + 1 LBA formats.
+ */
+export function checkEntryCount(
+  field: string,
+  actual: number,
+  expected: number,
+  max: number,
+  rule: string,
+): void {
+  if (actual !== expected || actual > max) {
+    throw new NvmeSpecError(
+      "FIELD_RANGE",
+      field,
+      expected,
+      `${field} must hold ${rule} = ${expected} entries (at most ${max}), got ${actual}`,
+    );
+  }
+}
+
+/** Reads `count` (capped at `max`) entries of a repeated part of a structure. */
+export function readEntries<T>(count: number, max: number, readEntry: (index: number) => T): T[] {
+  const entries: T[] = [];
+  for (let index = 0; index < Math.min(count, max); index++) entries.push(readEntry(index));
+  return entries;
 }

@@ -1,3 +1,4 @@
+import { nameOrHex } from "../format.js";
 import { dwordCodec, type Fields, flag } from "../layout.js";
 
 /** Feature Identifiers (Base 2.1 §5.1.25.1, Fig. 385 "Feature Identifiers"). */
@@ -55,7 +56,7 @@ export const FEATURE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 export function featureName(fid: number): string {
-  return FEATURE_NAMES[fid] ?? `Feature ${fid.toString(16).toUpperCase().padStart(2, "0")}h`;
+  return nameOrHex(FEATURE_NAMES, fid, "Feature");
 }
 
 /** Get Features CDW10.SEL values (§5.1.11, Fig. 194); 100b-111b are reserved. */

@@ -1,3 +1,4 @@
+import { nameOrHex } from "../format.js";
 /** Size of every Identify data structure, in bytes (Base 2.1 §5.1.13). */
 export const IDENTIFY_DATA_SIZE = 4096;
 
@@ -54,7 +55,7 @@ export const CNS_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 export function cnsName(cns: number): string {
-  return CNS_NAMES[cns] ?? `CNS ${cns.toString(16).toUpperCase().padStart(2, "0")}h`;
+  return nameOrHex(CNS_NAMES, cns, "CNS");
 }
 
 /** Command Set Identifiers (Base 2.1 §5.1.13, Fig. 311 / NVMe 2.0 CSI table). */

@@ -1,13 +1,14 @@
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
-import { NvmeSpecError } from "../errors.js";
 import { CQE_SIZE_LOG2 } from "../queue/cqe.js";
 import { SQE_SIZE_LOG2 } from "../queue/sqe.js";
 import { NVME_VERSION_2_1 } from "../registers/vs.js";
 import {
   ascii,
   bytes,
+  checkEntryCount,
   nqn,
+  readEntries,
   readStruct,
   type StructValues,
   u8,
@@ -176,6 +177,10 @@ export const POWER_STATE_DESCRIPTORS_OFFSET = 2048;
 /** At most 32 power states (NPSS is 0's based, 5 bits used). */
 export const POWER_STATE_DESCRIPTORS_MAX = 32;
 
+function psdOffset(index: number): number {
+  return POWER_STATE_DESCRIPTORS_OFFSET + index * POWER_STATE_DESCRIPTOR_SIZE;
+}
+
 export type IdentifyController = StructValues<typeof IDENTIFY_CONTROLLER_LAYOUT> & {
   /** PSD0..PSD(NPSS): bytes 2048 + 32 n; the array length is NPSS + 1 */
   psd: PowerStateDescriptor[];
@@ -269,18 +274,21 @@ export function encodeIdentifyController(overrides: Partial<IdentifyController> 
   const values: IdentifyController = { ...IDENTIFY_CONTROLLER_DEFAULTS, ...overrides };
   const writer = new BufferWriter(IDENTIFY_DATA_SIZE);
   writeStruct(writer, "Identify Controller", IDENTIFY_CONTROLLER_LAYOUT, values);
-  if (values.psd.length !== values.npss + 1 || values.psd.length > POWER_STATE_DESCRIPTORS_MAX) {
-    throw new NvmeSpecError(
-      "FIELD_RANGE",
-      "Identify Controller.PSD",
-      values.npss + 1,
-      `Identify Controller.PSD must hold NPSS + 1 descriptors (at most ${POWER_STATE_DESCRIPTORS_MAX}), ` +
-        `got ${values.psd.length} with NPSS=${values.npss}`,
-    );
-  }
+  checkEntryCount(
+    "Identify Controller.PSD",
+    values.psd.length,
+    values.npss + 1,
+    POWER_STATE_DESCRIPTORS_MAX,
+    "NPSS + 1",
+  );
   values.psd.forEach((psd, index) => {
-    const offset = POWER_STATE_DESCRIPTORS_OFFSET + index * POWER_STATE_DESCRIPTOR_SIZE;
-    writeStruct(writer, `Identify Controller.PSD${index}`, POWER_STATE_DESCRIPTOR_LAYOUT, psd, offset);
+    writeStruct(
+      writer,
+      `Identify Controller.PSD${index}`,
+      POWER_STATE_DESCRIPTOR_LAYOUT,
+      psd,
+      psdOffset(index),
+    );
   });
   return writer.bytes;
 }
@@ -288,11 +296,8 @@ export function encodeIdentifyController(overrides: Partial<IdentifyController> 
 export function decodeIdentifyController(data: Uint8Array): IdentifyController {
   const reader = new BufferReader(data, "Identify Controller", IDENTIFY_DATA_SIZE);
   const fields = readStruct(reader, IDENTIFY_CONTROLLER_LAYOUT);
-  const count = Math.min(fields.npss + 1, POWER_STATE_DESCRIPTORS_MAX);
-  const psd: PowerStateDescriptor[] = [];
-  for (let index = 0; index < count; index++) {
-    const offset = POWER_STATE_DESCRIPTORS_OFFSET + index * POWER_STATE_DESCRIPTOR_SIZE;
-    psd.push(readStruct(reader, POWER_STATE_DESCRIPTOR_LAYOUT, offset));
-  }
-  return { ...fields, psd };
+  const psd = readEntries(fields.npss + 1, POWER_STATE_DESCRIPTORS_MAX, (index) =>
+    readStruct(reader, POWER_STATE_DESCRIPTOR_LAYOUT, psdOffset(index)),
+  );
+  return Object.assign(fields, { psd });
 }

@@ -2,7 +2,19 @@ import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
 import { NvmeSpecError } from "../errors.js";
 import { dwordCodec, type Fields, flag, uint } from "../layout.js";
-import { bytes, readStruct, type StructValues, u8, u16, u32, u64, u128, writeStruct } from "../struct.js";
+import {
+  bytes,
+  checkEntryCount,
+  readEntries,
+  readStruct,
+  type StructValues,
+  u8,
+  u16,
+  u32,
+  u64,
+  u128,
+  writeStruct,
+} from "../struct.js";
 import { IDENTIFY_DATA_SIZE } from "./cns.js";
 
 /**
@@ -182,15 +194,13 @@ export const IDENTIFY_NAMESPACE_DEFAULTS: Readonly<IdentifyNamespace> = Object.f
 
 export function encodeIdentifyNamespace(overrides: Partial<IdentifyNamespace> = {}): Uint8Array {
   const values: IdentifyNamespace = { ...IDENTIFY_NAMESPACE_DEFAULTS, ...overrides };
-  if (values.lbaf.length !== values.nlbaf + 1 || values.lbaf.length > LBA_FORMATS_MAX) {
-    throw new NvmeSpecError(
-      "FIELD_RANGE",
-      "Identify Namespace.LBAF",
-      values.nlbaf + 1,
-      `Identify Namespace.LBAF must hold NLBAF + 1 formats (at most ${LBA_FORMATS_MAX}), ` +
-        `got ${values.lbaf.length} with NLBAF=${values.nlbaf}`,
-    );
-  }
+  checkEntryCount(
+    "Identify Namespace.LBAF",
+    values.lbaf.length,
+    values.nlbaf + 1,
+    LBA_FORMATS_MAX,
+    "NLBAF + 1",
+  );
   const writer = new BufferWriter(IDENTIFY_DATA_SIZE);
   writeStruct(writer, "Identify Namespace", IDENTIFY_NAMESPACE_LAYOUT, values);
   values.lbaf.forEach((format, index) => {
@@ -203,10 +213,8 @@ export function encodeIdentifyNamespace(overrides: Partial<IdentifyNamespace> = 
 export function decodeIdentifyNamespace(data: Uint8Array): IdentifyNamespace {
   const reader = new BufferReader(data, "Identify Namespace", IDENTIFY_DATA_SIZE);
   const fields = readStruct(reader, IDENTIFY_NAMESPACE_LAYOUT);
-  const count = Math.min(fields.nlbaf + 1, LBA_FORMATS_MAX);
-  const lbaf: LbaFormat[] = [];
-  for (let index = 0; index < count; index++) {
-    lbaf.push(lbaFormatCodec.decode(reader.u32(LBA_FORMATS_OFFSET + index * LBA_FORMAT_SIZE)));
-  }
-  return { ...fields, lbaf };
+  const lbaf = readEntries(fields.nlbaf + 1, LBA_FORMATS_MAX, (index) =>
+    lbaFormatCodec.decode(reader.u32(LBA_FORMATS_OFFSET + index * LBA_FORMAT_SIZE)),
+  );
+  return Object.assign(fields, { lbaf });
 }

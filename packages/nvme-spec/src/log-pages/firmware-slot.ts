@@ -1,7 +1,7 @@
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
-import { NvmeSpecError } from "../errors.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
+import { checkEntryCount } from "../struct.js";
 
 /**
  * LID 03h Firmware Slot Information, 512 bytes (Base 2.1 §5.1.12.1.4, Fig. 208). Slot images
@@ -29,14 +29,14 @@ export type FirmwareSlotLog = Fields<typeof AFI_LAYOUT> & {
 };
 
 export function encodeFirmwareSlotLog(log: FirmwareSlotLog): Uint8Array {
-  if (log.revisions.length !== FIRMWARE_SLOT_COUNT) {
-    throw new NvmeSpecError(
-      "FIELD_RANGE",
-      "Firmware Slot.FRS",
-      FIRMWARE_SLOT_COUNT,
-      `Firmware Slot log needs ${FIRMWARE_SLOT_COUNT} revisions (empty string for an empty slot), got ${log.revisions.length}`,
-    );
-  }
+  // An empty slot is listed as "", so the array always has one entry per slot.
+  checkEntryCount(
+    "Firmware Slot.FRS",
+    log.revisions.length,
+    FIRMWARE_SLOT_COUNT,
+    FIRMWARE_SLOT_COUNT,
+    "one per slot",
+  );
   const writer = new BufferWriter(FIRMWARE_SLOT_LOG_SIZE).u8(
     AFI_OFFSET,
     "Firmware Slot.AFI",

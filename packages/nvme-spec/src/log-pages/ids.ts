@@ -1,3 +1,4 @@
+import { nameOrHex } from "../format.js";
 /** Log Page Identifiers (Base 2.1 §5.1.12.1, Fig. 202 "Log Page Identifiers"). */
 export const LogPageId = Object.freeze({
   SupportedLogPages: 0x00,
@@ -28,5 +29,5 @@ export const LOG_PAGE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 export function logPageName(lid: number): string {
-  return LOG_PAGE_NAMES[lid] ?? `Log Page ${lid.toString(16).toUpperCase().padStart(2, "0")}h`;
+  return nameOrHex(LOG_PAGE_NAMES, lid, "Log Page");
 }

@@ -1,7 +1,15 @@
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
-import { NvmeSpecError } from "../errors.js";
-import { readStruct, type StructValues, u8, u16, u32, u128, writeStruct } from "../struct.js";
+import {
+  checkEntryCount,
+  readStruct,
+  type StructValues,
+  u8,
+  u16,
+  u32,
+  u128,
+  writeStruct,
+} from "../struct.js";
 
 /** LID 02h SMART / Health Information, 512 bytes (Base 2.1 §5.1.12.1.3, Fig. 207). */
 export const SMART_HEALTH_LOG_SIZE = 512;
@@ -105,14 +113,14 @@ export function encodeSmartHealthLog(overrides: Partial<SmartHealthLog> = {}): U
   const values: SmartHealthLog = { ...SMART_HEALTH_DEFAULTS, ...overrides };
   const writer = new BufferWriter(SMART_HEALTH_LOG_SIZE);
   writeStruct(writer, "SMART / Health", SMART_HEALTH_LAYOUT, values);
-  if (values.temperatureSensors.length !== TEMPERATURE_SENSOR_COUNT) {
-    throw new NvmeSpecError(
-      "FIELD_RANGE",
-      "SMART / Health.Temperature Sensors",
-      TEMPERATURE_SENSOR_COUNT,
-      `SMART / Health.Temperature Sensors must list exactly ${TEMPERATURE_SENSOR_COUNT} sensors, got ${values.temperatureSensors.length}`,
-    );
-  }
+  const sensors = values.temperatureSensors.length;
+  checkEntryCount(
+    "SMART / Health.Temperature Sensors",
+    sensors,
+    TEMPERATURE_SENSOR_COUNT,
+    TEMPERATURE_SENSOR_COUNT,
+    "one per sensor",
+  );
   values.temperatureSensors.forEach((kelvin, index) => {
     writer.u16(
       TEMPERATURE_SENSORS_OFFSET + index * SENSOR_BYTES,
