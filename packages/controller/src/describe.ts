@@ -12,6 +12,8 @@ export function describeCommandForTrace(sqid: number, sqe: SubmissionQueueEntry)
     opcode: sqe.opcode,
     admin,
     nsid: sqe.nsid,
+    fuse: sqe.fuse,
+    psdt: sqe.psdt,
     cdw10: hex32(sqe.cdw10),
     cdw11: hex32(sqe.cdw11),
     cdw12: hex32(sqe.cdw12),

@@ -1,0 +1,118 @@
+import type { TraceEvent } from "../src/trace.js";
+
+/**
+ * An independent model of the FID 85h rules, written from the spec file §4 and §7 and MC-30..35
+ * (not from src/write-protection.ts). It watches the trace: every admin command the controller
+ * executes, its completion, resets and power cycles. It predicts each Set/Get Features 85h
+ * outcome and reports any completion that disagrees.
+ */
+
+const UNLOCKED = 1;
+const LOCKED = 2;
+const LOCKED_UNTIL_POWER_CYCLE = 3;
+const RPMB_CONTROLLED = 4;
+const SET_FEATURES = 0x09;
+const GET_FEATURES = 0x0a;
+const FID_BP_WRITE_PROTECTION = 0x85;
+const SAVE_BIT = 0x8000_0000;
+
+interface Pending {
+  readonly cid: number;
+  readonly expectedStatus: string;
+  readonly next?: [number, number];
+  readonly expectedDw0?: number;
+}
+
+export class LockModel {
+  private states: [number, number] = [LOCKED, LOCKED];
+  private pending: Pending | undefined;
+
+  constructor(private readonly rpmb?: { enabled: boolean; locked: [boolean, boolean] }) {}
+
+  writable(bpid: 0 | 1): boolean {
+    if (this.rpmb?.enabled) return !this.rpmb.locked[bpid];
+    return this.states[bpid] === UNLOCKED;
+  }
+
+  describe(bpid: 0 | 1): string {
+    return this.rpmb?.enabled ? `RPMB-locked=${this.rpmb.locked[bpid]}` : `state ${this.states[bpid]}`;
+  }
+
+  reported(): { bp0: number; bp1: number } {
+    if (this.rpmb?.enabled) return { bp0: RPMB_CONTROLLED, bp1: RPMB_CONTROLLED };
+    return { bp0: this.states[0], bp1: this.states[1] };
+  }
+
+  /** Feeds one trace event; returns a description of a disagreement, if any. */
+  observe(event: TraceEvent): string | undefined {
+    switch (event.kind) {
+      case "command":
+        this.pending = event.sqid === 0 ? this.predict(event) : undefined;
+        return undefined;
+      case "completion":
+        return this.complete(event);
+      case "power-cycle":
+        this.states = [LOCKED, LOCKED];
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private predict(event: TraceEvent): Pending | undefined {
+    const opcode = Number(event.opcode);
+    const cdw10 = Number(event.cdw10);
+    const cdw11 = Number(event.cdw11);
+    const cid = Number(event.cid);
+    if ((cdw10 & 0xff) !== FID_BP_WRITE_PROTECTION) return undefined;
+    if (opcode !== SET_FEATURES && opcode !== GET_FEATURES) return undefined;
+    const nsid = Number(event.nsid);
+    if (event.fuse !== 0 || event.psdt !== 0 || (nsid !== 0 && nsid !== 0xffff_ffff)) {
+      return { cid, expectedStatus: "0h/02h" };
+    }
+    if (opcode === GET_FEATURES) return this.predictGet(cid, (cdw10 >>> 8) & 0b111);
+    if ((cdw10 & SAVE_BIT) !== 0) return { cid, expectedStatus: "1h/0Dh" };
+    const requested: [number, number] = [cdw11 & 0b111, (cdw11 >>> 3) & 0b111];
+    if (requested.some((value) => value >= RPMB_CONTROLLED)) return { cid, expectedStatus: "0h/02h" };
+    if (this.rpmb?.enabled && requested.some((value) => value !== 0))
+      return { cid, expectedStatus: "1h/0Eh" };
+    const leavesWlupc = requested.some(
+      (value, bpid) =>
+        this.states[bpid] === LOCKED_UNTIL_POWER_CYCLE && (value === UNLOCKED || value === LOCKED),
+    );
+    if (leavesWlupc) return { cid, expectedStatus: "1h/0Eh" };
+    const next: [number, number] = [requested[0] || this.states[0], requested[1] || this.states[1]];
+    return { cid, expectedStatus: "0h/00h", next };
+  }
+
+  private predictGet(cid: number, sel: number): Pending {
+    const byteOf = (bp0: number, bp1: number) => bp0 | (bp1 << 3);
+    switch (sel) {
+      case 0: {
+        const { bp0, bp1 } = this.reported();
+        return { cid, expectedStatus: "0h/00h", expectedDw0: byteOf(bp0, bp1) };
+      }
+      case 1:
+      case 2:
+        return { cid, expectedStatus: "0h/00h", expectedDw0: byteOf(LOCKED, LOCKED) };
+      case 3:
+        return { cid, expectedStatus: "0h/00h", expectedDw0: 0b100 };
+      default:
+        return { cid, expectedStatus: "0h/02h" };
+    }
+  }
+
+  private complete(event: TraceEvent): string | undefined {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending === undefined || event.sqid !== 0 || Number(event.cid) !== pending.cid) return undefined;
+    if (event.status !== pending.expectedStatus) {
+      return `FID 85h command CID ${pending.cid}: status ${String(event.status)}, model expected ${pending.expectedStatus}`;
+    }
+    if (pending.expectedDw0 !== undefined && Number(event.dw0) !== pending.expectedDw0) {
+      return `Get Features 85h DW0 ${String(event.dw0)}, model expected ${pending.expectedDw0}`;
+    }
+    if (pending.next) this.states = pending.next;
+    return undefined;
+  }
+}
