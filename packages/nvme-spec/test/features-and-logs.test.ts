@@ -27,6 +27,7 @@ import {
   FeatureId,
   formatBpWriteProtection,
   isReservedBpWriteProtectionState,
+  isValidBpWriteProtectionSetValue,
   LogPageId,
   parseFirmwareCommit,
   parseGetLogPage,
@@ -56,6 +57,7 @@ describe("FID 85h Boot Partition Write Protection Config", () => {
     expect(encodeBpWriteProtectionRaw({ bp0: 0b110, bp1: 0 })).toBe(0b110);
     expect(isReservedBpWriteProtectionState(0b100)).toBe(false);
     expect(isReservedBpWriteProtectionState(0b101)).toBe(true);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].filter(isValidBpWriteProtectionSetValue)).toEqual([0, 1, 2, 3]);
   });
 
   it("names every state, including 000b (Set: no change) and 100b (Get: RPMB)", () => {

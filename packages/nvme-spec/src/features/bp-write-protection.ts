@@ -50,6 +50,14 @@ export function isReservedBpWriteProtectionState(value: number): boolean {
   return value > BPWPS_MAX_DEFINED;
 }
 
+/**
+ * Whether a Set Features CDW11 field asks for something a Set may ask for: 000b (no change) to
+ * 011b. 100b is Get-only and 101b-111b are reserved; both are Invalid Field (MC-30 step 2).
+ */
+export function isValidBpWriteProtectionSetValue(value: number): boolean {
+  return value <= BpWriteProtectionState.WriteLockedUntilPowerCycle;
+}
+
 export type BpWriteProtection = { bp0: BpWriteProtectionStateValue; bp1: BpWriteProtectionStateValue };
 /** Raw 3-bit fields, possibly reserved: what a controller needs to answer Invalid Field (MC-30). */
 export type BpWriteProtectionRaw = Fields<typeof BP_WRITE_PROTECTION_LAYOUT>;

@@ -3,8 +3,9 @@ import { nameOrHex } from "../format.js";
 export const IDENTIFY_DATA_SIZE = 4096;
 
 /**
- * CNS values (Base 2.1 §5.1.13, Fig. 310 "CNS Values"). A Linux host asks for 01h, 00h, 02h,
- * 03h, and with CAP.CSS.IOCSS also 05h/06h/08h and 1Ch; this lab answers 00h-03h.
+ * CNS values (Base 2.1 §5.1.13, Fig. 310 "CNS Values"). A Linux host asks for 01h, 00h, 02h and
+ * 03h, and depending on the reported version and CAP.CSS may also ask for 05h, 06h or 08h; a
+ * controller that does not support one answers Invalid Field in Command.
  */
 export const Cns = Object.freeze({
   /** 00h: Identify Namespace data structure for NSID (NVM Command Set) */
