@@ -192,7 +192,8 @@ class RecoveringHost {
 
   submit(sqe: SubmissionQueueEntry): void {
     if (!this.inSync || !decodeCsts(this.controller.mmioRead32(RegisterOffset.CSTS)).rdy) this.reenable();
-    const cid = (this.cid = (this.cid + 1) & 0xffff);
+    this.cid = (this.cid + 1) & 0xffff;
+    const cid = this.cid;
     const slot = ADMIN_SQ + BigInt(this.tail * SQE_SIZE);
     this.memory.write(slot, encodeSqe({ ...sqe, cid }));
     this.tail = (this.tail + 1) % ADMIN_ENTRIES;
@@ -321,7 +322,7 @@ function runActions(config: RunConfig, actions: Action[]): void {
   });
   const host = new RecoveringHost(controller, memory, scheduler);
   for (const action of actions) {
-    perform(controller, host, memory, scheduler, store, action);
+    perform(controller, host, scheduler, store, action);
     operations += 1;
     const states = controller.getBpLockStates();
     const expected = model.reported();
@@ -342,7 +343,6 @@ function runActions(config: RunConfig, actions: Action[]): void {
 function perform(
   controller: NvmeController,
   host: RecoveringHost,
-  memory: FlatHostMemory,
   scheduler: ManualScheduler,
   store: BootPartitionStore,
   action: Action,
