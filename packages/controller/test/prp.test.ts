@@ -7,7 +7,9 @@ import { FlatHostMemory, PAGE } from "./harness.js";
 function list(memory: FlatHostMemory, entries: bigint[], at?: bigint): bigint {
   const addr = at ?? memory.alloc(PAGE);
   const view = new DataView(new ArrayBuffer(entries.length * 8));
-  entries.forEach((entry, index) => view.setBigUint64(index * 8, entry, true));
+  entries.forEach((entry, index) => {
+    view.setBigUint64(index * 8, entry, true);
+  });
   memory.write(addr, new Uint8Array(view.buffer));
   return addr;
 }
