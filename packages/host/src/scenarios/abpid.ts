@@ -9,7 +9,7 @@ import {
   Status,
 } from "@bplab/nvme-spec";
 import { type ScenarioContext, sha256 } from "./context.js";
-import { BP_IDS, bpHashViaLog, bpSizeBytes, setOne, testImage, writeBootPartition } from "./helpers.js";
+import { BP_IDS, bpHashViaLog, setOne, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** ABPID as BPINFO and both BPs' log headers report it; all three must agree. */
@@ -32,9 +32,7 @@ const activate: Scenario = {
     "CA=111b sets ABPID without an unlock or a staged image; it survives resets and power cycles (MC-23)",
   async run(ctx) {
     const driver = await ctx.driver();
-    const size = await bpSizeBytes(ctx);
-    const images = [testImage(size, 0x90), testImage(size, 0x91)];
-    for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]!);
+    const images = await writeBothBps(ctx, 0x90);
     await expectAbpid(ctx, "initial", 0);
     const wlupc = await driver.setBpWriteProtection(
       setOne(1, BpWriteProtectionState.WriteLockedUntilPowerCycle),

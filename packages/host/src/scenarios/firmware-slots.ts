@@ -10,7 +10,7 @@ import {
 } from "@bplab/nvme-spec";
 import { outcomeOf } from "../driver/driver.js";
 import { hex, sha256 } from "./context.js";
-import { bpHashViaLog, bpSizeBytes, setOne, testImage } from "./helpers.js";
+import { bpHashViaLog, bpSizeBytes, setOne, stageImage, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** CA 100b and 101b are reserved (spec file §2.2); the nvme-spec builder refuses them, the raw codec does not. */
@@ -34,11 +34,7 @@ const slotActions: Scenario = {
     ctx.expect("frmw", hex(frmw, 2), hex(FRMW_LAB_DEFAULT, 2));
     const size = await bpSizeBytes(ctx);
     const image = testImage(size, 0xe0);
-    ctx.expect(
-      "download.ok",
-      (await driver.firmwareImageDownload(image, await driver.firmwareUpdateGranularityBytes())).ok,
-      true,
-    );
+    await stageImage(ctx, "download.ok", image);
     const readOnlySlot = 1;
     const cases = [
       {

@@ -77,6 +77,30 @@ export function setOne(bpid: BpId, state: number): { bp0: number; bp1: number } 
   return request;
 }
 
+/** Downloads `image` from offset 0 in FWUG-sized pieces; every piece must succeed. */
+export async function stageImage(
+  ctx: ScenarioContext,
+  field: string,
+  image: Uint8Array,
+  options: { cdw12?: number } = {},
+): Promise<void> {
+  const driver = await ctx.driver();
+  const download = await driver.firmwareImageDownload(
+    image,
+    await driver.firmwareUpdateGranularityBytes(),
+    options,
+  );
+  ctx.expect(field, download.ok, true, download.pieces.at(-1)?.status);
+}
+
+/** CA=110b to `bpid` must fail with 1h/1Eh and leave every byte of the BP as it was. */
+export async function expectCommitRefused(ctx: ScenarioContext, prefix: string, bpid: BpId): Promise<void> {
+  const before = await bpHashViaLog(ctx, bpid);
+  const commit = await (await ctx.driver()).firmwareCommit(CommitAction.ReplaceBootPartition, bpid);
+  ctx.expectStatus(`${prefix}.commit.status`, commit, Status.BootPartitionWriteProhibited);
+  ctx.expect(`${prefix}.bp${bpid}.sha256`, await bpHashViaLog(ctx, bpid), before, "bytes unchanged");
+}
+
 /** Unlocks `bpid`, downloads `image` in FWUG-sized pieces and commits it with CA=110b; all must succeed. */
 export async function writeBootPartition(
   ctx: ScenarioContext,
@@ -88,14 +112,47 @@ export async function writeBootPartition(
   const driver = await ctx.driver();
   const unlock = await driver.setBpWriteProtection(setOne(bpid, BpWriteProtectionState.WriteUnlocked));
   ctx.expectStatus(`${prefix}.unlock.status`, unlock, Status.Success);
-  const download = await driver.firmwareImageDownload(image, await driver.firmwareUpdateGranularityBytes());
-  ctx.expect(`${prefix}.download.ok`, download.ok, true, download.pieces.at(-1)?.status);
+  await stageImage(ctx, `${prefix}.download.ok`, image);
   const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, bpid);
   ctx.expectStatus(`${prefix}.commit.status`, commit, Status.Success);
   if (options.relock ?? true) {
     const lock = await driver.setBpWriteProtection(setOne(bpid, BpWriteProtectionState.WriteLocked));
     ctx.expectStatus(`${prefix}.relock.status`, lock, Status.Success);
   }
+}
+
+/**
+ * Gives each BP its own full-size test image (seeds `seed` and `seed + 1`) through the write flow,
+ * so later reads can tell the two BPs and their offsets apart. Returns the images by BPID.
+ */
+export async function writeBothBps(ctx: ScenarioContext, seed: number): Promise<[Uint8Array, Uint8Array]> {
+  const size = await bpSizeBytes(ctx);
+  const images: [Uint8Array, Uint8Array] = [testImage(size, seed), testImage(size, seed + 1)];
+  for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]);
+  return images;
+}
+
+/** The image zero-filled to the BP size: what a BP holds after committing it (MC-21). */
+export function asCommitted(image: Uint8Array, bpSize: number): Uint8Array {
+  const bytes = new Uint8Array(bpSize);
+  bytes.set(image);
+  return bytes;
+}
+
+/** Commits the staged image to `bpid` with CA=110b, expecting success and exactly `image` (zero-filled) in the BP. */
+export async function commitAndCheck(
+  ctx: ScenarioContext,
+  prefix: string,
+  bpid: BpId,
+  image: Uint8Array,
+): Promise<void> {
+  const commit = await (await ctx.driver()).firmwareCommit(CommitAction.ReplaceBootPartition, bpid);
+  ctx.expectStatus(`${prefix}.commit.status`, commit, Status.Success);
+  ctx.expect(
+    `${prefix}.bp${bpid}.sha256`,
+    await bpHashViaLog(ctx, bpid),
+    sha256(asCommitted(image, await bpSizeBytes(ctx))),
+  );
 }
 
 /** sha256 of a whole BP read through Get Log Page 15h; the read must succeed. */

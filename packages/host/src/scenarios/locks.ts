@@ -1,10 +1,12 @@
-import { type BpId, BpWriteProtectionState, CommitAction, Status } from "@bplab/nvme-spec";
-import { sha256 } from "./context.js";
+import { type BpId, BpWriteProtectionState, Status } from "@bplab/nvme-spec";
+import type { ScenarioContext } from "./context.js";
 import {
-  bpHashViaLog,
   bpSizeBytes,
+  commitAndCheck,
+  expectCommitRefused,
   expectLocks,
   setOne,
+  stageImage,
   stateName,
   testImage,
   writeBootPartition,
@@ -27,32 +29,35 @@ function commitInState(bpid: BpId, state: number, slug: string): Scenario {
     async run(ctx) {
       const driver = await ctx.driver();
       const size = await bpSizeBytes(ctx);
-      const imageA = testImage(size, 0x60 + bpid);
       const imageB = testImage(size, 0x70 + bpid);
-      await writeBootPartition(ctx, "prepare", bpid, imageA);
-      ctx.expectStatus(
-        "enter-state.status",
-        await driver.setBpWriteProtection(setOne(bpid, state)),
-        Status.Success,
-      );
+      await writeBootPartition(ctx, "prepare", bpid, testImage(size, 0x60 + bpid));
+      const enter = await driver.setBpWriteProtection(setOne(bpid, state));
+      ctx.expectStatus("enter-state.status", enter, Status.Success);
       const expected = { bp0: WriteLocked as number, bp1: WriteLocked as number };
       expected[bpid === 0 ? "bp0" : "bp1"] = state;
       await expectLocks(ctx, "before-commit", expected);
-      const download = await driver.firmwareImageDownload(
-        imageB,
-        await driver.firmwareUpdateGranularityBytes(),
-      );
-      ctx.expect("download.ok", download.ok, true, "downloads are not blocked by the lock");
-      const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, bpid);
-      ctx.expectStatus(
-        "commit.status",
-        commit,
-        writable ? Status.Success : Status.BootPartitionWriteProhibited,
-      );
-      ctx.expect(`bp${bpid}.sha256`, await bpHashViaLog(ctx, bpid), sha256(writable ? imageB : imageA));
+      await stageImage(ctx, "download.ok", imageB);
+      if (writable) await commitAndCheck(ctx, "unlocked", bpid, imageB);
+      else await expectCommitRefused(ctx, "locked", bpid);
       return ctx.observations;
     },
   };
+}
+
+/**
+ * One image staged, then committed to a BP that must refuse it (1h/1Eh, bytes unchanged, the image
+ * kept, MC-13) and to one that must take it.
+ */
+async function refusedThenAccepted(
+  ctx: ScenarioContext,
+  seed: number,
+  refused: BpId,
+  accepted: BpId,
+): Promise<void> {
+  const image = testImage(await bpSizeBytes(ctx), seed);
+  await stageImage(ctx, "download.ok", image);
+  await expectCommitRefused(ctx, "refused", refused);
+  await commitAndCheck(ctx, "accepted", accepted, image);
 }
 
 /** The other BP's lock does not protect this one, and this one's unlock does not open the other. */
@@ -60,32 +65,9 @@ const perBp: Scenario = {
   id: "locks.per-bp",
   title: "Locks are per BP: BP0 unlocked and BP1 locked → commit to BP1 1h/1Eh, commit to BP0 succeeds",
   async run(ctx) {
-    const driver = await ctx.driver();
-    const size = await bpSizeBytes(ctx);
-    const image = testImage(size, 0x62);
-    const bp1Before = await bpHashViaLog(ctx, 1);
-    ctx.expectStatus(
-      "unlock-bp0.status",
-      await driver.setBpWriteProtection({ bp0: WriteUnlocked, bp1: NoChange }),
-      Status.Success,
-    );
-    ctx.expect(
-      "download.ok",
-      (await driver.firmwareImageDownload(image, await driver.firmwareUpdateGranularityBytes())).ok,
-      true,
-    );
-    ctx.expectStatus(
-      "commit-bp1.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1),
-      Status.BootPartitionWriteProhibited,
-    );
-    ctx.expect("bp1.sha256", await bpHashViaLog(ctx, 1), bp1Before);
-    ctx.expectStatus(
-      "commit-bp0.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-      Status.Success,
-    );
-    ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
+    const unlock = await (await ctx.driver()).setBpWriteProtection({ bp0: WriteUnlocked, bp1: NoChange });
+    ctx.expectStatus("unlock-bp0.status", unlock, Status.Success);
+    await refusedThenAccepted(ctx, 0x62, 1, 0);
     return ctx.observations;
   },
 };
@@ -101,27 +83,15 @@ const rpmb: Scenario = {
   request: { rpmb: { locked: [false, true] } },
   async run(ctx) {
     const driver = await ctx.driver();
-    const size = await bpSizeBytes(ctx);
     await expectLocks(ctx, "power-on", { bp0: RpmbControlled, bp1: RpmbControlled });
-    const before = await bpHashViaLog(ctx, 1);
-    const image = testImage(size, 0x63);
-    ctx.expect(
-      "download.ok",
-      (await driver.firmwareImageDownload(image, await driver.firmwareUpdateGranularityBytes())).ok,
-      true,
-    );
-    ctx.expectStatus(
-      "commit-bp1.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1),
-      Status.BootPartitionWriteProhibited,
-    );
-    ctx.expect("bp1.sha256", await bpHashViaLog(ctx, 1), before);
-    ctx.expectStatus(
-      "commit-bp0.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-      Status.Success,
-    );
-    ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
+    await refusedThenAccepted(ctx, 0x63, 1, 0);
+    // RPMB control is not a Set Features state: resets and power cycles leave it in place.
+    await driver.controllerReset();
+    await expectLocks(ctx, "after-controller-reset", { bp0: RpmbControlled, bp1: RpmbControlled });
+    await ctx.powerCycle();
+    await expectLocks(ctx, "after-power-cycle", { bp0: RpmbControlled, bp1: RpmbControlled });
+    await stageImage(ctx, "download-again.ok", testImage(await bpSizeBytes(ctx), 0x64));
+    await expectCommitRefused(ctx, "after-power-cycle", 1);
     return ctx.observations;
   },
 };

@@ -16,7 +16,7 @@ import { bpRegisterRead } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { hex, type ScenarioContext, sha256 } from "./context.js";
-import { BP_IDS, bpSizeBytes, testImage, writeBootPartition } from "./helpers.js";
+import { BP_IDS, bpSizeBytes, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** A read that is one page of data, for the offset probes. */
@@ -88,8 +88,7 @@ const offsets: Scenario = {
     "LID 15h at offsets 0, 16, mid-BP, the last page, the log's end and across it (byte N at N+16; MC-50, MC-51)",
   async run(ctx) {
     const size = await bpSizeBytes(ctx);
-    const images = [testImage(size, 0x10), testImage(size, 0x11)];
-    for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]!);
+    const images = await writeBothBps(ctx, 0x10);
     const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     const headerBytes = encodeBootPartitionLogHeader({ bpsz: bpinfo.bpsz, abpid: bpinfo.abpid });
     const image0 = images[0]!;
@@ -166,9 +165,7 @@ const lspReservedBits: Scenario = {
   title:
     "LID 15h: LSP bit 0 picks the BP and LSP bits 6:1 are ignored (MC-52; downstream masks BPID with 7Fh)",
   async run(ctx) {
-    const size = await bpSizeBytes(ctx);
-    const images = [testImage(size, 0x20), testImage(size, 0x21)];
-    for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]!);
+    const images = await writeBothBps(ctx, 0x20);
     const data = Number(bootPartitionLogOffset(0));
     const lspAllReservedBits = GET_LOG_PAGE_CDW10_LAYOUT.lsp.max & ~BOOT_PARTITION_LSP_BPID_MASK;
     await expectLogBytes(ctx, "lsp-7e", lspAllReservedBits, data, images[0]!.subarray(0, PROBE_BYTES));

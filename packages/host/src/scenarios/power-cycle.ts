@@ -17,6 +17,7 @@ import {
   bpSizeBytes,
   expectLocks,
   setOne,
+  stageImage,
   stateName,
   testImage,
   writeBootPartition,
@@ -59,16 +60,7 @@ const keepsContents: Scenario = {
       await driver.firmwareCommit(CommitAction.ActivateBootPartition, 1),
       Status.Success,
     );
-    ctx.expect(
-      "download.ok",
-      (
-        await driver.firmwareImageDownload(
-          testImage(size, 0x81),
-          await driver.firmwareUpdateGranularityBytes(),
-        )
-      ).ok,
-      true,
-    );
+    await stageImage(ctx, "download.ok", testImage(size, 0x81));
     const addr = await ctx.target.alloc(BPRSEL_UNIT_BYTES, BASE_ADDRESS_ALIGNMENT_BYTES);
     const read = await bpRegisterRead(
       ctx.target,

@@ -19,7 +19,7 @@ import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { targetCapabilities } from "../target.js";
 import { hex, SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
-import { BP_IDS, bpHashViaLog, bpSizeBytes, testImage, writeBootPartition } from "./helpers.js";
+import { BP_IDS, bpHashViaLog, bpSizeBytes, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** A host buffer for register reads, filled with the poison byte so untouched bytes show. */
@@ -100,8 +100,7 @@ const afterDisable: Scenario = {
   title: "BP read through BPRSEL after CC.EN 1→0: whole BPs, a partial range, BPID independent of ABPID",
   async run(ctx) {
     const size = await bpSizeBytes(ctx);
-    const images = [testImage(size, 0xb0), testImage(size, 0xb1)];
-    for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]!);
+    const images = await writeBothBps(ctx, 0xb0);
     const driver = await ctx.driver();
     await driver.disable();
     ctx.expect("cc.en", decodeCc(await ctx.target.mmioRead32(RegisterOffset.CC)).en, false);
@@ -206,9 +205,7 @@ const busyBprsel: Scenario = {
   id: "register-read.bprsel-while-reading",
   title: "A BPRSEL write while BRS=01b is ignored: BPRSEL keeps its value and no second read starts (MC-3)",
   async run(ctx) {
-    const size = await bpSizeBytes(ctx);
-    const images = [testImage(size, 0xc0), testImage(size, 0xc1)];
-    for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]!);
+    const images = await writeBothBps(ctx, 0xc0);
     const { addr } = await poisonedBuffer(ctx, BPRSEL_UNIT_BYTES);
     const first = { bpid: 0 as const, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr };
     await startBpRegisterRead(ctx.target, first);

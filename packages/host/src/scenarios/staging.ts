@@ -4,132 +4,123 @@ import {
   FWUG_NO_INFORMATION,
   FWUG_NO_RESTRICTION,
   Status,
+  type StatusCode,
 } from "@bplab/nvme-spec";
 import { fwugBytes } from "../driver/nvme-host-driver.js";
-import { type ScenarioContext, sha256 } from "./context.js";
+import type { ScenarioContext } from "./context.js";
 import { DOWNSTREAM_ROUTE_HINT_CDW12 } from "./downstream-host.js";
-import { bpHashViaLog, bpSizeBytes, setOne, testImage } from "./helpers.js";
+import {
+  bpSizeBytes,
+  commitAndCheck,
+  expectCommitRefused,
+  setOne,
+  stageImage,
+  testImage,
+} from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 const { WriteUnlocked } = BpWriteProtectionState;
 
-/** The image zero-filled to the BP size: what a BP holds after committing it (MC-21). */
-function asCommitted(image: Uint8Array, size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  bytes.set(image);
-  return bytes;
-}
-
-/** Unlocks BP0, the BP every staging scenario writes. */
-async function unlockBp0(ctx: ScenarioContext): Promise<void> {
+/** Unlocks BP0, the BP the staging scenarios write. */
+async function unlockBp0(ctx: ScenarioContext, field = "unlock-bp0.status"): Promise<void> {
   const set = await (await ctx.driver()).setBpWriteProtection(setOne(0, WriteUnlocked));
-  ctx.expectStatus("unlock-bp0.status", set, Status.Success);
+  ctx.expectStatus(field, set, Status.Success);
 }
 
-const overlap: Scenario = {
-  id: "staging.overlap",
-  title:
-    "A piece starting below the end of the staged image → 1h/14h Overlapping Range; staging is kept (MC-11)",
-  async run(ctx) {
-    const driver = await ctx.driver();
-    const size = await bpSizeBytes(ctx);
-    const g = await driver.firmwareUpdateGranularityBytes();
-    const image = testImage(3 * g, 0xa0);
-    await unlockBp0(ctx);
-    ctx.expectStatus(
-      "piece-0.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(0, 2 * g), 0),
-      Status.Success,
-    );
-    ctx.expectStatus(
-      "overlapping-piece.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(g, 2 * g), g),
-      Status.OverlappingRange,
-    );
-    ctx.expectStatus(
-      "next-piece.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(2 * g), 2 * g),
-      Status.Success,
-    );
-    ctx.expectStatus(
-      "commit.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-      Status.Success,
-    );
-    ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(asCommitted(image, size)));
-    return ctx.observations;
-  },
-};
+/** One Firmware Image Download piece: image bytes [from, to) sent at byte offset `at`. */
+interface Piece {
+  name: string;
+  from: number;
+  to: number;
+  at: number;
+  status: StatusCode;
+}
 
-const gap: Scenario = {
-  id: "staging.gap",
-  title:
-    "A piece starting past the end of the staged image (a gap), or a first piece not at 0 → Invalid Field (MC-11)",
-  async run(ctx) {
-    const driver = await ctx.driver();
-    const size = await bpSizeBytes(ctx);
-    const g = await driver.firmwareUpdateGranularityBytes();
-    const image = testImage(2 * g, 0xa1);
-    await unlockBp0(ctx);
-    ctx.expectStatus(
-      "first-piece-at-g.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(g), g),
-      Status.InvalidField,
-    );
-    ctx.expectStatus(
-      "piece-0.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(0, g), 0),
-      Status.Success,
-    );
-    ctx.expectStatus(
-      "gap-piece.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(g), 2 * g),
-      Status.InvalidField,
-    );
-    ctx.expectStatus(
-      "in-order-piece.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(g), g),
-      Status.Success,
-    );
-    ctx.expectStatus(
-      "commit.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-      Status.Success,
-    );
-    ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(asCommitted(image, size)));
-    return ctx.observations;
-  },
-};
+async function sendPieces(ctx: ScenarioContext, image: Uint8Array, pieces: readonly Piece[]): Promise<void> {
+  const driver = await ctx.driver();
+  for (const piece of pieces) {
+    const outcome = await driver.firmwareImageDownloadPiece(image.subarray(piece.from, piece.to), piece.at);
+    ctx.expectStatus(`${piece.name}.status`, outcome, piece.status);
+  }
+}
 
+/**
+ * A staging scenario made of pieces in FWUG units (`g`): unlock BP0, send the pieces, and when
+ * `commits` commit and check BP0 holds the whole image.
+ */
+function piecesScenario(
+  id: string,
+  title: string,
+  seed: number,
+  granules: number,
+  pieces: (g: number) => Piece[],
+  commits = true,
+): Scenario {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const g = await (await ctx.driver()).firmwareUpdateGranularityBytes();
+      const image = testImage(granules * g, seed);
+      await unlockBp0(ctx);
+      await sendPieces(ctx, image, pieces(g));
+      if (commits) await commitAndCheck(ctx, "final", 0, image);
+      return ctx.observations;
+    },
+  };
+}
+
+const { Success, OverlappingRange, InvalidField } = Status;
+
+const overlap = piecesScenario(
+  "staging.overlap",
+  "A piece starting below the end of the staged image → 1h/14h Overlapping Range; staging is kept (MC-11)",
+  0xa0,
+  3,
+  (g) => [
+    { name: "piece-0", from: 0, to: 2 * g, at: 0, status: Success },
+    { name: "overlapping-piece", from: g, to: 2 * g, at: g, status: OverlappingRange },
+    { name: "next-piece", from: 2 * g, to: 3 * g, at: 2 * g, status: Success },
+  ],
+);
+
+const gap = piecesScenario(
+  "staging.gap",
+  "A piece starting past the end of the staged image (a gap), or a first piece not at 0 → Invalid Field (MC-11)",
+  0xa1,
+  2,
+  (g) => [
+    { name: "first-piece-at-g", from: g, to: 2 * g, at: g, status: InvalidField },
+    { name: "piece-0", from: 0, to: g, at: 0, status: Success },
+    { name: "gap-piece", from: g, to: 2 * g, at: 2 * g, status: InvalidField },
+    { name: "in-order-piece", from: g, to: 2 * g, at: g, status: Success },
+  ],
+);
+
+const granularityPieces = piecesScenario(
+  "staging.fwug",
+  "With FWUG neither 0h nor FFh, a piece size that is not a FWUG multiple → Invalid Field (MC-12)",
+  0xa2,
+  2,
+  (g) => [
+    { name: "half-granule", from: 0, to: g / 2, at: 0, status: InvalidField },
+    { name: "one-and-a-half-granules", from: 0, to: g + g / 2, at: 0, status: InvalidField },
+    { name: "whole-granules", from: 0, to: 2 * g, at: 0, status: Success },
+  ],
+  false,
+);
+
+/** MC-12 only applies when Identify states a granularity. */
 const granularity: Scenario = {
-  id: "staging.fwug",
-  title: "With FWUG neither 0h nor FFh, a piece size that is not a FWUG multiple → Invalid Field (MC-12)",
+  ...granularityPieces,
   async run(ctx) {
-    const driver = await ctx.driver();
-    const { fwug } = await driver.identifyController();
+    const { fwug } = await (await ctx.driver()).identifyController();
     ctx.record("fwug", fwug);
     if (fwug === FWUG_NO_INFORMATION || fwug === FWUG_NO_RESTRICTION) {
       return ctx.skip(`FWUG is ${fwug}: the controller states no granularity to enforce`);
     }
-    const g = fwugBytes(fwug);
-    await unlockBp0(ctx);
-    const image = testImage(2 * g, 0xa2);
-    ctx.expectStatus(
-      "half-granule.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(0, g / 2), 0),
-      Status.InvalidField,
-    );
-    ctx.expectStatus(
-      "one-and-a-half-granules.status",
-      await driver.firmwareImageDownloadPiece(image.subarray(0, g + g / 2), 0),
-      Status.InvalidField,
-    );
-    ctx.expectStatus(
-      "whole-granules.status",
-      await driver.firmwareImageDownloadPiece(image, 0),
-      Status.Success,
-    );
-    return ctx.observations;
+    ctx.expect("granule-bytes", await (await ctx.driver()).firmwareUpdateGranularityBytes(), fwugBytes(fwug));
+    return granularityPieces.run(ctx);
   },
 };
 
@@ -143,18 +134,10 @@ const capacity: Scenario = {
     const g = await driver.firmwareUpdateGranularityBytes();
     const image = testImage(size, 0xa3);
     await unlockBp0(ctx);
-    ctx.expect("full-image.ok", (await driver.firmwareImageDownload(image, g)).ok, true);
-    ctx.expectStatus(
-      "past-capacity.status",
-      await driver.firmwareImageDownloadPiece(testImage(g, 0xa4), size),
-      Status.InvalidField,
-    );
-    ctx.expectStatus(
-      "commit.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-      Status.Success,
-    );
-    ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
+    await stageImage(ctx, "full-image.ok", image);
+    const past = await driver.firmwareImageDownloadPiece(testImage(g, 0xa4), size);
+    ctx.expectStatus("past-capacity.status", past, InvalidField);
+    await commitAndCheck(ctx, "final", 0, image);
     return ctx.observations;
   },
 };
@@ -165,16 +148,10 @@ const nothingStaged: Scenario = {
   async run(ctx) {
     const driver = await ctx.driver();
     await unlockBp0(ctx);
-    ctx.expectStatus(
-      "unlocked-bp0.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-      Status.InvalidFirmwareImage,
-    );
-    ctx.expectStatus(
-      "locked-bp1.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1),
-      Status.BootPartitionWriteProhibited,
-    );
+    const unlocked = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0);
+    ctx.expectStatus("unlocked-bp0.status", unlocked, Status.InvalidFirmwareImage);
+    const locked = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1);
+    ctx.expectStatus("locked-bp1.status", locked, Status.BootPartitionWriteProhibited);
     return ctx.observations;
   },
 };
@@ -184,7 +161,7 @@ function discardedBy(
   slug: string,
   what: string,
   reset: (ctx: ScenarioContext) => Promise<void>,
-  relock: boolean,
+  clearsLocks: boolean,
 ): Scenario {
   return {
     id: `staging.discarded-by-${slug}`,
@@ -192,29 +169,15 @@ function discardedBy(
     async run(ctx) {
       const driver = await ctx.driver();
       const size = await bpSizeBytes(ctx);
-      const g = await driver.firmwareUpdateGranularityBytes();
       await unlockBp0(ctx);
-      ctx.expect("download.ok", (await driver.firmwareImageDownload(testImage(size, 0xa5), g)).ok, true);
+      await stageImage(ctx, "download.ok", testImage(size, 0xa5));
       await reset(ctx);
-      if (relock)
-        ctx.expectStatus(
-          "unlock-again.status",
-          await driver.setBpWriteProtection(setOne(0, WriteUnlocked)),
-          Status.Success,
-        );
-      ctx.expectStatus(
-        "commit.status",
-        await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-        Status.InvalidFirmwareImage,
-      );
+      if (clearsLocks) await unlockBp0(ctx, "unlock-again.status");
+      const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0);
+      ctx.expectStatus("commit.status", commit, Status.InvalidFirmwareImage);
       const image = testImage(size, 0xa6);
-      ctx.expect("new-download.ok", (await driver.firmwareImageDownload(image, g)).ok, true);
-      ctx.expectStatus(
-        "new-commit.status",
-        await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-        Status.Success,
-      );
-      ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
+      await stageImage(ctx, "new-download.ok", image);
+      await commitAndCheck(ctx, "new", 0, image);
       return ctx.observations;
     },
   };
@@ -226,38 +189,15 @@ const newImageAfterCommit: Scenario = {
     "The first download after a commit (even a refused one) starts a new image at offset 0 (spec §2.1, MC-13)",
   async run(ctx) {
     const driver = await ctx.driver();
-    const size = await bpSizeBytes(ctx);
     const g = await driver.firmwareUpdateGranularityBytes();
-    const first = testImage(2 * g, 0xa7);
-    ctx.expect("first.download.ok", (await driver.firmwareImageDownload(first, g)).ok, true);
-    ctx.expectStatus(
-      "refused-commit.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1),
-      Status.BootPartitionWriteProhibited,
-    );
+    await stageImage(ctx, "first.download.ok", testImage(2 * g, 0xa7));
+    await expectCommitRefused(ctx, "refused", 1);
     const second = testImage(g, 0xa8);
-    ctx.expectStatus(
-      "second.piece-0.status",
-      await driver.firmwareImageDownloadPiece(second, 0),
-      Status.Success,
-      "not 1h/14h: a new image",
-    );
-    ctx.expectStatus(
-      "unlock.status",
-      await driver.setBpWriteProtection(setOne(1, WriteUnlocked)),
-      Status.Success,
-    );
-    ctx.expectStatus(
-      "commit.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1),
-      Status.Success,
-    );
-    ctx.expect(
-      "bp1.sha256",
-      await bpHashViaLog(ctx, 1),
-      sha256(asCommitted(second, size)),
-      "only the second image",
-    );
+    const piece = await driver.firmwareImageDownloadPiece(second, 0);
+    ctx.expectStatus("second.piece-0.status", piece, Success, "not 1h/14h: a new image");
+    const unlock = await driver.setBpWriteProtection(setOne(1, WriteUnlocked));
+    ctx.expectStatus("unlock.status", unlock, Success);
+    await commitAndCheck(ctx, "second", 1, second);
     return ctx.observations;
   },
 };
@@ -266,24 +206,10 @@ const cdw12Hint: Scenario = {
   id: "staging.cdw12-hint",
   title: "Downloads with the vendor CDW12=1 hint are accepted like any other (CDW12 is reserved, MC-15)",
   async run(ctx) {
-    const driver = await ctx.driver();
-    const size = await bpSizeBytes(ctx);
-    const image = testImage(size, 0xa9);
+    const image = testImage(await bpSizeBytes(ctx), 0xa9);
     await unlockBp0(ctx);
-    const download = await driver.firmwareImageDownload(
-      image,
-      await driver.firmwareUpdateGranularityBytes(),
-      {
-        cdw12: DOWNSTREAM_ROUTE_HINT_CDW12,
-      },
-    );
-    ctx.expect("download.ok", download.ok, true, download.pieces.at(-1)?.status);
-    ctx.expectStatus(
-      "commit.status",
-      await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0),
-      Status.Success,
-    );
-    ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
+    await stageImage(ctx, "download.ok", image, { cdw12: DOWNSTREAM_ROUTE_HINT_CDW12 });
+    await commitAndCheck(ctx, "final", 0, image);
     return ctx.observations;
   },
 };

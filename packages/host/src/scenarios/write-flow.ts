@@ -6,7 +6,16 @@ import {
   Status,
 } from "@bplab/nvme-spec";
 import { sha256 } from "./context.js";
-import { bpHashViaLog, bpSizeBytes, expectLocks, setOne, testImage, writeBootPartition } from "./helpers.js";
+import {
+  bpHashViaLog,
+  bpSizeBytes,
+  expectCommitRefused,
+  expectLocks,
+  setOne,
+  stageImage,
+  testImage,
+  writeBootPartition,
+} from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 const { WriteLocked, WriteUnlocked } = BpWriteProtectionState;
@@ -105,12 +114,8 @@ const failedCommitKeepsStaging: Scenario = {
     const driver = await ctx.driver();
     const size = await bpSizeBytes(ctx);
     const image = testImage(size, 0x55);
-    const before = await bpHashViaLog(ctx, 1);
-    const download = await driver.firmwareImageDownload(image, await driver.firmwareUpdateGranularityBytes());
-    ctx.expect("download.ok", download.ok, true);
-    const refused = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1);
-    ctx.expectStatus("locked-commit.status", refused, Status.BootPartitionWriteProhibited);
-    ctx.expect("bp1.after-refusal.sha256", await bpHashViaLog(ctx, 1), before);
+    await stageImage(ctx, "download.ok", image);
+    await expectCommitRefused(ctx, "locked", 1);
     ctx.expectStatus(
       "unlock.status",
       await driver.setBpWriteProtection(setOne(1, WriteUnlocked)),
