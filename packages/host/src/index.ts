@@ -42,6 +42,8 @@ export {
   prpListPageCount,
 } from "./driver/prp.js";
 export {
+  DEFAULT_TRANSCRIPT_LIMIT,
+  formatBrs,
   formatStatus,
   formatTranscriptEntry,
   Transcript,

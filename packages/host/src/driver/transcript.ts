@@ -35,18 +35,24 @@ export type TranscriptInput = TranscriptEntry extends infer E
 
 export type TranscriptListener = (entry: TranscriptEntry) => void;
 
+/** Entries a transcript keeps by default: a whole demo, but not a 1 GiB write's 262 144 downloads. */
+export const DEFAULT_TRANSCRIPT_LIMIT = 100_000;
+
 /**
  * Everything the driver sent and received, decoded for people: the CLI prints it, and a failing
- * scenario can show the last lines. Entries are kept in memory; `limit` bounds how many.
+ * scenario can show the last lines. The last `limit` entries are kept in memory; subscribers see
+ * every entry.
  */
 export class Transcript {
-  private readonly kept: TranscriptEntry[] = [];
+  private kept: TranscriptEntry[] = [];
   private readonly listeners = new Set<TranscriptListener>();
   private nextSeq = 0;
 
-  constructor(private readonly limit = Number.POSITIVE_INFINITY) {}
+  constructor(private readonly limit = DEFAULT_TRANSCRIPT_LIMIT) {}
 
+  /** The last `limit` entries, oldest first. */
   get entries(): readonly TranscriptEntry[] {
+    if (this.kept.length > this.limit) this.kept = this.kept.slice(-this.limit);
     return this.kept;
   }
 
@@ -83,14 +89,15 @@ export class Transcript {
   }
 
   /** One line per entry, e.g. `#12 → [cid 3] Firmware Commit CA=110b (replace BP) BPID=1`. */
-  format(entries: readonly TranscriptEntry[] = this.kept): string {
+  format(entries: readonly TranscriptEntry[] = this.entries): string {
     return entries.map(formatTranscriptEntry).join("\n");
   }
 
   private add(entry: TranscriptInput): void {
     const full = { ...entry, seq: this.nextSeq++ } as TranscriptEntry;
     this.kept.push(full);
-    if (this.kept.length > this.limit) this.kept.shift();
+    // Trim in batches so a long run does not pay for a shift() per entry.
+    if (this.kept.length >= 2 * this.limit) this.kept = this.kept.slice(-this.limit);
     for (const listener of this.listeners) listener(full);
   }
 }
