@@ -26,6 +26,7 @@ import { ManualScheduler } from "../src/time.js";
 import type { TraceEvent } from "../src/trace.js";
 import { FlatHostMemory, PAGE, SMALL_BP_BYTES, sameBytes } from "./harness.js";
 import { LockModel } from "./lock-model.js";
+import { STATUSES_NEVER_PRODUCED } from "./status-table.js";
 
 /**
  * The issue's property test: at least 100k random admin commands and register writes, seeded,
@@ -293,8 +294,13 @@ function countReached(event: TraceEvent): void {
   if (event.kind === "lock.transition") reached.lockTransitions += 1;
   if (event.kind === "controller.fatal") reached.fatalStatuses += 1;
   if (event.kind === "bp.read.done") reached.bpReads += 1;
-  if (event.kind === "completion") reached.completions += 1;
+  if (event.kind === "completion") {
+    reached.completions += 1;
+    statusesSeen.add(String(event.status));
+  }
 }
+
+const statusesSeen = new Set<string>();
 
 type RunConfig = typeof runConfigArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
@@ -414,6 +420,7 @@ describe("property: 100k random admin commands and register writes", () => {
   }, () => {
     operations = 0;
     for (const key of Object.keys(reached) as Array<keyof typeof reached>) reached[key] = 0;
+    statusesSeen.clear();
     fc.assert(
       fc.property(
         runConfigArbitrary,
@@ -431,5 +438,11 @@ describe("property: 100k random admin commands and register writes", () => {
     expect(reached.commitsProhibited).toBeGreaterThan(100);
     expect(reached.lockTransitions).toBeGreaterThan(1000);
     expect(reached.completions).toBeGreaterThan(MIN_TOTAL_OPERATIONS / 4);
+    // §2.3 statuses the model never produces must not appear under random input either.
+    const impossible = STATUSES_NEVER_PRODUCED.map(([status]) => status).filter((status) =>
+      statusesSeen.has(status),
+    );
+    expect(impossible).toEqual([]);
+    console.log("statuses seen:", [...statusesSeen].sort().join(" "));
   });
 });
