@@ -1,0 +1,114 @@
+import { existsSync, mkdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { build, compileTree, linkFirmware, planBuild, qemuBinaryPath } from "../src/build.js";
+import { BuildFailedError, QemuNotBuiltError } from "../src/errors.js";
+import { buildLayout } from "../src/paths.js";
+import { BUILD_COMMAND, CONFIGURE_FLAGS, FIRMWARE_DIRS, ORIG_TARBALL_SHA256 } from "../src/pins.js";
+import { type ProgressEvent, StepReporter } from "../src/progress.js";
+import { fakeBuiltCache } from "./fixtures.js";
+import { scriptedRunner, tempDir } from "./helpers.js";
+
+describe("qemuBinaryPath", () => {
+  it("throws QemuNotBuiltError with the exact build command when nothing is built", () => {
+    const cacheDir = tempDir();
+    let caught: unknown;
+    try {
+      qemuBinaryPath({ cacheDir, env: {} });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(QemuNotBuiltError);
+    expect((caught as QemuNotBuiltError).code).toBe("QEMU_NOT_BUILT");
+    expect((caught as Error).message).toContain(`build it with: ${BUILD_COMMAND}`);
+    expect((caught as Error).message).toContain(join(cacheDir, "qemu"));
+  });
+
+  it("returns the binary of the finished build for this series", () => {
+    const built = fakeBuiltCache();
+    expect(qemuBinaryPath({ cacheDir: built.cacheDir, env: {} })).toBe(built.binary);
+  });
+
+  it("does not take a build of other patches or another source for this one", () => {
+    const built = fakeBuiltCache();
+    const tarball = join(tempDir(), "qemu-10.2.2.tar.xz");
+    writeFileSync(tarball, "not the pinned tarball");
+    expect(() => qemuBinaryPath({ cacheDir: built.cacheDir, env: { BPLAB_QEMU_SRC: tarball } })).toThrow(
+      QemuNotBuiltError,
+    );
+  });
+});
+
+describe("planBuild", () => {
+  it("keys Debian's pinned tarball by its recorded sha256 without reading it", () => {
+    const planned = planBuild({ cacheDir: "/nonexistent-cache", env: {} });
+    expect(planned.source).toMatchObject({ kind: "debian", identity: ORIG_TARBALL_SHA256, verified: true });
+    expect(planned.layout).toEqual(buildLayout(planned.key, { cacheDir: "/nonexistent-cache" }));
+    expect(planned.series.patches).toHaveLength(7);
+  });
+});
+
+describe("build", () => {
+  it("reuses a finished build without running anything", async () => {
+    const built = fakeBuiltCache();
+    const runner = scriptedRunner();
+    const result = await build({ cacheDir: built.cacheDir, env: {}, runner });
+    expect(result).toMatchObject({ cached: true, binary: built.binary, key: built.stamp.key });
+    expect(runner.calls).toHaveLength(0);
+  });
+});
+
+describe("compileTree", () => {
+  function layoutWithSource() {
+    const layout = buildLayout("k", { cacheDir: tempDir() });
+    mkdirSync(layout.sourceDir, { recursive: true });
+    return layout;
+  }
+
+  it("configures once, then reports ninja's [n/m] lines as progress", async () => {
+    const layout = layoutWithSource();
+    const events: ProgressEvent[] = [];
+    const runner = scriptedRunner([
+      [(command) => command.endsWith("/configure"), {}],
+      [(command) => command === "ninja", { lines: ["[1/2] Compiling a.o", "[2/2] Linking qemu"] }],
+    ]);
+    const reporter = new StepReporter("compile", (event) => events.push(event));
+    await compileTree({ layout, env: {}, jobs: 3, runner, reporter });
+    expect(runner.calls.map((call) => call.command)).toEqual([join(layout.sourceDir, "configure"), "ninja"]);
+    expect(runner.calls[0]?.args).toEqual(CONFIGURE_FLAGS);
+    expect(runner.calls[1]?.args[0]).toBe("-j3");
+    expect(events.filter((event) => event.total === 2).map((event) => event.current)).toEqual([1, 2]);
+  });
+
+  it("throws BuildFailedError with the step, the log and the tail", async () => {
+    const layout = layoutWithSource();
+    mkdirSync(layout.buildDir, { recursive: true });
+    writeFileSync(join(layout.buildDir, "build.ninja"), "");
+    const runner = scriptedRunner([
+      [(command) => command === "ninja", { exitCode: 1, lines: ["ctrl.c:1: error: x"] }],
+    ]);
+    const run = compileTree({
+      layout,
+      env: {},
+      jobs: 1,
+      runner,
+      reporter: new StepReporter("compile", undefined),
+    });
+    await expect(run).rejects.toBeInstanceOf(BuildFailedError);
+    await expect(run).rejects.toThrow(`step "ninja" failed; full log: ${join(layout.logDir, "ninja.log")}`);
+    expect(runner.calls.map((call) => call.command)).toEqual(["ninja"]);
+  });
+});
+
+describe("linkFirmware", () => {
+  it("mirrors the firmware directories that exist under build/qemu-bundle", () => {
+    const layout = buildLayout("k", { cacheDir: tempDir() });
+    mkdirSync(layout.buildDir, { recursive: true });
+    linkFirmware(layout);
+    linkFirmware(layout);
+    for (const dir of FIRMWARE_DIRS) {
+      const link = join(layout.buildDir, "qemu-bundle", dir);
+      expect(existsSync(dir) ? readlinkSync(link) : existsSync(link)).toBe(existsSync(dir) ? dir : false);
+    }
+  });
+});
