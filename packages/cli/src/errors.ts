@@ -26,8 +26,10 @@ export class CliUsageError extends Error {
 export type CliFailureCode =
   /** The device answered with an unexpected status. */
   | "CLI_DEVICE_STATUS"
-  /** A feature this command wraps is not in this checkout yet. */
+  /** A feature this command wraps cannot run here (e.g. no patched QEMU). */
   | "CLI_UNAVAILABLE"
+  /** @bplab/qemu-patches failed (source, patch, build or test step). */
+  | "CLI_QEMU"
   /** A check the command makes failed (a read-back mismatch, a failing scenario). */
   | "CLI_CHECK_FAILED";
 

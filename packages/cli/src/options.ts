@@ -67,8 +67,13 @@ export function choiceOption<T extends string>(option: string, choices: readonly
   };
 }
 
-/** Options commander marks as mandatory still arrive typed as optional; this names the missing one. */
-export function required<T>(value: T | undefined, option: string): T {
-  if (value === undefined) throw new CliUsageError(option, "is required");
-  return value;
+/** A positive whole number, e.g. --jobs. */
+export function countOption(option: string): (value: string) => number {
+  return (value) => {
+    const count = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(count) || count < 1) {
+      throw new CliUsageError(option, `must be a whole number of at least 1, got ${JSON.stringify(value)}`);
+    }
+    return count;
+  };
 }

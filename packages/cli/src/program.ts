@@ -7,11 +7,23 @@ import { Command, CommanderError } from "commander";
 import { bpActivate, bpInit, bpLock, bpStatus } from "./commands/bp-state.js";
 import { bpRead, bpWrite, type ReadPath } from "./commands/bp-transfer.js";
 import { runDemo } from "./commands/demo.js";
-import { QEMU_SUBCOMMANDS, type QemuSubcommand, runQemuCommand } from "./commands/qemu.js";
+import {
+  QEMU_SUBCOMMANDS,
+  type QemuCommandOptions,
+  type QemuSubcommand,
+  runQemuCommand,
+} from "./commands/qemu.js";
 import { runScenarioCommand, SCENARIO_TARGETS, type ScenarioTargetChoice } from "./commands/scenario.js";
 import { CliFailure, CliUsageError, ExitCode, type ExitCodeValue } from "./errors.js";
 import type { CliIo } from "./io.js";
-import { bpidOption, bpSizeOption, choiceOption, lockStateOption, sizeOption } from "./options.js";
+import {
+  bpidOption,
+  bpSizeOption,
+  choiceOption,
+  countOption,
+  lockStateOption,
+  sizeOption,
+} from "./options.js";
 
 const DEFAULT_DEMO_BP_BYTES = 128 * 1024;
 const READ_PATHS: readonly ReadPath[] = ["log", "bprsel"];
@@ -138,7 +150,12 @@ function buildProgram(io: CliIo): Command {
     .description(`the patched QEMU through @bplab/qemu-patches: ${QEMU_SUBCOMMANDS.join(", ")}`)
     .argument("<subcommand>", QEMU_SUBCOMMANDS.join(", "), choiceOption("<subcommand>", QEMU_SUBCOMMANDS))
     .option("--json", "print the result as JSON")
-    .action(async (subcommand: QemuSubcommand, options: { json?: boolean }) => {
+    .option("--force", "rebuild even when a cached build exists")
+    .option("--jobs <n>", "parallel compile jobs (default: the number of CPUs)", countOption("--jobs"))
+    .option("--cache-dir <dir>", "where source, trees and builds are cached (default ~/.cache/bplab)")
+    .option("--source <path>", "a QEMU tarball or git checkout instead of the pinned Debian tarball")
+    .option("--no-install-deps", "do not install missing Debian build dependencies")
+    .action(async (subcommand: QemuSubcommand, options: QemuCommandOptions) => {
       await runQemuCommand(io, subcommand, options);
     });
   return program;

@@ -1,58 +1,141 @@
 /**
  * `bplab qemu fetch|apply|build|test|check|path`: a thin wrapper over @bplab/qemu-patches, which
- * owns the QEMU 10.2.2 source, the patch series and its build. The package is loaded on demand so
- * the rest of the CLI works in a checkout without it; then each subcommand says so and why.
+ * owns the QEMU 10.2.2 source, the patch series, its cached build, qtests and quality gates.
+ * Progress goes to stderr; results to stdout (JSON with --json).
  */
-import { CliFailure } from "../errors.js";
+import {
+  applyPatches,
+  BadOptionError,
+  type BuildOptions,
+  build,
+  check,
+  createProgressPrinter,
+  fetchSource,
+  QemuPatchesError,
+  qemuBinaryPath,
+  runQtests,
+} from "@bplab/qemu-patches";
+import { CliFailure, CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 
 export const QEMU_SUBCOMMANDS = ["fetch", "apply", "build", "test", "check", "path"] as const;
 export type QemuSubcommand = (typeof QEMU_SUBCOMMANDS)[number];
 
-/** The API the wrapper calls, by subcommand (the package's documented function names). */
-const API_NAMES: Readonly<Record<QemuSubcommand, string>> = Object.freeze({
-  fetch: "fetchSource",
-  apply: "applyPatches",
-  build: "build",
-  test: "runQtests",
-  check: "check",
-  path: "qemuBinaryPath",
+export interface QemuCommandOptions {
+  json?: boolean;
+  force?: boolean;
+  jobs?: number;
+  cacheDir?: string;
+  source?: string;
+  /** false with --no-install-deps: do not apt-get install missing build dependencies. */
+  installDeps?: boolean;
+}
+
+interface Outcome {
+  /** What --json prints. */
+  value: unknown;
+  /** What a person reads. */
+  text: string;
+  ok: boolean;
+}
+
+const MS_PER_SECOND = 1000;
+
+/** @bplab/qemu-patches names option fields its own way; the user typed these options. */
+const OPTION_FOR_FIELD: Readonly<Record<string, string>> = Object.freeze({
+  source: "--source",
+  BPLAB_QEMU_SRC: "--source",
+  jobs: "--jobs",
+  cacheDir: "--cache-dir",
 });
 
-const PACKAGE = "@bplab/qemu-patches";
+function seconds(ms: number): string {
+  return `${(ms / MS_PER_SECOND).toFixed(1)} s`;
+}
 
-type QemuPatchesApi = Record<string, ((options?: Record<string, unknown>) => unknown) | undefined>;
+function buildOptions(io: CliIo, options: QemuCommandOptions): BuildOptions {
+  const stream = io.progressStream;
+  return {
+    installDependencies: options.installDeps ?? true,
+    force: options.force ?? false,
+    onProgress: createProgressPrinter({
+      write: io.err,
+      interactive: stream !== undefined,
+      ...(stream?.columns ? { columns: stream.columns } : {}),
+    }),
+    ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    ...(options.source === undefined ? {} : { source: options.source }),
+  };
+}
 
-async function loadQemuPatches(): Promise<QemuPatchesApi> {
-  try {
-    // A variable specifier: the package is optional, and TypeScript must not require it to build.
-    const specifier = PACKAGE;
-    return (await import(specifier)) as QemuPatchesApi;
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND"
-        ? `${PACKAGE} is not installed in this checkout`
-        : String(error);
-    throw new CliFailure("CLI_UNAVAILABLE", `qemu: not available yet: ${reason}`);
+async function run(subcommand: QemuSubcommand, options: BuildOptions): Promise<Outcome> {
+  switch (subcommand) {
+    case "fetch": {
+      const source = await fetchSource(options);
+      return {
+        value: source,
+        text: `${source.path} (${source.kind}, ${source.verified ? "verified" : "not pinned"})`,
+        ok: true,
+      };
+    }
+    case "apply": {
+      const tree = await applyPatches(options);
+      return { value: tree, text: `${tree.sourceDir}: ${tree.commits.length} patches applied`, ok: true };
+    }
+    case "build": {
+      const built = await build(options);
+      return {
+        value: built,
+        text: `${built.binary} (${built.cached ? "cached" : `built in ${seconds(built.durationMs)}`}, key ${built.key})`,
+        ok: true,
+      };
+    }
+    case "path": {
+      const path = qemuBinaryPath(options);
+      return { value: { path }, text: path, ok: true };
+    }
+    case "test": {
+      await build(options);
+      const result = await runQtests(options);
+      const lines = [
+        ...result.tests.map(
+          (test) => `${test.ok ? "ok" : "not ok"} ${test.name}${test.skip ? ` # ${test.skip}` : ""}`,
+        ),
+        `${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (${seconds(result.durationMs)})`,
+      ];
+      return { value: result, text: lines.join("\n"), ok: result.failed === 0 && result.passed > 0 };
+    }
+    case "check": {
+      const result = await check(options);
+      const lines = result.gates.flatMap((gate) => [
+        `${gate.ok ? "PASS" : "FAIL"} ${gate.name}: ${gate.summary}`,
+        ...(gate.ok ? [] : gate.details.map((line) => `     ${line}`)),
+      ]);
+      return { value: result, text: lines.join("\n"), ok: result.ok };
+    }
   }
 }
 
 export async function runQemuCommand(
   io: CliIo,
   subcommand: QemuSubcommand,
-  options: { json?: boolean },
+  options: QemuCommandOptions,
 ): Promise<void> {
-  const api = await loadQemuPatches();
-  const name = API_NAMES[subcommand];
-  const call = api[name];
-  if (typeof call !== "function") {
-    throw new CliFailure(
-      "CLI_UNAVAILABLE",
-      `qemu ${subcommand}: not available yet: ${PACKAGE} has no ${name}()`,
-    );
+  let outcome: Outcome;
+  try {
+    outcome = await run(subcommand, buildOptions(io, options));
+  } catch (error) {
+    if (error instanceof BadOptionError) {
+      const rule = error.message.startsWith(`${error.field}: `)
+        ? error.message.slice(error.field.length + 2)
+        : error.message;
+      throw new CliUsageError(OPTION_FOR_FIELD[error.field] ?? error.field, rule);
+    }
+    if (error instanceof QemuPatchesError)
+      throw new CliFailure("CLI_QEMU", `qemu ${subcommand}: [${error.code}] ${error.message}`);
+    throw error;
   }
-  const result = await call({ log: (line: string) => io.err(`${line}\n`) });
-  if (options.json) io.out(`${JSON.stringify(result ?? null)}\n`);
-  else if (typeof result === "string") io.out(`${result}\n`);
-  else if (result !== undefined) io.out(`${JSON.stringify(result, null, 2)}\n`);
+  io.out(options.json ? `${JSON.stringify(outcome.value, null, 2)}\n` : `${outcome.text}\n`);
+  if (!outcome.ok) throw new CliFailure("CLI_CHECK_FAILED", `qemu ${subcommand} did not pass`);
 }

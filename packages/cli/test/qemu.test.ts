@@ -1,0 +1,28 @@
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { bplab, tempDir } from "./cli-support.js";
+
+const cache = tempDir();
+afterAll(() => cache.remove());
+
+describe("bplab qemu wraps @bplab/qemu-patches", () => {
+  it("path: says the patched QEMU is not built in an empty cache and how to build it (exit 1)", async () => {
+    const run = await bplab("qemu", "path", "--cache-dir", cache.path);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/qemu path: \[QEMU_NOT_BUILT\] the patched QEMU is not built/);
+    expect(run.stderr).toMatch(/build:qemu/);
+  });
+
+  it("fetch: a missing --source is a bad argument named as the option (exit 2)", async () => {
+    const missing = join(cache.path, "no-such-qemu.tar.xz");
+    const run = await bplab("qemu", "fetch", "--source", missing, "--cache-dir", cache.path);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`bplab: --source: ${missing} does not exist`);
+  });
+
+  it("rejects --jobs 0 before calling anything", async () => {
+    const run = await bplab("qemu", "build", "--jobs", "0", "--cache-dir", cache.path);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--jobs: must be a whole number of at least 1, got "0"/);
+  });
+});
