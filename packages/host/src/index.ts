@@ -50,6 +50,7 @@ export {
   type TranscriptEntry,
   type TranscriptListener,
 } from "./driver/transcript.js";
+export { CodedError } from "./errors.js";
 export { hex, SCENARIO_POISON_BYTE, ScenarioContext, sha256 } from "./scenarios/context.js";
 export { DownstreamHost, downstreamCommands, readModifyWriteCdw11 } from "./scenarios/downstream-host.js";
 export {

@@ -1,3 +1,5 @@
+import { CodedError } from "./errors.js";
+
 /**
  * The Target interface: the only thing the host driver and the scenario suite know about a device.
  * The same driver and scenarios run in process, over QEMU qtest and over vfio-user, so the shape is a
@@ -66,20 +68,11 @@ export type TargetErrorCode =
   | "BAD_ARGUMENT";
 
 /** Errors raised by targets themselves (not by the device they drive). */
-export class TargetError extends Error {
-  readonly code: TargetErrorCode;
-
-  constructor(code: TargetErrorCode, message: string) {
-    super(message);
-    this.name = "TargetError";
-    this.code = code;
-  }
-}
+export class TargetError extends CodedError<TargetErrorCode> {}
 
 /** Raised by a TargetFactory for a request it cannot honour; the scenario is skipped with this reason. */
 export class TargetUnsupportedError extends TargetError {
   constructor(message: string) {
     super("TARGET_UNSUPPORTED", message);
-    this.name = "TargetUnsupportedError";
   }
 }

@@ -1,4 +1,5 @@
 import type { CompletionQueueEntry } from "@bplab/nvme-spec";
+import { CodedError } from "../errors.js";
 
 export type HostDriverErrorCode =
   | "HOST_TIMEOUT"
@@ -9,15 +10,7 @@ export type HostDriverErrorCode =
   | "DRIVER_RESET";
 
 /** Base class of everything the host driver throws; `code` tells the cases apart. */
-export class HostDriverError extends Error {
-  readonly code: HostDriverErrorCode;
-
-  constructor(code: HostDriverErrorCode, message: string) {
-    super(message);
-    this.name = "HostDriverError";
-    this.code = code;
-  }
-}
+export class HostDriverError extends CodedError<HostDriverErrorCode> {}
 
 /**
  * The device did not answer within a bounded number of polls. The bound counts polls (each one a
@@ -29,7 +22,6 @@ export class HostTimeoutError extends HostDriverError {
 
   constructor(waitingFor: string, polls: number) {
     super("HOST_TIMEOUT", `no answer from the device after ${polls} polls while waiting for ${waitingFor}`);
-    this.name = "HostTimeoutError";
     this.waitingFor = waitingFor;
     this.polls = polls;
   }
@@ -39,7 +31,6 @@ export class HostTimeoutError extends HostDriverError {
 export class ControllerFatalError extends HostDriverError {
   constructor(during: string) {
     super("CONTROLLER_FATAL", `controller fatal status (CSTS.CFS=1) during ${during}`);
-    this.name = "ControllerFatalError";
   }
 }
 
@@ -50,7 +41,6 @@ export class NvmeCommandError extends HostDriverError {
 
   constructor(command: string, completion: CompletionQueueEntry, statusText: string) {
     super("NVME_STATUS", `${command} failed with status ${statusText}`);
-    this.name = "NvmeCommandError";
     this.command = command;
     this.completion = completion;
   }
@@ -62,7 +52,6 @@ export class HostUsageError extends HostDriverError {
 
   constructor(field: string, rule: string) {
     super("BAD_ARGUMENT", `${field}: ${rule}`);
-    this.name = "HostUsageError";
     this.field = field;
   }
 }
@@ -71,6 +60,5 @@ export class HostUsageError extends HostDriverError {
 export class CommandAbortedByResetError extends HostDriverError {
   constructor(command: string) {
     super("DRIVER_RESET", `${command} was still in flight when the driver reset its queues`);
-    this.name = "CommandAbortedByResetError";
   }
 }

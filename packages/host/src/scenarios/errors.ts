@@ -1,16 +1,9 @@
+import { CodedError } from "../errors.js";
 import type { ObservationValue } from "./types.js";
 
 export type ScenarioErrorCode = "SCENARIO_ASSERTION" | "SCENARIO_SKIPPED" | "DUPLICATE_OBSERVATION";
 
-export class ScenarioError extends Error {
-  readonly code: ScenarioErrorCode;
-
-  constructor(code: ScenarioErrorCode, message: string) {
-    super(message);
-    this.name = "ScenarioError";
-    this.code = code;
-  }
-}
+export class ScenarioError extends CodedError<ScenarioErrorCode> {}
 
 /** A spec expectation did not hold: names the observation field, what the spec wants and what came. */
 export class ScenarioAssertionError extends ScenarioError {
@@ -23,7 +16,6 @@ export class ScenarioAssertionError extends ScenarioError {
       "SCENARIO_ASSERTION",
       `${field}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}${why ? ` (${why})` : ""}`,
     );
-    this.name = "ScenarioAssertionError";
     this.field = field;
     this.expected = expected;
     this.actual = actual;
@@ -34,6 +26,5 @@ export class ScenarioAssertionError extends ScenarioError {
 export class ScenarioSkippedError extends ScenarioError {
   constructor(reason: string) {
     super("SCENARIO_SKIPPED", reason);
-    this.name = "ScenarioSkippedError";
   }
 }
