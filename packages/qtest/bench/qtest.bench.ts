@@ -38,7 +38,7 @@ async function best(action: () => Promise<void>): Promise<number> {
   return fastest;
 }
 
-const target = await createQemuTarget({ memory: "256M", namespaceBytes: 0 });
+const target = await createQemuTarget({ namespaceBytes: 0 });
 const qtest = target.instance.qtest;
 const rows: Row[] = [];
 try {
