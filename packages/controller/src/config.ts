@@ -1,4 +1,13 @@
-import { BOOT_PARTITION_UNIT_BYTES, BPSZ_MAX } from "@bplab/nvme-spec";
+import {
+  BOOT_PARTITION_COUNT,
+  BOOT_PARTITION_UNIT_BYTES,
+  BPSZ_MAX,
+  FWUG_LAB_DEFAULT,
+  IDENTIFY_CONTROLLER_DEFAULTS,
+  MDTS_LAB_DEFAULT,
+  U8_MAX,
+  U16_MAX,
+} from "@bplab/nvme-spec";
 import { ControllerConfigError } from "./errors.js";
 import type { BootPartitionStore, NamespaceStore } from "./ports.js";
 import type { RpmbProtection } from "./write-protection.js";
@@ -35,19 +44,29 @@ export interface ControllerConfig {
   pciSubsystemVendorId: number;
 }
 
+/** Identify defaults shared with @bplab/nvme-spec, so both packages describe the same device. */
+const IDENTITY = IDENTIFY_CONTROLLER_DEFAULTS;
+/** I/O queue pairs, vectors and queue depth: enough for a Linux host, small enough for tests. */
+const DEFAULT_IO_QUEUES = 4;
+const DEFAULT_MSIX_VECTORS = 8;
+const DEFAULT_QUEUE_ENTRIES = 1024;
+const DEFAULT_LBA_BYTES = 512;
+/** CAP.TO = 15 × 500 ms: the controller is ready at once, so any value is honest. */
+const DEFAULT_READY_TIMEOUT_UNITS = 15;
+
 export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.freeze({
-  fwug: 0x01,
-  mdts: 7,
-  serialNumber: "BPLAB0001",
-  modelNumber: "bplab NVMe Boot Partition controller",
-  firmwareRevision: "1.0",
-  maxIoQueues: 4,
-  msixVectors: 8,
-  maxQueueEntries: 1024,
-  lbaSizeBytes: 512,
-  readyTimeoutUnits: 15,
-  pciVendorId: 0x1b36,
-  pciSubsystemVendorId: 0x1af4,
+  fwug: FWUG_LAB_DEFAULT,
+  mdts: MDTS_LAB_DEFAULT,
+  serialNumber: IDENTITY.sn,
+  modelNumber: IDENTITY.mn,
+  firmwareRevision: IDENTITY.fr,
+  maxIoQueues: DEFAULT_IO_QUEUES,
+  msixVectors: DEFAULT_MSIX_VECTORS,
+  maxQueueEntries: DEFAULT_QUEUE_ENTRIES,
+  lbaSizeBytes: DEFAULT_LBA_BYTES,
+  readyTimeoutUnits: DEFAULT_READY_TIMEOUT_UNITS,
+  pciVendorId: IDENTITY.vid,
+  pciSubsystemVendorId: IDENTITY.ssvid,
 });
 
 /** Identify string field widths (bytes 23:4 SN, 63:24 MN, 71:64 FR). */
@@ -58,8 +77,6 @@ const FIRMWARE_REVISION_MAX_CHARS = 8;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Largest MDTS a 4 KiB-page controller can state without overflowing 2^31 bytes of transfer. */
 const MDTS_MAX = 19;
-const U8_MAX = 0xff;
-const U16_MAX = 0xffff;
 /** QIDs are 16 bits and QID 0 is the admin queue. */
 const IO_QUEUES_MAX = 0xffff;
 /** MSI-X allows at most 2048 vectors. */
@@ -67,7 +84,7 @@ const MSIX_VECTORS_MAX = 2048;
 /** A queue has at least two entries; MQES is 16 bits, 0's based. */
 const QUEUE_ENTRIES_MIN = 2;
 const QUEUE_ENTRIES_MAX = 0x10000;
-const SUPPORTED_LBA_SIZES = [512, 4096] as const;
+const SUPPORTED_LBA_SIZES = [DEFAULT_LBA_BYTES, 4096] as const;
 
 export interface ResolvedConfig extends ControllerConfig {
   readonly rpmbProtection: RpmbProtection;
@@ -103,7 +120,11 @@ function resolveRpmb(rpmb: ControllerConfig["rpmb"]): RpmbProtection {
   if (typeof rpmb.enabled !== "boolean")
     throw new ControllerConfigError("config.rpmb.enabled", "must be a boolean", rpmb.enabled);
   const locked = rpmb.locked ?? [true, true];
-  if (!Array.isArray(locked) || locked.length !== 2 || !locked.every((bit) => typeof bit === "boolean")) {
+  if (
+    !Array.isArray(locked) ||
+    locked.length !== BOOT_PARTITION_COUNT ||
+    !locked.every((bit) => typeof bit === "boolean")
+  ) {
     throw new ControllerConfigError("config.rpmb.locked", "must be [boolean, boolean] (BP0, BP1)", locked);
   }
   return Object.freeze({ enabled: rpmb.enabled, locked: Object.freeze([locked[0], locked[1]] as const) });

@@ -1,5 +1,4 @@
 import {
-  bpWriteProtectionStateName,
   decodeCc,
   decodeDoorbellOffset,
   decodeDoorbellValue,
@@ -19,7 +18,6 @@ import type {
   CommandContext,
   DeviceStatistics,
   FirmwareSession,
-  LockStateHolder,
 } from "./command-context.js";
 import {
   type ControllerConfig,
@@ -31,6 +29,7 @@ import {
 import { describeCommandForTrace, describeResultForTrace } from "./describe.js";
 import { ErrorLog } from "./error-log.js";
 import { describeThrown } from "./errors.js";
+import { LockStateKeeper } from "./lock-states.js";
 import { executeNvmCommand } from "./nvm-io.js";
 import type {
   BootPartitionStore,
@@ -47,15 +46,6 @@ import { buildCap, checkEnable, MPSMIN } from "./registers.js";
 import { type CommandResult, failure, isSuccessStatus } from "./status.js";
 import { ImmediateScheduler, systemClock } from "./time.js";
 import { TraceBus } from "./trace.js";
-import {
-  BP_IDS,
-  type BpLockStates,
-  key,
-  lockStatesAfterControllerReset,
-  lockStatesAfterPowerCycle,
-  POWER_ON_LOCK_STATES,
-  reportedLockState,
-} from "./write-protection.js";
 
 export interface ControllerOptions {
   hostMemory: HostMemory;
@@ -99,8 +89,7 @@ export class NvmeController {
   private readonly asyncEvents: AsyncEventRequests = { outstanding: [] };
   private readonly errorLog = new ErrorLog();
   private readonly statistics: DeviceStatistics;
-  private readonly protection: LockStateHolder;
-  private lockStates: BpLockStates = POWER_ON_LOCK_STATES;
+  private readonly protection: LockStateKeeper;
   /** The command context of the current enabled session (CC.EN=1, CSTS.RDY=1). */
   private session: CommandContext | undefined;
   /** Bumped by every reset so queue work scheduled before it never runs. */
@@ -125,14 +114,7 @@ export class NvmeController {
       powerCycles: 0,
       poweredOnAtMs: this.clock.nowMs(),
     };
-    const controller = this;
-    this.protection = {
-      get states() {
-        return controller.lockStates;
-      },
-      rpmb: this.config.rpmbProtection,
-      update: (next, cause) => this.setLockStates(next, cause),
-    };
+    this.protection = new LockStateKeeper(this.config.rpmbProtection, this.trace);
     this.queues = new QueueEngine({
       memory: this.memory,
       interrupts: options.interrupts,
@@ -189,7 +171,7 @@ export class NvmeController {
   powerCycle(): void {
     this.guard("powerCycle", undefined, () => {
       this.reset("power-cycle");
-      this.setLockStates(lockStatesAfterPowerCycle(this.lockStates), "power-cycle");
+      this.protection.onPowerCycle();
       this.errorLog.clear();
       this.statistics.powerCycles += 1;
       this.statistics.poweredOnAtMs = this.clock.nowMs();
@@ -198,11 +180,7 @@ export class NvmeController {
 
   /** The FID 85h states as a Get Features (SEL=current) would report them. */
   getBpLockStates(): BpLockStateView {
-    const { states } = this.protection;
-    return {
-      bp0: reportedLockState(states, 0, this.protection.rpmb),
-      bp1: reportedLockState(states, 1, this.protection.rpmb),
-    };
+    return this.protection.reported();
   }
 
   private onCcWrite(previous: number, next: number): void {
@@ -285,11 +263,11 @@ export class NvmeController {
     this.firmwareSession.newImageOnNextDownload = false;
     this.features.reset();
     this.registers.reset({ keepAdminQueueRegisters: cause === "cc.en" });
-    this.lockStates = lockStatesAfterControllerReset(this.lockStates);
+    this.protection.onControllerReset();
     this.trace.emit(cause === "power-cycle" ? "power-cycle" : "reset", {
       cause,
       discardedStagedBytes: staged,
-      locks: this.lockStateNames(),
+      locks: this.protection.names(),
     });
   }
 
@@ -311,7 +289,7 @@ export class NvmeController {
       target.kind === "sq-tail"
         ? this.queues.writeSubmissionTail(target.qid, index)
         : this.queues.writeCompletionHead(target.qid, index);
-    this.trace.emit(accepted ? "doorbell" : "doorbell.invalid", { ...target, value: index });
+    this.trace.emit(accepted ? "doorbell" : "doorbell.invalid", () => ({ ...target, value: index }));
     if (accepted) this.scheduleQueueWork();
   }
 
@@ -358,29 +336,6 @@ export class NvmeController {
     const completed = result;
     this.trace.emit("completion", () => describeResultForTrace(sqid, sqe, completed));
     return result;
-  }
-
-  private setLockStates(next: BpLockStates, cause: string): void {
-    const previous = this.lockStates;
-    this.lockStates = next;
-    for (const bpid of BP_IDS) {
-      const from = previous[key(bpid)];
-      const to = next[key(bpid)];
-      if (from === to) continue;
-      this.trace.emit("lock.transition", {
-        bpid,
-        from,
-        to,
-        fromName: bpWriteProtectionStateName(from),
-        toName: bpWriteProtectionStateName(to),
-        cause,
-      });
-    }
-  }
-
-  private lockStateNames(): { bp0: string; bp1: string } {
-    const view = this.getBpLockStates();
-    return { bp0: bpWriteProtectionStateName(view.bp0), bp1: bpWriteProtectionStateName(view.bp1) };
   }
 
   private traceInternalError(where: string, thrown: unknown): void {

@@ -29,6 +29,9 @@ export interface CompletionQueue {
   phase: 0 | 1;
 }
 
+/** INTMS/INTMC hold one mask bit per vector for vectors 0-31. */
+const INTERRUPT_MASK_BITS = 32;
+
 /** The admin queues are QID 0. */
 export const ADMIN_QID = 0;
 
@@ -223,7 +226,6 @@ export class QueueEngine {
   }
 
   private isMasked(vector: number): boolean {
-    const maskBits = 32;
-    return vector < maskBits && ((this.interruptMask >>> vector) & 1) === 1;
+    return vector < INTERRUPT_MASK_BITS && ((this.interruptMask >>> vector) & 1) === 1;
   }
 }

@@ -14,6 +14,7 @@ import { hex32, type TraceBus } from "./trace.js";
 const DWORD_BYTES = 4;
 const DWORD_SHIFT = 32n;
 const DWORD_MASK = 0xffff_ffffn;
+const QWORD_BITS = 64;
 /** Upper dwords of the 64-bit registers. */
 const CAP_HIGH = RegisterOffset.CAP + DWORD_BYTES;
 const ASQ_HIGH = RegisterOffset.ASQ + DWORD_BYTES;
@@ -185,7 +186,7 @@ export class RegisterFile {
       this.deps.trace.emit("register.ignored", { offset, reason: "64-bit write without a bigint value" });
       return;
     }
-    const unsigned = BigInt.asUintN(64, value);
+    const unsigned = BigInt.asUintN(QWORD_BITS, value);
     this.write32(offset, Number(unsigned & DWORD_MASK));
     this.write32(offset + DWORD_BYTES, Number(unsigned >> DWORD_SHIFT));
   }

@@ -149,6 +149,8 @@ const FNV_OFFSET_BASIS = 0x811c_9dc5;
 const FNV_PRIME = 0x0100_0193;
 const BYTE_MASK = 0xff;
 const BYTE_BITS = 8;
+/** Bytes taken from each 32-bit hash value, in turn. */
+const HASH_BYTES = 4;
 
 /** A namespace GUID derived from the serial number, so two controllers with one serial agree. */
 export function namespaceGuid(serialNumber: string): Uint8Array {
@@ -159,7 +161,7 @@ export function namespaceGuid(serialNumber: string): Uint8Array {
     for (let char = 0; char < text.length; char++) {
       hash = Math.imul(hash ^ text.charCodeAt(char), FNV_PRIME) >>> 0;
     }
-    guid[index] = (hash >>> ((index % 4) * BYTE_BITS)) & BYTE_MASK;
+    guid[index] = (hash >>> ((index % HASH_BYTES) * BYTE_BITS)) & BYTE_MASK;
   }
   return guid;
 }
