@@ -6,6 +6,7 @@ import {
   decodeBpinfo,
   decodeCsts,
   encodeBprsel,
+  LogPageId,
   RegisterOffset,
 } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
@@ -140,5 +141,25 @@ describe("NvmeHostDriver helpers on the in-process core", () => {
     const identify = await driver.identifyController();
     expect(identify.bpcap).toBeGreaterThan(0);
     expect(driver.transcript.format()).toMatch(/CC\.EN ← 0/);
+  });
+});
+
+describe("reattach after a target lost its host memory", () => {
+  it("allocates new queues and buffers when asked to reallocate, and uses them", async () => {
+    const target = createInProcessTarget();
+    const driver = await NvmeHostDriver.attach(target);
+    await driver.bpReadViaRegisters(0, 0, 4096);
+    await driver.getLogPage(LogPageId.BootPartition, 0, 0, 16);
+    await target.powerCycle();
+    const firstFreshByte = target.memory.baseAddress + BigInt(target.memory.allocatedBytes);
+    await driver.reattach({ reallocate: true });
+    expect(await target.mmioRead64(RegisterOffset.ASQ)).toBeGreaterThanOrEqual(firstFreshByte);
+    await driver.bpReadViaRegisters(0, 0, 4096);
+    expect(await target.mmioRead64(RegisterOffset.BPMBL)).toBeGreaterThanOrEqual(firstFreshByte);
+    await driver.getLogPage(LogPageId.BootPartition, 0, 0, 16);
+    const settled = target.memory.allocatedBytes;
+    await driver.bpReadViaRegisters(0, 0, 4096);
+    await driver.getLogPage(LogPageId.BootPartition, 0, 0, 16);
+    expect(target.memory.allocatedBytes).toBe(settled);
   });
 });

@@ -103,6 +103,8 @@ export class NvmeHostDriver extends QueueDriver {
   async reattach(options: { reallocate?: boolean } = {}): Promise<void> {
     this.transcript.note("reattach");
     this.identity = undefined;
+    // Host memory from before a process restart is gone: allocate the read buffer again too.
+    if (options.reallocate) this.registerBuffer = undefined;
     await this.bringUp(options.reallocate ?? false);
   }
 
