@@ -8,9 +8,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createInProcessTarget, inProcessTargetFactory, NvmeHostDriver, runScenarios, type Target } from "@bplab/host";
+import {
+  createInProcessTarget,
+  inProcessTargetFactory,
+  NvmeHostDriver,
+  runScenarios,
+  type Target,
+} from "@bplab/host";
 import { BOOT_PARTITION_COUNT, BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
-import { createQemuTarget, createQemuTargetFactory, findQemuBinary, probeDeviceProperties } from "../src/index.js";
+import {
+  createQemuTarget,
+  createQemuTargetFactory,
+  findQemuBinary,
+  probeDeviceProperties,
+} from "../src/index.js";
 import { BOOTPART_PROPERTY } from "../src/libqos/nvme-target.js";
 
 const BP_SIZE_BYTES = 64 * BOOT_PARTITION_UNIT_BYTES; // 8 MiB per BP
@@ -52,7 +63,12 @@ async function bpReads(name: string, target: Target, rows: Row[]): Promise<void>
         ok = (await read()).ok;
       });
       if (!ok) throw new Error(`${name}: the ${path} read failed`);
-      rows.push({ target: name, measure: `full BP read, ${path}`, value: BP_SIZE_BYTES / MIB / elapsed, unit: "MiB/s" });
+      rows.push({
+        target: name,
+        measure: `full BP read, ${path}`,
+        value: BP_SIZE_BYTES / MIB / elapsed,
+        unit: "MiB/s",
+      });
     }
   } finally {
     await target.close();
@@ -63,7 +79,10 @@ const rows: Row[] = [];
 const work = mkdtempSync(join(tmpdir(), "bplab-bp-bench-"));
 try {
   const image = join(work, "bootpart.img");
-  writeFileSync(image, new Uint8Array(BP_SIZE_BYTES * BOOT_PARTITION_COUNT).map((_, index) => (index * 13) & 0xff));
+  writeFileSync(
+    image,
+    new Uint8Array(BP_SIZE_BYTES * BOOT_PARTITION_COUNT).map((_, index) => (index * 13) & 0xff),
+  );
   await bpReads("qemu", await createQemuTarget({ bootPartition: { image } }), rows);
   await bpReads("core", await createInProcessTarget({ bpSizeBytes: BP_SIZE_BYTES }), rows);
 
@@ -78,13 +97,25 @@ try {
       total = results.length;
       passed = results.filter((result) => result.outcome === "passed").length;
     });
-    rows.push({ target: name, measure: `scenario suite (${passed}/${total} passed)`, value: elapsed, unit: "s" });
+    rows.push({
+      target: name,
+      measure: `scenario suite (${passed}/${total} passed)`,
+      value: elapsed,
+      unit: "s",
+    });
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-const result = { benchmark: "bp", qemu: binary, bpSizeBytes: BP_SIZE_BYTES, node: process.version, date: new Date().toISOString(), rows };
+const result = {
+  benchmark: "bp",
+  qemu: binary,
+  bpSizeBytes: BP_SIZE_BYTES,
+  node: process.version,
+  date: new Date().toISOString(),
+  rows,
+};
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 console.table(rows.map((row) => ({ ...row, value: Number(row.value.toFixed(2)) })));
 console.log(`written to ${out}`);
