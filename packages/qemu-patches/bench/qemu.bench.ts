@@ -42,7 +42,7 @@ try {
   built = false;
   console.log(`nvme qtest timing skipped: ${(error as Error).message}`);
 }
-if (built) rows.push(await measure("runQtests (15 nvme qos tests)", 3, () => runQtests()));
+if (built) rows.push(await measure("runQtests (every nvme qos test)", 3, () => runQtests()));
 
 const dir = join(packageDir(), "bench-results");
 mkdirSync(dir, { recursive: true });
