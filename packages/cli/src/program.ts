@@ -28,6 +28,15 @@ import {
 const DEFAULT_DEMO_BP_BYTES = 128 * 1024;
 const READ_PATHS: readonly ReadPath[] = ["log", "bprsel"];
 
+/** A `bp` subcommand on a state directory; with `bpRole`, it also takes `--bp <n>`. */
+function stateCommand(bp: Command, name: string, description: string, bpRole?: string): Command {
+  const command = bp
+    .command(name)
+    .description(description)
+    .requiredOption("--state <dir>", "the state directory");
+  return bpRole ? command.requiredOption("--bp <n>", `${bpRole}: 0 or 1`, bpidOption()) : command;
+}
+
 function buildProgram(io: CliIo): Command {
   const program = new Command("bplab")
     .description(
@@ -71,9 +80,7 @@ function buildProgram(io: CliIo): Command {
   const bp = program
     .command("bp")
     .description("work on a state directory (each invocation is one power-on period)");
-  bp.command("init")
-    .description("create a state directory with two BPs (sparse files)")
-    .requiredOption("--state <dir>", "the state directory")
+  stateCommand(bp, "init", "create a state directory with two BPs (sparse files)")
     .requiredOption("--bpsz <size>", "size of each BP, a multiple of 128K, e.g. 1G", bpSizeOption("--bpsz"))
     .option(
       "--namespace-size <size>",
@@ -81,17 +88,17 @@ function buildProgram(io: CliIo): Command {
       sizeOption("--namespace-size"),
     )
     .action((options: { state: string; bpsz: number; namespaceSize?: number }) => bpInit(io, options));
-  bp.command("status")
-    .description("BPINFO, ABPID, lock states and the Identify fields a BP host reads")
-    .requiredOption("--state <dir>", "the state directory")
+  stateCommand(bp, "status", "BPINFO, ABPID, lock states and the Identify fields a BP host reads")
     .option("--json", "print one JSON object")
     .action(async (options: { state: string; json?: boolean }) => {
       await bpStatus(io, options);
     });
-  bp.command("write")
-    .description("unlock BP n, download a file (Firmware Image Download), commit CA=110b, lock again")
-    .requiredOption("--state <dir>", "the state directory")
-    .requiredOption("--bp <n>", "the BP to replace: 0 or 1", bpidOption())
+  stateCommand(
+    bp,
+    "write",
+    "unlock BP n, download a file (Firmware Image Download), commit CA=110b, lock again",
+    "the BP to replace",
+  )
     .requiredOption("--file <path>", "the image (at most one BP; a shorter image is zero-filled)")
     .option(
       "--chunk <size>",
@@ -102,10 +109,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (options: { state: string; bp: 0 | 1; file: string; chunk?: number; verify?: boolean }) => {
       await bpWrite(io, options);
     });
-  bp.command("read")
-    .description("dump BP n (or a range of it) to a file")
-    .requiredOption("--state <dir>", "the state directory")
-    .requiredOption("--bp <n>", "the BP to read: 0 or 1", bpidOption())
+  stateCommand(bp, "read", "dump BP n (or a range of it) to a file", "the BP to read")
     .requiredOption("--out <path>", "the file to write")
     .option(
       "--via <path>",
@@ -127,23 +131,24 @@ function buildProgram(io: CliIo): Command {
         await bpRead(io, options);
       },
     );
-  bp.command("lock")
-    .description(
-      "Set Features 85h for one BP (lasts only for this invocation: the next one powers on Write Locked)",
-    )
-    .requiredOption("--state <dir>", "the state directory")
-    .requiredOption("--bp <n>", "the BP: 0 or 1", bpidOption())
+  stateCommand(
+    bp,
+    "lock",
+    "Set Features 85h for one BP (lasts only for this invocation: the next one powers on Write Locked)",
+    "the BP",
+  )
     .requiredOption("--set <state>", "unlocked, locked or until-power-cycle", lockStateOption())
     .action(async (options: { state: string; bp: 0 | 1; set: number }) => {
       await bpLock(io, options);
     });
-  bp.command("activate")
-    .description("Firmware Commit CA=111b: make BP n the active BP (BPINFO.ABPID, nonvolatile)")
-    .requiredOption("--state <dir>", "the state directory")
-    .requiredOption("--bp <n>", "the BP: 0 or 1", bpidOption())
-    .action(async (options: { state: string; bp: 0 | 1 }) => {
-      await bpActivate(io, options);
-    });
+  stateCommand(
+    bp,
+    "activate",
+    "Firmware Commit CA=111b: make BP n the active BP (BPINFO.ABPID, nonvolatile)",
+    "the BP",
+  ).action(async (options: { state: string; bp: 0 | 1 }) => {
+    await bpActivate(io, options);
+  });
 
   program
     .command("qemu")

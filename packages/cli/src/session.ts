@@ -12,7 +12,7 @@ import type {
   QuirkSwitches,
 } from "@bplab/controller";
 import { createInProcessTarget, type InProcessTarget, NvmeHostDriver, type Transcript } from "@bplab/host";
-import { type BpId, bpWriteProtectionStateName } from "@bplab/nvme-spec";
+import { type BpId, BpWriteProtectionState, bpWriteProtectionStateName } from "@bplab/nvme-spec";
 import { CliFailure } from "./errors.js";
 
 export interface DeviceSessionOptions {
@@ -65,6 +65,19 @@ export function lockStatesLine(controller: NvmeController): string {
 /** Throws CliFailure when a command the CLI relies on did not succeed. */
 export function expectSuccess(what: string, outcome: { ok: boolean; status: string }): void {
   if (!outcome.ok) throw new CliFailure("CLI_DEVICE_STATUS", `${what} failed with status ${outcome.status}`);
+}
+
+/**
+ * Set Features 85h for one BP, sending 000b (no change) for the other: never the other BP's
+ * current state, which fails when that BP is in WLUPC or RPMB mode (spec file §8.2 item 3).
+ */
+export function setBpLock(driver: NvmeHostDriver, bp: BpId, state: number) {
+  const request = {
+    bp0: BpWriteProtectionState.NoChange as number,
+    bp1: BpWriteProtectionState.NoChange as number,
+  };
+  request[bp === 0 ? "bp0" : "bp1"] = state;
+  return driver.setBpWriteProtection(request);
 }
 
 export function otherBp(bpid: BpId): BpId {

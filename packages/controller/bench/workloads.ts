@@ -75,6 +75,37 @@ function checkFirstBytes(actual: Uint8Array, expected: Uint8Array, path: string)
     throw new Error(`${path}: the data read back is not the BP's content`);
 }
 
+/**
+ * Times `passes` whole-BP reads in `chunkBytes` pieces through `readChunk` and reports MiB/s with
+ * the Buffer.copy baseline of the same pieces.
+ */
+function timeBpReads(
+  name: string,
+  bpBytes: number,
+  passes: number,
+  chunkBytes: number,
+  readChunk: (offset: number, length: number) => void,
+): BenchResult {
+  const seconds = timeSeconds(() => {
+    for (let pass = 0; pass < passes; pass++) {
+      for (let offset = 0; offset < bpBytes; offset += chunkBytes)
+        readChunk(offset, Math.min(chunkBytes, bpBytes - offset));
+    }
+  });
+  const bytes = bpBytes * passes;
+  return result(
+    {
+      name,
+      unit: "MiB/s",
+      value: bytes / MIB / seconds,
+      bytes,
+      seconds,
+      notes: { chunkBytes, bpBytes, store: "memory" },
+    },
+    chunkBytes,
+  );
+}
+
 export function benchBpReadLog(bpBytes: number, passes: number): BenchResult {
   const { rig, firstBytes } = filledRig(bpBytes);
   const buffer = allocDataBuffer(rig, LOG_CHUNK_BYTES);
@@ -93,24 +124,7 @@ export function benchBpReadLog(bpBytes: number, passes: number): BenchResult {
   };
   read(0, LOG_CHUNK_BYTES);
   checkFirstBytes(rig.memory.read(buffer.addr, firstBytes.length), firstBytes, "log 15h");
-  const seconds = timeSeconds(() => {
-    for (let pass = 0; pass < passes; pass++) {
-      for (let offset = 0; offset < bpBytes; offset += LOG_CHUNK_BYTES)
-        read(offset, Math.min(LOG_CHUNK_BYTES, bpBytes - offset));
-    }
-  });
-  const bytes = bpBytes * passes;
-  return result(
-    {
-      name: "BP read via Get Log Page 15h",
-      unit: "MiB/s",
-      value: bytes / MIB / seconds,
-      bytes,
-      seconds,
-      notes: { chunkBytes: LOG_CHUNK_BYTES, bpBytes, store: "memory" },
-    },
-    LOG_CHUNK_BYTES,
-  );
+  return timeBpReads("BP read via Get Log Page 15h", bpBytes, passes, LOG_CHUNK_BYTES, read);
 }
 
 export function benchBpReadBprsel(bpBytes: number, passes: number): BenchResult {
@@ -131,23 +145,5 @@ export function benchBpReadBprsel(bpBytes: number, passes: number): BenchResult 
   };
   read(0, BPRSEL_CHUNK_BYTES);
   checkFirstBytes(rig.memory.read(buffer, firstBytes.length), firstBytes, "BPRSEL");
-  const seconds = timeSeconds(() => {
-    for (let pass = 0; pass < passes; pass++) {
-      for (let offset = 0; offset < bpBytes; offset += BPRSEL_CHUNK_BYTES) {
-        read(offset, Math.min(BPRSEL_CHUNK_BYTES, bpBytes - offset));
-      }
-    }
-  });
-  const bytes = bpBytes * passes;
-  return result(
-    {
-      name: "BP read via BPRSEL/BPMBL",
-      unit: "MiB/s",
-      value: bytes / MIB / seconds,
-      bytes,
-      seconds,
-      notes: { chunkBytes: BPRSEL_CHUNK_BYTES, bpBytes, store: "memory" },
-    },
-    BPRSEL_CHUNK_BYTES,
-  );
+  return timeBpReads("BP read via BPRSEL/BPMBL", bpBytes, passes, BPRSEL_CHUNK_BYTES, read);
 }

@@ -5,13 +5,12 @@
 import { formatSize, openStateDir } from "@bplab/controller";
 import {
   type BpId,
-  BpWriteProtectionState,
   bootPartitionSizeBytes,
   CommitAction,
   decodeBpWriteProtectionRaw,
 } from "@bplab/nvme-spec";
 import type { CliIo } from "../io.js";
-import { expectSuccess, lockStateLabel, otherBp } from "../session.js";
+import { expectSuccess, lockStateLabel, otherBp, setBpLock } from "../session.js";
 import { withStateDevice } from "./state-device.js";
 
 export interface BpInitOptions {
@@ -91,15 +90,10 @@ export interface BpLockOptions {
   set: number;
 }
 
-/** Set Features 85h for one BP (000b for the other, never its current state: spec file §8.2 item 3). */
+/** Set Features 85h for one BP. */
 export async function bpLock(io: CliIo, options: BpLockOptions): Promise<void> {
   await withStateDevice(options.state, async ({ driver }) => {
-    const request = {
-      bp0: BpWriteProtectionState.NoChange as number,
-      bp1: BpWriteProtectionState.NoChange as number,
-    };
-    request[options.bp === 0 ? "bp0" : "bp1"] = options.set;
-    const outcome = await driver.setBpWriteProtection(request);
+    const outcome = await setBpLock(driver, options.bp, options.set);
     io.out(`Set Features 85h BP${options.bp}WPS=${lockStateLabel(options.set)}: status ${outcome.status}\n`);
     expectSuccess("Set Features 85h", outcome);
     const after = await driver.getBpWriteProtection();

@@ -20,50 +20,39 @@ export interface StoreGeometry {
   readonly namespaceSizeBytes: number;
 }
 
+function invalid(field: string, rule: string, value: unknown): StorageError {
+  return new StorageError(
+    "STORAGE_INVALID_ARGUMENT",
+    field,
+    `${field} must be ${rule}, got ${String(value)}`,
+  );
+}
+
+/** A positive integer that is a whole number of `unit`s; `unitWhy` says where the unit comes from. */
+function checkPositiveMultiple(value: unknown, field: string, unit: number, unitWhy: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw invalid(field, "a positive integer", value);
+  }
+  if (value % unit !== 0) throw invalid(field, `a multiple of ${unit}${unitWhy}`, value);
+  return value;
+}
+
 /** Checks BPSZ x 128 KiB with BPSZ from 1 to 0x7FFF (BPINFO.BPSZ is 15 bits). */
 export function validateBpSizeBytes(value: unknown, field = "bpSizeBytes"): number {
+  const bytes = checkPositiveMultiple(
+    value,
+    field,
+    BOOT_PARTITION_UNIT_BYTES,
+    " (BPSZ counts 128 KiB units)",
+  );
   const max = BPSZ_MAX * BOOT_PARTITION_UNIT_BYTES;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new StorageError(
-      "STORAGE_INVALID_ARGUMENT",
-      field,
-      `${field} must be a positive integer, got ${String(value)}`,
-    );
-  }
-  if (value % BOOT_PARTITION_UNIT_BYTES !== 0) {
-    throw new StorageError(
-      "STORAGE_INVALID_ARGUMENT",
-      field,
-      `${field} must be a multiple of ${BOOT_PARTITION_UNIT_BYTES} (BPSZ counts 128 KiB units), got ${value}`,
-    );
-  }
-  if (value > max) {
-    throw new StorageError(
-      "STORAGE_INVALID_ARGUMENT",
-      field,
-      `${field} must be at most ${max} (BPSZ 0x${BPSZ_MAX.toString(16)} x 128 KiB), got ${value}`,
-    );
-  }
-  return value;
+  if (bytes > max) throw invalid(field, `at most ${max} (BPSZ 0x${BPSZ_MAX.toString(16)} x 128 KiB)`, bytes);
+  return bytes;
 }
 
 /** A namespace is a positive whole number of 4 KiB granules, so every LBA format fits it exactly. */
 export function validateNamespaceSizeBytes(value: unknown, field = "namespaceSizeBytes"): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new StorageError(
-      "STORAGE_INVALID_ARGUMENT",
-      field,
-      `${field} must be a positive integer, got ${String(value)}`,
-    );
-  }
-  if (value % NAMESPACE_SIZE_GRANULE_BYTES !== 0) {
-    throw new StorageError(
-      "STORAGE_INVALID_ARGUMENT",
-      field,
-      `${field} must be a multiple of ${NAMESPACE_SIZE_GRANULE_BYTES}, got ${value}`,
-    );
-  }
-  return value;
+  return checkPositiveMultiple(value, field, NAMESPACE_SIZE_GRANULE_BYTES, "");
 }
 
 export function resolveGeometry(options: {
