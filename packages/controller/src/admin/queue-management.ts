@@ -17,36 +17,23 @@ import { type CommandResult, failure, success } from "../status.js";
 
 export function createIoCompletionQueue(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
   const command = parseCreateIoCq(sqe);
-  const problem = checkNewQueue(
-    ctx,
-    command.qid,
-    command.qsize,
-    ctx.queues.completionQueues.has(command.qid),
-  );
+  const problem = checkNewQueue(ctx, command, sqe.prp1, ctx.queues.completionQueues.has(command.qid));
   if (problem) return problem;
-  if (!command.pc)
-    return failure(Status.InvalidField, "PC=0: queues must be physically contiguous (CAP.CQR=1)");
   if (command.ien && command.iv >= ctx.config.msixVectors) {
     return failure(
       Status.InvalidInterruptVector,
       `IV=${command.iv} is not below ${ctx.config.msixVectors} vectors`,
     );
   }
-  const baseProblem = checkBase(ctx, sqe.prp1);
-  if (baseProblem) return baseProblem;
+  const entries = command.qsize + 1;
   ctx.queues.createCompletionQueue({
     qid: command.qid,
     base: sqe.prp1,
-    entries: command.qsize + 1,
+    entries,
     interruptsEnabled: command.ien,
     vector: command.iv,
   });
-  ctx.trace.emit("queue.create", {
-    type: "cq",
-    qid: command.qid,
-    entries: command.qsize + 1,
-    vector: command.iv,
-  });
+  ctx.trace.emit("queue.create", { type: "cq", qid: command.qid, entries, vector: command.iv });
   return success();
 }
 
@@ -58,29 +45,11 @@ export function createIoSubmissionQueue(ctx: CommandContext, sqe: SubmissionQueu
       `CQID=${command.cqid} is not an existing I/O completion queue`,
     );
   }
-  const problem = checkNewQueue(
-    ctx,
-    command.qid,
-    command.qsize,
-    ctx.queues.submissionQueues.has(command.qid),
-  );
+  const problem = checkNewQueue(ctx, command, sqe.prp1, ctx.queues.submissionQueues.has(command.qid));
   if (problem) return problem;
-  if (!command.pc)
-    return failure(Status.InvalidField, "PC=0: queues must be physically contiguous (CAP.CQR=1)");
-  const baseProblem = checkBase(ctx, sqe.prp1);
-  if (baseProblem) return baseProblem;
-  ctx.queues.createSubmissionQueue({
-    qid: command.qid,
-    base: sqe.prp1,
-    entries: command.qsize + 1,
-    cqid: command.cqid,
-  });
-  ctx.trace.emit("queue.create", {
-    type: "sq",
-    qid: command.qid,
-    entries: command.qsize + 1,
-    cqid: command.cqid,
-  });
+  const entries = command.qsize + 1;
+  ctx.queues.createSubmissionQueue({ qid: command.qid, base: sqe.prp1, entries, cqid: command.cqid });
+  ctx.trace.emit("queue.create", { type: "sq", qid: command.qid, entries, cqid: command.cqid });
   return success();
 }
 
@@ -107,12 +76,14 @@ export function deleteIoCompletionQueue(ctx: CommandContext, sqe: SubmissionQueu
   return success();
 }
 
+/** The rules both Create commands share: QID, QSIZE, PC and the base address. */
 function checkNewQueue(
   ctx: CommandContext,
-  qid: number,
-  qsize: number,
+  command: { qid: number; qsize: number; pc: boolean },
+  base: bigint,
   exists: boolean,
 ): CommandResult | undefined {
+  const { qid, qsize } = command;
   if (qid === ADMIN_QID || qid > ctx.config.maxIoQueues || exists) {
     return failure(
       Status.InvalidQueueIdentifier,
@@ -126,7 +97,9 @@ function checkNewQueue(
       `QSIZE=${qsize} must be from 1 to MQES=${ctx.config.maxQueueEntries - 1}`,
     );
   }
-  return undefined;
+  if (!command.pc)
+    return failure(Status.InvalidField, "PC=0: queues must be physically contiguous (CAP.CQR=1)");
+  return checkBase(ctx, base);
 }
 
 function checkBase(ctx: CommandContext, base: bigint): CommandResult | undefined {
