@@ -92,7 +92,8 @@ function installHooks(): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM means it exists but is not ours). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -132,7 +133,7 @@ export function reapOrphans(options: ReapOptions = {}): number {
       continue;
     }
     const ownedByRun = options.runId !== undefined && entry.runId === options.runId;
-    if (!ownedByRun && isAlive(entry.ownerPid)) continue;
+    if (!ownedByRun && processIsAlive(entry.ownerPid)) continue;
     if (isOurQemu(entry) && killGroup(entry.pid)) killed += 1;
     rmSync(entry.tempDir, { recursive: true, force: true });
     rmSync(join(dir, file), { force: true });

@@ -1,3 +1,4 @@
+import { processIsAlive } from "../../src/cleanup.js";
 import {
   findQemuBinary,
   probeDeviceProperties,
@@ -15,14 +16,7 @@ export const qemuBinary: QemuBinary | undefined = await findQemuBinary().catch((
 export const hasQemu = qemuBinary !== undefined;
 
 /** True when a process with this pid exists. */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const processExists = processIsAlive;
 
 /** True when the QEMU under test is the patched build (its nvme device has boot partitions). */
 export const qemuHasBootPartitions: boolean =
