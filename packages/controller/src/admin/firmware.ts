@@ -1,8 +1,12 @@
 import {
   CommitAction,
   DWORD_SIZE_BYTES,
+  FRMW_LAB_DEFAULT,
+  FWUG_NO_INFORMATION,
+  FWUG_NO_RESTRICTION,
   FWUG_UNIT_BYTES,
   firmwareDownloadByteRange,
+  frmwCodec,
   parseFirmwareCommit,
   parseFirmwareImageDownload,
   Status,
@@ -18,13 +22,10 @@ import { isBpWritable } from "../write-protection.js";
  * change (spec file §2). Staging rules MC-10..MC-15, commit rules MC-20..MC-26.
  */
 
-/** FWUG values that state no granularity: 00h "no information", FFh "no restriction" (MC-12). */
-const FWUG_NO_INFORMATION = 0x00;
-const FWUG_NO_RESTRICTION = 0xff;
 /** The vendor "data for boot partition" route hint some firmware puts in CDW12 (MC-15). */
 const VENDOR_BP_DATA_HINT = 1;
-/** FRMW=03h: one firmware slot, slot 1 read-only (model-choices defaults). */
-const FIRMWARE_SLOT_COUNT = 1;
+/** FRMW=03h, as Identify reports it: NOFS slots (one), slot 1 read-only (MC-25). */
+const FIRMWARE_SLOTS = frmwCodec.decode(FRMW_LAB_DEFAULT);
 const READ_ONLY_SLOT = 1;
 /** FS=0 lets the controller pick the slot; with one slot that is slot 1. */
 const CONTROLLER_PICKS_SLOT = 0;
@@ -125,8 +126,8 @@ function runCommit(ctx: CommandContext, ca: number, fs: number, bpid: BpId): Com
       // MC-25: the only slot is read-only, so every replace fails.
       return failure(Status.InvalidFirmwareSlot, `slot ${resolveSlot(fs)} is read-only or absent (MC-25)`);
     case CommitAction.ActivateOnReset:
-      if (resolveSlot(fs) !== READ_ONLY_SLOT) {
-        return failure(Status.InvalidFirmwareSlot, `FS=${fs} is above NOFS=${FIRMWARE_SLOT_COUNT} (MC-25)`);
+      if (resolveSlot(fs) > FIRMWARE_SLOTS.nofs) {
+        return failure(Status.InvalidFirmwareSlot, `FS=${fs} is above NOFS=${FIRMWARE_SLOTS.nofs} (MC-25)`);
       }
       return success();
     default:
