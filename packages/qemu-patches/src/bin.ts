@@ -7,8 +7,9 @@ import { applyPatches, type BuildOptions, build, qemuBinaryPath } from "./build.
 import { check } from "./check.js";
 import { type CliArgs, parseCliArgs, USAGE } from "./cli-args.js";
 import { QemuPatchesError } from "./errors.js";
-import { createProgressPrinter, formatElapsed } from "./progress.js";
+import { createProgressPrinter } from "./progress.js";
 import { runQtests } from "./qtests.js";
+import { formatBuild, formatCheck, formatQtests, formatSource, formatTree, qtestsPassed } from "./report.js";
 import { fetchSource } from "./source.js";
 
 const EXIT_FAILURE = 1;
@@ -46,18 +47,17 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (args.command) {
     case "fetch": {
       const source = await fetchSource(options);
-      output(args, source, `${source.path} (${source.kind}, ${source.verified ? "verified" : "not pinned"})`);
+      output(args, source, formatSource(source));
       return 0;
     }
     case "apply": {
       const tree = await applyPatches(options);
-      output(args, tree, `${tree.sourceDir}: ${tree.commits.length} patches applied`);
+      output(args, tree, formatTree(tree));
       return 0;
     }
     case "build": {
       const built = await build(options);
-      const how = built.cached ? "cached" : `built in ${formatElapsed(built.durationMs)}`;
-      output(args, built, `${built.binary} (${how}, key ${built.key})`);
+      output(args, built, formatBuild(built));
       return 0;
     }
     case "path": {
@@ -68,24 +68,12 @@ async function main(argv: readonly string[]): Promise<number> {
     case "test": {
       await build(options);
       const result = await runQtests(options);
-      const lines = [
-        ...result.tests.map(
-          (test) => `${test.ok ? "ok" : "not ok"} ${test.name}${test.skip ? ` # ${test.skip}` : ""}`,
-        ),
-        `Boot Partition: ${result.bootPartition.passed} passed, ${result.bootPartition.failed} failed`,
-        `stock nvme:     ${result.stock.passed} passed, ${result.stock.failed} failed`,
-        `${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (${formatElapsed(result.durationMs)})`,
-      ];
-      output(args, result, lines.join("\n"));
-      return result.failed === 0 && result.passed > 0 ? 0 : EXIT_FAILURE;
+      output(args, result, formatQtests(result));
+      return qtestsPassed(result) ? 0 : EXIT_FAILURE;
     }
     case "check": {
       const result = await check({ ...options, ...(args.gates ? { gates: args.gates } : {}) });
-      const lines = result.gates.flatMap((gate) => [
-        `${gate.ok ? "PASS" : "FAIL"} ${gate.name}: ${gate.summary}${gate.cached ? "" : ` (${formatElapsed(gate.durationMs)})`}`,
-        ...(gate.ok ? [] : gate.details.map((line) => `     ${line}`)),
-      ]);
-      output(args, result, lines.join("\n"));
+      output(args, result, formatCheck(result));
       return result.ok ? 0 : EXIT_FAILURE;
     }
   }

@@ -41,6 +41,7 @@ export type { Clock, ProgressEvent, ProgressListener } from "./progress.js";
 export { createProgressPrinter, formatProgressLine, parseNinjaProgress } from "./progress.js";
 export type { QtestCounts, QtestOptions, QtestResult } from "./qtests.js";
 export { runQtests } from "./qtests.js";
+export { formatBuild, formatCheck, formatQtests, formatSource, formatTree, qtestsPassed } from "./report.js";
 export type { Series, SeriesPatch } from "./series.js";
 export { buildKey, loadSeries } from "./series.js";
 export type { FetchSourceOptions, QemuSource } from "./source.js";

@@ -1,27 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { check } from "../src/check.js";
+import { check, type GateName } from "../src/check.js";
 import { fakeBuiltCache } from "./fixtures.js";
-import { scriptedRunner } from "./helpers.js";
+import { type ScriptedReply, scriptedRunner } from "./helpers.js";
 
 const NVME = "/x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/nvme/nvme-tests";
-const isCheckpatch = (command: string) => command === "perl";
-const isQosTest = (command: string) => command.endsWith("qos-test");
+const WITHOUT_BISECT: GateName[] = ["checkpatch", "qtests", "stock-qtests"];
+
+/** check() on a cached build, with checkpatch and qos-test answering as given. */
+async function checkWith(checkpatch: ScriptedReply, qosTest: ScriptedReply, gates = WITHOUT_BISECT) {
+  const built = fakeBuiltCache();
+  const runner = scriptedRunner([
+    [(command) => command === "perl", checkpatch],
+    [(command) => command.endsWith("qos-test"), qosTest],
+  ]);
+  const result = await check({ cacheDir: built.cacheDir, env: {}, runner, gates });
+  return { result, verdicts: result.gates.map((gate) => [gate.name, gate.ok]) };
+}
 
 describe("check", () => {
   it("passes when checkpatch finds no error and both qtest sets pass", async () => {
-    const built = fakeBuiltCache();
-    const runner = scriptedRunner([
-      [isCheckpatch, { stdout: "total: 0 errors, 1 warnings, 10 lines checked" }],
-      [isQosTest, { lines: [`ok 1 ${NVME}/reg-read`, `ok 2 ${NVME}/bp-wp`] }],
-    ]);
-    const result = await check({
-      cacheDir: built.cacheDir,
-      env: {},
-      runner,
-      gates: ["checkpatch", "qtests", "stock-qtests"],
-    });
+    const { result, verdicts } = await checkWith(
+      { stdout: "total: 0 errors, 1 warnings, 10 lines checked" },
+      { lines: [`ok 1 ${NVME}/reg-read`, `ok 2 ${NVME}/bp-wp`] },
+    );
     expect(result.ok).toBe(true);
-    expect(result.gates.map((gate) => [gate.name, gate.ok])).toEqual([
+    expect(verdicts).toEqual([
       ["checkpatch", true],
       ["qtests", true],
       ["stock-qtests", true],
@@ -30,22 +33,12 @@ describe("check", () => {
   });
 
   it("fails the gate whose check fails, and only that one", async () => {
-    const built = fakeBuiltCache();
-    const runner = scriptedRunner([
-      [
-        isCheckpatch,
-        { stdout: "ERROR: code indent should never use tabs\ntotal: 1 errors, 0 warnings, 10 lines" },
-      ],
-      [isQosTest, { lines: [`ok 1 ${NVME}/reg-read`, `not ok 2 ${NVME}/bp-wp`], exitCode: 1 }],
-    ]);
-    const result = await check({
-      cacheDir: built.cacheDir,
-      env: {},
-      runner,
-      gates: ["checkpatch", "qtests", "stock-qtests"],
-    });
+    const { result, verdicts } = await checkWith(
+      { stdout: "ERROR: code indent should never use tabs\ntotal: 1 errors, 0 warnings, 10 lines" },
+      { lines: [`ok 1 ${NVME}/reg-read`, `not ok 2 ${NVME}/bp-wp`], exitCode: 1 },
+    );
     expect(result.ok).toBe(false);
-    expect(result.gates.map((gate) => [gate.name, gate.ok])).toEqual([
+    expect(verdicts).toEqual([
       ["checkpatch", false],
       ["qtests", false],
       ["stock-qtests", true],
@@ -55,10 +48,7 @@ describe("check", () => {
   });
 
   it("does not count a run without Boot Partition tests as a pass", async () => {
-    const built = fakeBuiltCache();
-    const runner = scriptedRunner([[isQosTest, { lines: [`ok 1 ${NVME}/reg-read`] }]]);
-    const result = await check({ cacheDir: built.cacheDir, env: {}, runner, gates: ["qtests"] });
-    expect(result.gates).toHaveLength(1);
-    expect(result.gates[0]).toMatchObject({ name: "qtests", ok: false });
+    const { verdicts } = await checkWith({}, { lines: [`ok 1 ${NVME}/reg-read`] }, ["qtests"]);
+    expect(verdicts).toEqual([["qtests", false]]);
   });
 });
