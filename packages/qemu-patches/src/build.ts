@@ -3,13 +3,30 @@
  * and finds it again (`qemuBinaryPath`).
  */
 
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { ensureBuildDependencies } from "./apt.js";
 import { BuildFailedError, QemuNotBuiltError } from "./errors.js";
 import { detectHost } from "./host.js";
-import { type BuildLayout, buildLayout, ccacheDir, defaultPatchesDir, type PathOptions } from "./paths.js";
+import {
+  type BuildLayout,
+  buildLayout,
+  cacheRoot,
+  ccacheDir,
+  defaultPatchesDir,
+  type PathOptions,
+} from "./paths.js";
 import { BUILD_COMMAND, BUILD_TARGETS, CONFIGURE_FLAGS, FIRMWARE_DIRS, QEMU_VERSION } from "./pins.js";
 import { type CommandRunner, runCommand } from "./process.js";
 import { type Clock, type ProgressListener, parseNinjaProgress, StepReporter } from "./progress.js";
@@ -232,7 +249,33 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   };
   writeFileSync(layout.stampFile, `${JSON.stringify(stamp, null, 2)}\n`);
   reporter.report(`built ${layout.binary}`);
+  for (const removed of pruneOldBuilds(planned.key, options))
+    reporter.report(`removed the old build ${removed}`);
   return resultOf(planned, stamp, false, reporter.elapsedMs);
+}
+
+/** Builds kept besides the current one, so a process still running an older binary keeps it. */
+export const KEEP_OLDER_BUILDS = 1;
+
+/**
+ * Removes the build trees (qemu/<key>/ and qemu-bisect/<key>/) of other keys except the most
+ * recently used ones; each is several hundred MB. Returns the directories removed.
+ */
+export function pruneOldBuilds(currentKey: string, options: PathOptions = {}): string[] {
+  const removed: string[] = [];
+  for (const area of ["qemu", "qemu-bisect"]) {
+    const dir = join(cacheRoot(options), area);
+    if (!existsSync(dir)) continue;
+    const others = readdirSync(dir)
+      .filter((name) => name !== currentKey)
+      .map((name) => ({ path: join(dir, name), mtimeMs: statSync(join(dir, name)).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const old of others.slice(KEEP_OLDER_BUILDS)) {
+      rmSync(old.path, { recursive: true, force: true });
+      removed.push(old.path);
+    }
+  }
+  return removed;
 }
 
 function resultOf(planned: Planned, stamp: BuildStamp, cached: boolean, durationMs: number): BuildResult {

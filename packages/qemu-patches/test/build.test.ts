@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { build, compileTree, linkFirmware, planBuild, qemuBinaryPath } from "../src/build.js";
+import { build, compileTree, linkFirmware, planBuild, pruneOldBuilds, qemuBinaryPath } from "../src/build.js";
 import { BuildFailedError, QemuNotBuiltError } from "../src/errors.js";
 import { buildLayout } from "../src/paths.js";
 import { BUILD_COMMAND, CONFIGURE_FLAGS, FIRMWARE_DIRS, ORIG_TARBALL_SHA256 } from "../src/pins.js";
@@ -110,5 +110,27 @@ describe("linkFirmware", () => {
       const link = join(layout.buildDir, "qemu-bundle", dir);
       expect(existsSync(dir) ? readlinkSync(link) : existsSync(link)).toBe(existsSync(dir) ? dir : false);
     }
+  });
+});
+
+describe("pruneOldBuilds", () => {
+  it("keeps the current build and the newest other one, in both build areas", () => {
+    const cacheDir = tempDir();
+    const make = (area: string, key: string, ageMs: number) => {
+      const dir = join(cacheDir, area, key);
+      mkdirSync(dir, { recursive: true });
+      const when = new Date(Date.now() - ageMs);
+      utimesSync(dir, when, when);
+      return dir;
+    };
+    make("qemu", "current", 9_000);
+    make("qemu", "newer", 1_000);
+    const older = make("qemu", "older", 5_000);
+    make("qemu-bisect", "old", 5_000);
+    const bisectOlder = make("qemu-bisect", "older", 8_000);
+    make("qemu-bisect", "current", 1_000);
+    expect(pruneOldBuilds("current", { cacheDir }).sort()).toEqual([older, bisectOlder].sort());
+    expect(readdirSync(join(cacheDir, "qemu")).sort()).toEqual(["current", "newer"]);
+    expect(readdirSync(join(cacheDir, "qemu-bisect")).sort()).toEqual(["current", "old"]);
   });
 });
