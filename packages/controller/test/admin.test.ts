@@ -267,10 +267,16 @@ describe("Get Log Page", () => {
     ).toBe("0h/02h");
   });
 
-  it("unsupported LIDs → Invalid Log Page 1h/09h; a namespace NSID → 0h/02h (MC-63)", () => {
+  it("unsupported LIDs → Invalid Field 0h/02h; SMART with a namespace NSID → 0h/02h; LID 15h ignores NSID (MC-63)", () => {
     const rig = enabledRig();
-    expect(statusOf(readLog(rig, { lid: 0x04, length: 64 }).cqe)).toBe("1h/09h");
+    expect(statusOf(readLog(rig, { lid: 0x04, length: 64 }).cqe)).toBe("0h/02h");
     expect(statusOf(readLog(rig, { lid: LogPageId.SmartHealth, length: 512, nsid: 1 }).cqe)).toBe("0h/02h");
+    expect(statusOf(readLog(rig, { lid: LogPageId.SmartHealth, length: 512, nsid: 0xffff_ffff }).cqe)).toBe(
+      "0h/00h",
+    );
+    const boot = readLog(rig, { lid: LogPageId.BootPartition, length: 16, nsid: 1 });
+    expect(statusOf(boot.cqe)).toBe("0h/00h");
+    expect(boot.data[0]).toBe(0x15);
   });
 });
 

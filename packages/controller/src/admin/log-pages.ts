@@ -45,10 +45,7 @@ export function getLogPage(ctx: CommandContext, sqe: SubmissionQueueEntry): Comm
   if ((command.lpo & DWORD_ALIGN_MASK) !== 0n) {
     return failure(Status.InvalidField, `LPO=${command.lpo} is not dword aligned (MC-50)`);
   }
-  if (sqe.nsid !== NSID_NONE && sqe.nsid !== NSID_BROADCAST) {
-    return failure(Status.InvalidField, `NSID=${sqe.nsid}: every log page here is controller scope (MC-63)`);
-  }
-  const source = logSource(ctx, command.lid, command.lsp, command.csi);
+  const source = logSource(ctx, command.lid, command.lsp, command.csi, sqe.nsid);
   if (!isSource(source)) return source;
   if (command.lpo > BigInt(source.sizeBytes)) {
     return failure(
@@ -68,13 +65,26 @@ function isSource(value: LogSource | CommandResult): value is LogSource {
   return "sizeBytes" in value;
 }
 
-function logSource(ctx: CommandContext, lid: number, lsp: number, csi: number): LogSource | CommandResult {
+/** Controller-scope logs ignore NSID; SMART / Health reports the whole controller only (MC-63). */
+function logSource(
+  ctx: CommandContext,
+  lid: number,
+  lsp: number,
+  csi: number,
+  nsid: number,
+): LogSource | CommandResult {
   switch (lid) {
     case LogPageId.SupportedLogPages:
       return bytesSource(supportedLogPages());
     case LogPageId.ErrorInformation:
       return bytesSource(errorInformation(ctx));
     case LogPageId.SmartHealth:
+      if (nsid !== NSID_NONE && nsid !== NSID_BROADCAST) {
+        return failure(
+          Status.InvalidField,
+          `NSID=${nsid}: SMART / Health is per controller only (LPA.SMARTS=0)`,
+        );
+      }
       return bytesSource(smartHealth(ctx));
     case LogPageId.FirmwareSlot:
       return bytesSource(firmwareSlotInformation(ctx));
@@ -85,8 +95,9 @@ function logSource(ctx: CommandContext, lid: number, lsp: number, csi: number): 
     case LogPageId.BootPartition:
       return bootPartitionLog(ctx, lsp);
     default:
+      // Base 2.x §5.16: an unsupported Log Identifier → Invalid Field in Command (MC-63).
       return failure(
-        Status.InvalidLogPage,
+        Status.InvalidField,
         `LID ${lid.toString(16).padStart(2, "0")}h is not supported (MC-63)`,
       );
   }
