@@ -19,7 +19,10 @@ import type { RpmbProtection } from "./write-protection.js";
 export interface ControllerConfig {
   /** Identify byte 319 FWUG, 4 KiB units; 0h and FFh mean no granularity rule (MC-12). Default 01h. */
   fwug: number;
-  /** Identify byte 77 MDTS: max transfer = 2^MDTS × 4 KiB; 0 = no limit. Default 7 (512 KiB). */
+  /**
+   * Identify byte 77 MDTS: max transfer = 2^MDTS × 4 KiB, from 1 (8 KiB) to 12 (16 MiB); default 7
+   * (512 KiB). MDTS=0 ("no limit") is not offered: a single Get Log Page could then ask for 16 GiB.
+   */
   mdts: number;
   /** Identify SN, ASCII, at most 20 characters. */
   serialNumber: string;
@@ -75,8 +78,9 @@ const MODEL_NUMBER_MAX_CHARS = 40;
 const FIRMWARE_REVISION_MAX_CHARS = 8;
 /** Printable ASCII, what the Identify string fields allow. */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-/** Largest MDTS a 4 KiB-page controller can state without overflowing 2^31 bytes of transfer. */
-const MDTS_MAX = 19;
+/** MDTS range the core offers: 8 KiB to 16 MiB per command, so every transfer fits in memory (MC-68). */
+const MDTS_MIN = 1;
+const MDTS_MAX = 12;
 /** QIDs are 16 bits and QID 0 is the admin queue. */
 const IO_QUEUES_MAX = 0xffff;
 /** MSI-X allows at most 2048 vectors. */
@@ -94,7 +98,7 @@ export interface ResolvedConfig extends ControllerConfig {
 export function resolveControllerConfig(partial: Partial<ControllerConfig> = {}): ResolvedConfig {
   const config: ControllerConfig = { ...DEFAULT_CONTROLLER_CONFIG, ...stripUndefined(partial) };
   checkInteger("config.fwug", config.fwug, 0, U8_MAX);
-  checkInteger("config.mdts", config.mdts, 0, MDTS_MAX);
+  checkInteger("config.mdts", config.mdts, MDTS_MIN, MDTS_MAX);
   checkAscii("config.serialNumber", config.serialNumber, SERIAL_NUMBER_MAX_CHARS);
   checkAscii("config.modelNumber", config.modelNumber, MODEL_NUMBER_MAX_CHARS);
   checkAscii("config.firmwareRevision", config.firmwareRevision, FIRMWARE_REVISION_MAX_CHARS);
@@ -163,7 +167,7 @@ export function checkStores(
 
 /** Largest data transfer in bytes (MDTS in units of the minimum page size, 4 KiB). */
 export function maxTransferBytes(config: ControllerConfig, minPageBytes: number): number {
-  return config.mdts === 0 ? Number.POSITIVE_INFINITY : minPageBytes * 2 ** config.mdts;
+  return minPageBytes * 2 ** config.mdts;
 }
 
 function checkInteger(field: string, value: unknown, min: number, max: number): void {

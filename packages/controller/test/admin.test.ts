@@ -206,7 +206,7 @@ describe("Get Log Page", () => {
     expect(end.data.every((byte) => byte === 0)).toBe(true);
   });
 
-  it("a transfer above MDTS → 0h/02h (MC-53); NUMDU reaches sizes above 64 Ki dwords", () => {
+  it("a transfer above MDTS → 0h/02h (MC-53); NUMDU reaches sizes above 64 Ki dwords (256 KiB)", () => {
     const rig = enabledRig({
       config: { mdts: 7 },
       memoryBytes: 8 * 1024 * 1024,
@@ -216,12 +216,12 @@ describe("Get Log Page", () => {
     expect(statusOf(readLog(rig, { lid: LogPageId.BootPartition, length: 512 * 1024 + 4 }).cqe)).toBe(
       "0h/02h",
     );
-    const mdtsOff = enabledRig({
-      config: { mdts: 0 },
+    const largeMdts = enabledRig({
+      config: { mdts: 9 },
       memoryBytes: 8 * 1024 * 1024,
       bpSizeBytes: 8 * 128 * 1024,
     });
-    expect(statusOf(readLog(mdtsOff, { lid: LogPageId.BootPartition, length: 1024 * 1024 }).cqe)).toBe(
+    expect(statusOf(readLog(largeMdts, { lid: LogPageId.BootPartition, length: 1024 * 1024 }).cqe)).toBe(
       "0h/00h",
     );
   });

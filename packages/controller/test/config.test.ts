@@ -13,7 +13,7 @@ describe("controller configuration", () => {
 
   const bad: Array<[string, object, RegExp]> = [
     ["fwug", { fwug: 256 }, /config.fwug must be an integer from 0 to 255, got 256/],
-    ["mdts", { mdts: -1 }, /config.mdts must be an integer/],
+    ["mdts", { mdts: 0 }, /config.mdts must be an integer from 1 to 12, got 0/],
     [
       "serialNumber",
       { serialNumber: "x".repeat(21) },

@@ -169,7 +169,7 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
 const runConfigArbitrary = fc.record({
   quirks: fc.constantFrom<QuirkProfileName>("spec", "spec", "vendor-full-image"),
   fwug: fc.constantFrom(0, 1, 1, 2, 0xff),
-  mdts: fc.constantFrom(0, 3, 7),
+  mdts: fc.constantFrom(1, 3, 7, 12),
   rpmb: fc.option(fc.tuple(fc.boolean(), fc.boolean()), { freq: 5 }),
 });
 
