@@ -45,7 +45,7 @@ describe("Identify", () => {
     const id = decodeIdentifyController(data);
     expect(id.oacs & 0b100).toBe(0b100);
     expect(id.frmw).toBe(0x03);
-    expect(id.lpa & 0b100).toBe(0b100);
+    expect(id.lpa).toBe(0x07);
     expect(id.fwug).toBe(2);
     expect(id.bpcap).toBe(0x05);
     expect(id.mdts).toBe(5);
@@ -230,7 +230,7 @@ describe("Get Log Page", () => {
     const rig = enabledRig();
     const view = new DataView(readLog(rig, { lid: LogPageId.SupportedLogPages, length: 1024 }).data.buffer);
     const supported = [...Array(256).keys()].filter((lid) => view.getUint32(lid * 4, true) & 1);
-    expect(supported).toEqual([0x00, 0x01, 0x02, 0x03, 0x05, 0x15]);
+    expect(supported).toEqual([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x15]);
   });
 
   it("LID 01h records failed commands, newest first", () => {
@@ -254,6 +254,13 @@ describe("Get Log Page", () => {
     expect(new TextDecoder().decode(slots.subarray(8, 16))).toBe("1.0     ");
   });
 
+  it("LID 04h Changed Namespace List is supported and empty: namespaces never change", () => {
+    const rig = enabledRig();
+    const log = readLog(rig, { lid: LogPageId.ChangedNamespaceList, length: 4096 });
+    expect(statusOf(log.cqe)).toBe("0h/00h");
+    expect(log.data.every((byte) => byte === 0)).toBe(true);
+  });
+
   it("LID 05h marks supported admin and I/O opcodes", () => {
     const rig = enabledRig();
     const view = new DataView(
@@ -267,13 +274,15 @@ describe("Get Log Page", () => {
     ).toBe("0h/02h");
   });
 
-  it("unsupported LIDs → Invalid Field 0h/02h; SMART with a namespace NSID → 0h/02h; LID 15h ignores NSID (MC-63)", () => {
+  it("unsupported LIDs → Invalid Field 0h/02h; SMART per namespace (LPA.SMARTS=1); LID 15h ignores NSID (MC-55, MC-63)", () => {
     const rig = enabledRig();
-    expect(statusOf(readLog(rig, { lid: 0x04, length: 64 }).cqe)).toBe("0h/02h");
-    expect(statusOf(readLog(rig, { lid: LogPageId.SmartHealth, length: 512, nsid: 1 }).cqe)).toBe("0h/02h");
-    expect(statusOf(readLog(rig, { lid: LogPageId.SmartHealth, length: 512, nsid: 0xffff_ffff }).cqe)).toBe(
-      "0h/00h",
-    );
+    expect(statusOf(readLog(rig, { lid: 0x06, length: 64 }).cqe)).toBe("0h/02h");
+    const perController = readLog(rig, { lid: LogPageId.SmartHealth, length: 512, nsid: 0xffff_ffff });
+    const perNamespace = readLog(rig, { lid: LogPageId.SmartHealth, length: 512, nsid: 1 });
+    expect(statusOf(perController.cqe)).toBe("0h/00h");
+    expect(statusOf(perNamespace.cqe)).toBe("0h/00h");
+    expect(perNamespace.data).toEqual(perController.data);
+    expect(statusOf(readLog(rig, { lid: LogPageId.SmartHealth, length: 512, nsid: 2 }).cqe)).toBe("0h/0Bh");
     const boot = readLog(rig, { lid: LogPageId.BootPartition, length: 16, nsid: 1 });
     expect(statusOf(boot.cqe)).toBe("0h/00h");
     expect(boot.data[0]).toBe(0x15);

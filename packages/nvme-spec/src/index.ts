@@ -26,6 +26,7 @@ export * from "./identify/namespace.js";
 export * from "./identify/power-state.js";
 export * from "./layout.js";
 export * from "./log-pages/boot-partition.js";
+export * from "./log-pages/changed-namespace-list.js";
 export * from "./log-pages/commands-supported-effects.js";
 export * from "./log-pages/error-information.js";
 export * from "./log-pages/firmware-slot.js";

@@ -9,16 +9,21 @@ import {
   bootPartitionLogSize,
   bootPartitionLsp,
   bpWriteProtectionStateName,
+  CHANGED_NAMESPACE_LIST_MAX_ENTRIES,
+  CHANGED_NAMESPACE_LIST_OVERFLOW,
+  CHANGED_NAMESPACE_LIST_SIZE,
   decodeArbitration,
   decodeBootPartitionLogHeader,
   decodeBpWriteProtection,
   decodeBpWriteProtectionRaw,
+  decodeChangedNamespaceList,
   decodeFeatureCapabilities,
   decodeNumberOfQueues,
   emptySqe,
   encodeAsyncEventConfig,
   encodeBootPartitionLogHeader,
   encodeBpWriteProtectionRaw,
+  encodeChangedNamespaceList,
   encodeFeatureCapabilities,
   encodeInterruptCoalescing,
   encodeNumberOfQueues,
@@ -29,6 +34,7 @@ import {
   isReservedBpWriteProtectionState,
   isValidBpWriteProtectionSetValue,
   LogPageId,
+  LPA_LAB_DEFAULT,
   parseFirmwareCommit,
   parseGetLogPage,
 } from "../src/index.js";
@@ -130,5 +136,35 @@ describe("Get Log Page 15h and the BP log", () => {
       bpid: 0,
       fs: 0,
     });
+  });
+});
+
+describe("LID 04h Changed Namespace List", () => {
+  it("lists NSIDs as little-endian dwords and stops at the first zero entry", () => {
+    const bytes = encodeChangedNamespaceList([1, 0x1234_5678]);
+    expect(bytes.length).toBe(CHANGED_NAMESPACE_LIST_SIZE);
+    expect([...bytes.subarray(0, 9)]).toEqual([1, 0, 0, 0, 0x78, 0x56, 0x34, 0x12, 0]);
+    expect(decodeChangedNamespaceList(bytes)).toEqual([1, 0x1234_5678]);
+  });
+
+  it("is all zero when no namespace changed", () => {
+    expect(encodeChangedNamespaceList([]).every((b) => b === 0)).toBe(true);
+  });
+
+  it("overflows to a single FFFFFFFFh entry past 1024 NSIDs", () => {
+    const many = Array.from({ length: CHANGED_NAMESPACE_LIST_MAX_ENTRIES + 1 }, (_, i) => i + 1);
+    expect(decodeChangedNamespaceList(encodeChangedNamespaceList(many))).toEqual([
+      CHANGED_NAMESPACE_LIST_OVERFLOW,
+    ]);
+  });
+
+  it("rejects an NSID wider than 32 bits, naming the entry", () => {
+    expect(() => encodeChangedNamespaceList([2 ** 32])).toThrow(/Changed Namespace List\[0\]/);
+  });
+});
+
+describe("lab LPA default (MC-55)", () => {
+  it("is 07h: SMART per namespace, CSES, LPEDS and no MLPS", () => {
+    expect(LPA_LAB_DEFAULT).toBe(0x07);
   });
 });

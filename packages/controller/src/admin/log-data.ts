@@ -24,6 +24,7 @@ export const SUPPORTED_LOG_PAGE_IDS: readonly number[] = Object.freeze([
   LogPageId.ErrorInformation,
   LogPageId.SmartHealth,
   LogPageId.FirmwareSlot,
+  LogPageId.ChangedNamespaceList,
   LogPageId.CommandsSupportedAndEffects,
   LogPageId.BootPartition,
 ]);

@@ -4,6 +4,7 @@ import {
   bootPartitionFromLsp,
   CommandSetId,
   encodeBootPartitionLogHeader,
+  encodeChangedNamespaceList,
   LogPageId,
   NSID_BROADCAST,
   numdToBytes,
@@ -12,6 +13,7 @@ import {
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
 import { type CommandContext, checkTransferSize, sendToHost } from "../command-context.js";
+import { NAMESPACE_ID } from "../nvm-io.js";
 import { type CommandResult, failure, success } from "../status.js";
 import {
   commandsSupportedAndEffects,
@@ -65,7 +67,7 @@ function isSource(value: LogSource | CommandResult): value is LogSource {
   return "sizeBytes" in value;
 }
 
-/** Controller-scope logs ignore NSID; SMART / Health reports the whole controller only (MC-63). */
+/** Controller-scope logs ignore NSID; SMART / Health takes the controller or the namespace (MC-63). */
 function logSource(
   ctx: CommandContext,
   lid: number,
@@ -79,13 +81,15 @@ function logSource(
     case LogPageId.ErrorInformation:
       return bytesSource(errorInformation(ctx));
     case LogPageId.SmartHealth:
-      if (nsid !== NSID_NONE && nsid !== NSID_BROADCAST) {
-        return failure(
-          Status.InvalidField,
-          `NSID=${nsid}: SMART / Health is per controller only (LPA.SMARTS=0)`,
-        );
+      // LPA.SMARTS=1 (MC-55): NSID 0h/FFFFFFFFh is the controller, NSID 1 the one namespace,
+      // which holds every byte the controller stores, so both report the same counters.
+      if (nsid !== NSID_NONE && nsid !== NSID_BROADCAST && !(ctx.namespace && nsid === NAMESPACE_ID)) {
+        return failure(Status.InvalidNamespaceOrFormat, `NSID=${nsid} is not an active namespace`);
       }
       return bytesSource(smartHealth(ctx));
+    case LogPageId.ChangedNamespaceList:
+      // Namespaces are fixed at power-on: the list is always empty.
+      return bytesSource(encodeChangedNamespaceList([]));
     case LogPageId.FirmwareSlot:
       return bytesSource(firmwareSlotInformation(ctx));
     case LogPageId.CommandsSupportedAndEffects:

@@ -91,8 +91,12 @@ export const Lpa = Object.freeze({
   /** bit 6 DA4S: telemetry data area 4 */
   TelemetryDataArea4: 1 << 6,
 });
-/** The lab's LPA: CSES, LPEDS (needed for BP reads) and MLPS. */
-export const LPA_LAB_DEFAULT = Lpa.CommandsSupportedEffects | Lpa.ExtendedData | Lpa.SupportedLogPages;
+/**
+ * The lab's LPA, 07h on every target (MC-55): SMART per namespace, CSES and LPEDS (needed for BP
+ * reads). MLPS (bit 5) stays 0: it also promises LIDs 12h and 13h, which the lab does not serve;
+ * LID 00h is supported all the same.
+ */
+export const LPA_LAB_DEFAULT = Lpa.SmartPerNamespace | Lpa.CommandsSupportedEffects | Lpa.ExtendedData;
 
 /** ONCS, bytes 521:520 (Fig. 312). */
 export const Oncs = Object.freeze({
