@@ -2,6 +2,7 @@ import {
   BpWriteProtectionState,
   decodeBpWriteProtectionRaw,
   encodeBpWriteProtectionRaw,
+  FeatureCapability,
   FeatureSelect,
   Status,
 } from "@bplab/nvme-spec";
@@ -45,7 +46,7 @@ export const POWER_ON_LOCK_STATES: BpLockStates = Object.freeze({
 const HIGHEST_SETTABLE_STATE = BpWriteProtectionState.WriteLockedUntilPowerCycle;
 
 /** Supported-capabilities answer (SEL=011b): changeable, not namespace specific, not saveable (MC-33). */
-export const BP_WRITE_PROTECTION_CAPABILITIES = 0b100;
+export const BP_WRITE_PROTECTION_CAPABILITIES = FeatureCapability.Changeable;
 
 export interface WriteProtectionSetRequest {
   /** CDW11 of the Set Features command; bits 31:6 are reserved and ignored (MC-32). */
