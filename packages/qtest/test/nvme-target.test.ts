@@ -1,12 +1,24 @@
 // The QEMU Target: MMIO on BAR0, guest memory, resets (MC-40) and power cycles (MC-42).
 
-import { DEFAULT_FLAT_MEMORY_BASE } from "@bplab/host";
-import { RegisterOffset } from "@bplab/nvme-spec";
+import { DEFAULT_FLAT_MEMORY_BASE, NvmeHostDriver } from "@bplab/host";
+import { BOOT_PARTITION_UNIT_BYTES, CommitAction, decodeBpinfo, RegisterOffset } from "@bplab/nvme-spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQemuTargetFactory } from "../src/factory.js";
 import { QEMU_BUILD_COMMAND } from "../src/find-qemu.js";
-import { createQemuTarget, type QemuTarget, UNMAPPED_HOST_ADDRESS } from "../src/libqos/nvme-target.js";
+import {
+  BOOTPART_METADATA_BYTES,
+  bootPartitionImageBytes,
+  createQemuTarget,
+  type QemuTarget,
+  UNMAPPED_HOST_ADDRESS,
+} from "../src/libqos/nvme-target.js";
 import { hasQemu, processExists, qemuHasBootPartitions } from "./helpers/qemu.js";
+
+/** The part of QMP `query-block`'s answer these tests read. */
+interface QueryBlockEntry {
+  device: string;
+  inserted?: { image: { "virtual-size": number } };
+}
 
 /** A CC value with EN=0 but other fields set: the controller stores it, and a reset clears it. */
 const CC_WITHOUT_ENABLE = 0x0046_0000;
@@ -137,4 +149,35 @@ describe.skipIf(!hasQemu)("QemuTarget life cycle (real QEMU)", () => {
       expect((error as Error).message).toContain(QEMU_BUILD_COMMAND);
     },
   );
+});
+
+describe.skipIf(!qemuHasBootPartitions)("QemuTarget boot-partition image (patched QEMU)", () => {
+  const bpSizeBytes = 2 * BOOT_PARTITION_UNIT_BYTES;
+
+  it("creates a fresh image as two BPs plus the 4 KiB ABPID metadata block", async () => {
+    const target = await createQemuTarget({ bootPartition: { bpSizeBytes } });
+    try {
+      const drives = await target.instance.qmp.execute<QueryBlockEntry[]>("query-block");
+      const bootpart = drives.find((drive) => drive.device === "bp0");
+      expect(bootpart?.inserted?.image["virtual-size"]).toBe(2 * bpSizeBytes + BOOTPART_METADATA_BYTES);
+      expect(bootPartitionImageBytes(bpSizeBytes)).toBe(2 * bpSizeBytes + BOOTPART_METADATA_BYTES);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it("keeps ABPID across a restart power cycle (MC-41, MC-42) and BPSZ ignores the metadata block", async () => {
+    const target = await createQemuTarget({ bootPartition: { bpSizeBytes }, powerCycle: "restart" });
+    try {
+      const driver = await NvmeHostDriver.attach(target);
+      expect((await driver.firmwareCommit(CommitAction.ActivateBootPartition, 1)).status).toBe("0h/00h");
+      const before = target.instance.pid;
+      await target.powerCycle();
+      expect(target.instance.pid).not.toBe(before);
+      const bpinfo = decodeBpinfo(await target.mmioRead32(RegisterOffset.BPINFO));
+      expect(bpinfo).toMatchObject({ abpid: 1, bpsz: bpSizeBytes / BOOT_PARTITION_UNIT_BYTES });
+    } finally {
+      await target.close();
+    }
+  });
 });

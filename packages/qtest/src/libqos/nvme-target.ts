@@ -21,6 +21,18 @@ import type { MsixVector, PciDevice } from "./pci-device.js";
 /** MC-42: a QEMU power cycle is the patch's runtime QOM property, or a new QEMU process. */
 export const POWER_CYCLE_PROPERTY = "x-bp-power-cycle";
 export const BOOTPART_PROPERTY = "bootpart";
+/**
+ * The patched device keeps ABPID in an optional metadata block of 4 KiB after the two BPs (see
+ * docs/qemu.md, "The device"; a block of zeroes is a fresh image with BP 0 active). Without it ABPID
+ * reads 0 after every QEMU start, so a restart power cycle would lose a nonvolatile field (MC-41,
+ * MC-42). This is QEMU's image format, not an NVMe quantity, hence not in @bplab/nvme-spec.
+ */
+export const BOOTPART_METADATA_BYTES = 4 * 1024;
+
+/** Size of a fresh `bootpart` image: BP0, BP1, then the ABPID metadata block. */
+export function bootPartitionImageBytes(bpSizeBytes: number): number {
+  return bpSizeBytes * BOOT_PARTITION_COUNT + BOOTPART_METADATA_BYTES;
+}
 const DEFAULT_DEVICE_ID = "nvme0";
 /**
  * Guest RAM and the host-memory window. The window mirrors the in-process target's FlatMemory
@@ -52,8 +64,9 @@ export interface QemuTargetOptions {
   /** Size of a raw namespace image (0: a controller without namespaces). */
   namespaceBytes?: number;
   /**
-   * Boot partitions: an existing image (both BPs, BP0 first) or a size per BP for a fresh zeroed
-   * one. Needs the patched QEMU (the `bootpart` drive property).
+   * Boot partitions: an existing image (both BPs, BP0 first, optionally the 4 KiB ABPID metadata
+   * block) or a size per BP for a fresh zeroed one, created with the metadata block
+   * (bootPartitionImageBytes). Needs the patched QEMU (the `bootpart` drive property).
    */
   bootPartition?: { image?: string; bpSizeBytes?: number; property?: string };
   /** How powerCycle() works; `auto` uses the QOM property when the device has it (MC-42). */
@@ -163,7 +176,8 @@ export class QemuTarget implements Target {
         if (image === undefined) {
           image = join(workDir, "bootpart.img");
           await writeFile(image, "");
-          await truncate(image, (options.bootPartition.bpSizeBytes as number) * BOOT_PARTITION_COUNT);
+          // With the metadata block, so ABPID survives a restart power cycle (MC-41, MC-42).
+          await truncate(image, bootPartitionImageBytes(options.bootPartition.bpSizeBytes as number));
         }
         args.push("-drive", `if=none,id=bp0,format=raw,file=${image}`);
         device[options.bootPartition.property ?? BOOTPART_PROPERTY] = "bp0";
