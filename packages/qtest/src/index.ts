@@ -1,4 +1,5 @@
 export * from "./cleanup.js";
+export * from "./conformance.js";
 export * from "./errors.js";
 export * from "./factory.js";
 export * from "./find-qemu.js";

@@ -1,9 +1,9 @@
 // The QEMU Target: MMIO on BAR0, guest memory, resets (MC-40) and power cycles (MC-42).
 
-import { DEFAULT_FLAT_MEMORY_BASE, NvmeHostDriver } from "@bplab/host";
+import { DEFAULT_FLAT_MEMORY_BASE, NvmeHostDriver, TargetUnsupportedError } from "@bplab/host";
 import { BOOT_PARTITION_UNIT_BYTES, CommitAction, decodeBpinfo, RegisterOffset } from "@bplab/nvme-spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createQemuTargetFactory } from "../src/factory.js";
+import { createQemuTargetFactory, findPatchedQemu } from "../src/factory.js";
 import { QEMU_BUILD_COMMAND } from "../src/find-qemu.js";
 import {
   BOOTPART_METADATA_BYTES,
@@ -12,7 +12,7 @@ import {
   type QemuTarget,
   UNMAPPED_HOST_ADDRESS,
 } from "../src/libqos/nvme-target.js";
-import { hasQemu, processExists, qemuHasBootPartitions } from "./helpers/qemu.js";
+import { hasQemu, processExists, qemuHasBootPartitions, unpatchedQemuPath } from "./helpers/qemu.js";
 
 /** The part of QMP `query-block`'s answer these tests read. */
 interface QueryBlockEntry {
@@ -141,14 +141,27 @@ describe.skipIf(!hasQemu)("QemuTarget life cycle (real QEMU)", () => {
     });
   });
 
-  it.skipIf(qemuHasBootPartitions)(
+  it.skipIf(!unpatchedQemuPath)(
     "the factory skips scenarios on a QEMU without boot partitions, naming the build command",
     async () => {
-      const error = await createQemuTargetFactory()({}).catch((caught: unknown) => caught);
+      const factory = createQemuTargetFactory({ binary: unpatchedQemuPath as string });
+      const error = await factory({}).catch((caught: unknown) => caught);
       expect(error).toMatchObject({ name: "TargetUnsupportedError", code: "TARGET_UNSUPPORTED" });
+      expect((error as Error).message).toContain(`${unpatchedQemuPath} (option) has no nvme "bootpart"`);
       expect((error as Error).message).toContain(QEMU_BUILD_COMMAND);
     },
   );
+});
+
+describe("findPatchedQemu", () => {
+  it("turns a missing binary into TargetUnsupportedError naming the build command", async () => {
+    const error = await findPatchedQemu({ binary: "/nonexistent/qemu-system-x86_64" }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TargetUnsupportedError);
+    expect((error as Error).message).toMatch(/\/nonexistent\/qemu-system-x86_64 .*not an executable file/);
+    expect((error as Error).message).toContain(QEMU_BUILD_COMMAND);
+  });
 });
 
 describe.skipIf(!qemuHasBootPartitions)("QemuTarget boot-partition image (patched QEMU)", () => {

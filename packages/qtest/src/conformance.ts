@@ -1,0 +1,188 @@
+/**
+ * Conformance of the scenario suite across targets: the in-process core against the patched QEMU.
+ * The project rule is that any difference between them is a bug in one of them, so a row is good
+ * only when both pass with identical observations. The single exception is a scenario that needs
+ * the core's RPMB mode, which QEMU does not model (MC-34): QEMU skips it and the row is core-only.
+ * The conformance test and `bplab scenario --target all` both use this module, so they judge and
+ * print the matrix the same way.
+ */
+import {
+  compareRuns,
+  type ObservationDifference,
+  type ObservationValue,
+  runScenario,
+  type Scenario,
+  type ScenarioResult,
+  type TargetFactory,
+} from "@bplab/host";
+
+/**
+ * identical: both passed, same observations. core-only: an RPMB scenario QEMU skips (MC-34).
+ * mismatch: outcomes or observations differ. failed: both failed, or both skipped, so nothing was
+ * compared. not-compared: the QEMU target could not run at all (the row holds only the core result).
+ */
+export type ConformanceVerdict = "identical" | "core-only" | "mismatch" | "failed" | "not-compared";
+
+export interface ConformanceRow {
+  /** The scenario id, with a suffix when the same scenario runs in another mode ("… [restart]"). */
+  readonly label: string;
+  readonly core: ScenarioResult;
+  /** undefined when the QEMU target could not run at all. */
+  readonly qemu: ScenarioResult | undefined;
+  readonly verdict: ConformanceVerdict;
+  /** The first differing field (the outcome first), for a mismatch. */
+  readonly difference?: ObservationDifference;
+}
+
+/** Verdicts a run may end with and still count as a success (exit 0, test passes). */
+const GOOD_VERDICTS: ReadonlySet<ConformanceVerdict> = new Set(["identical", "core-only", "not-compared"]);
+
+/** True for scenarios only the core can run: RPMB-controlled write protection (MC-34). */
+export function isCoreOnlyScenario(scenario: Scenario): boolean {
+  return scenario.request?.rpmb !== undefined;
+}
+
+/** Judges one scenario's results on both targets (compareRuns of @bplab/host finds the difference). */
+export function judgeConformance(
+  scenario: Scenario,
+  core: ScenarioResult,
+  qemu: ScenarioResult | undefined,
+  label = scenario.id,
+): ConformanceRow {
+  if (qemu === undefined) {
+    return { label, core, qemu, verdict: core.outcome === "failed" ? "failed" : "not-compared" };
+  }
+  if (isCoreOnlyScenario(scenario) && core.outcome === "passed" && qemu.outcome === "skipped") {
+    return { label, core, qemu, verdict: "core-only" };
+  }
+  const difference = compareRuns([core], [qemu])[0]?.difference;
+  if (difference) return { label, core, qemu, verdict: "mismatch", difference };
+  return { label, core, qemu, verdict: core.outcome === "passed" ? "identical" : "failed" };
+}
+
+/** Runs one scenario on the core, then on QEMU (each on a fresh target), and judges the pair. */
+export async function compareScenario(
+  scenario: Scenario,
+  factories: { core: TargetFactory; qemu: TargetFactory },
+  label = scenario.id,
+): Promise<ConformanceRow> {
+  const core = await runScenario(scenario, factories.core);
+  const qemu = await runScenario(scenario, factories.qemu);
+  return judgeConformance(scenario, core, qemu, label);
+}
+
+export function isGoodVerdict(verdict: ConformanceVerdict): boolean {
+  return GOOD_VERDICTS.has(verdict);
+}
+
+function formatValue(value: ObservationValue | undefined): string {
+  if (value === undefined) return "(absent)";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function namedSides(row: ConformanceRow): Array<[string, ScenarioResult]> {
+  return row.qemu
+    ? [
+        ["core", row.core],
+        ["qemu", row.qemu],
+      ]
+    : [["core", row.core]];
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? "").split("\n")[0] ?? "";
+}
+
+/**
+ * What a person needs to find the faulty side: the first differing field with both values, and
+ * when an outcome differs, why each side ended as it did.
+ */
+export function describeConformance(row: ConformanceRow): string {
+  switch (row.verdict) {
+    case "identical":
+    case "not-compared":
+      return "";
+    case "core-only":
+      return `core-only (MC-34): ${firstLine(row.qemu?.message)}`;
+    case "failed":
+      return namedSides(row)
+        .filter(([, result]) => result.outcome !== "passed")
+        .map(([side, result]) => `${side} ${result.outcome}: ${firstLine(result.message)}`)
+        .join("; ");
+    case "mismatch": {
+      const difference = row.difference as ObservationDifference;
+      const head = `${difference.field}: core ${formatValue(difference.a)}, qemu ${formatValue(difference.b)}`;
+      if (difference.field !== "outcome") return head;
+      const why = namedSides(row)
+        .filter(([, result]) => result.message !== undefined)
+        .map(([side, result]) => `${side}: ${firstLine(result.message)}`);
+      return why.length > 0 ? `${head} (${why.join("; ")})` : head;
+    }
+  }
+}
+
+/** The column widths of a matrix whose longest label has `labelWidth` characters. */
+export interface MatrixLayout {
+  readonly labelWidth: number;
+}
+
+const UNAVAILABLE_CELL = "unavailable";
+/** The widest cell plus two spaces between columns. */
+const OUTCOME_WIDTH = UNAVAILABLE_CELL.length + 2;
+
+function cell(text: string): string {
+  return text.padEnd(OUTCOME_WIDTH);
+}
+
+export function matrixLayout(labels: readonly string[]): MatrixLayout {
+  return { labelWidth: Math.max("scenario".length, ...labels.map((label) => label.length)) };
+}
+
+export function formatMatrixHeader(layout: MatrixLayout): string {
+  return `${"scenario".padEnd(layout.labelWidth)}  ${cell("core")}${cell("qemu")}verdict`;
+}
+
+/** One matrix line: scenario, core outcome, QEMU outcome, verdict and what differs. */
+export function formatMatrixRow(row: ConformanceRow, layout: MatrixLayout): string {
+  const detail = describeConformance(row);
+  const verdict = row.verdict === "mismatch" ? "MISMATCH" : row.verdict;
+  return `${row.label.padEnd(layout.labelWidth)}  ${cell(row.core.outcome)}${cell(row.qemu?.outcome ?? UNAVAILABLE_CELL)}${verdict}${detail ? `  ${detail}` : ""}`;
+}
+
+export interface ConformanceSummary {
+  readonly rows: number;
+  readonly counts: Readonly<Record<ConformanceVerdict, number>>;
+  /** True when every row is identical, core-only or (without QEMU) not compared. */
+  readonly ok: boolean;
+}
+
+export function summarizeConformance(rows: readonly ConformanceRow[]): ConformanceSummary {
+  const counts: Record<ConformanceVerdict, number> = {
+    identical: 0,
+    "core-only": 0,
+    mismatch: 0,
+    failed: 0,
+    "not-compared": 0,
+  };
+  for (const row of rows) counts[row.verdict] += 1;
+  return { rows: rows.length, counts, ok: rows.every((row) => isGoodVerdict(row.verdict)) };
+}
+
+export function formatConformanceSummary(summary: ConformanceSummary): string {
+  const { counts } = summary;
+  return (
+    `core vs qemu: ${counts.identical} identical, ${counts["core-only"]} core-only (MC-34), ` +
+    `${counts.mismatch} mismatched, ${counts.failed} failed` +
+    (counts["not-compared"] > 0 ? `, ${counts["not-compared"]} not compared (qemu unavailable)` : "")
+  );
+}
+
+/** The whole matrix as text: header, one line per row, the summary line. */
+export function formatConformanceMatrix(rows: readonly ConformanceRow[]): string {
+  const layout = matrixLayout(rows.map((row) => row.label));
+  return [
+    formatMatrixHeader(layout),
+    ...rows.map((row) => formatMatrixRow(row, layout)),
+    formatConformanceSummary(summarizeConformance(rows)),
+  ].join("\n");
+}
