@@ -1,9 +1,74 @@
+import {
+  inProcessTargetFactory,
+  selectScenarios,
+  type Target,
+  type TargetFactory,
+  TargetUnsupportedError,
+} from "@bplab/host";
+import { encodeCap, RegisterOffset } from "@bplab/nvme-spec";
+import { findPatchedQemu, QEMU_BUILD_COMMAND } from "@bplab/qtest";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { runScenarioMatrix } from "../src/commands/scenario.js";
+import { CliFailure } from "../src/errors.js";
+import { memoryIo } from "../src/io.js";
 import { bplab } from "./cli-support.js";
 
 afterEach(() => {
   vi.unstubAllEnvs();
 });
+
+/** The patched QEMU, or why the tests that need it skip (printed once). */
+const patchedQemu = await findPatchedQemu().catch((error: Error) => {
+  console.warn(`[cli] skipping the scenario matrix on a real QEMU: ${error.message}`);
+  return undefined;
+});
+
+/**
+ * A "qemu" that is the core with one register bit changed: CAP.DSTRD reads 1. discovery.registers
+ * records DSTRD without asserting it, so the scenario passes on both and only the observation differs.
+ */
+function coreWithDoorbellStride(): TargetFactory {
+  const core = inProcessTargetFactory();
+  const stride = encodeCap({ dstrd: 1 });
+  return async (request) => {
+    const target = await core(request);
+    const changed: Target = {
+      name: "qemu",
+      mmioRead32: (offset) => target.mmioRead32(offset),
+      mmioRead64: async (offset) =>
+        (await target.mmioRead64(offset)) | (offset === RegisterOffset.CAP ? stride : 0n),
+      mmioWrite32: (offset, value) => target.mmioWrite32(offset, value),
+      mmioWrite64: (offset, value) => target.mmioWrite64(offset, value),
+      alloc: (size, align) => target.alloc(size, align),
+      memRead: (address, length) => target.memRead(address, length),
+      memWrite: (address, data) => target.memWrite(address, data),
+      settle: () => target.settle(),
+      powerCycle: () => target.powerCycle(),
+      functionReset: () => target.functionReset(),
+      close: () => target.close(),
+    };
+    return changed;
+  };
+}
+
+/** A "qemu" that refuses every scenario, as a QEMU that cannot observe anything would. */
+const refusesEverything: TargetFactory = async () => {
+  throw new TargetUnsupportedError("cannot observe this here");
+};
+
+async function matrix(filter: string, qemu: TargetFactory, json = false) {
+  const io = memoryIo();
+  const outcome = await runScenarioMatrix(
+    io,
+    selectScenarios(filter),
+    { core: inProcessTargetFactory(), qemu: { factory: qemu } },
+    json,
+  ).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return { stdout: io.stdout(), error: outcome };
+}
 
 describe("bplab scenario", () => {
   it("runs the suite on the in-process core and prints a table", async () => {
@@ -24,20 +89,92 @@ describe("bplab scenario", () => {
     for (const result of results) expect(result).toMatchObject({ target: "core", outcome: "passed" });
   });
 
-  it("says why a QEMU target is not available instead of failing obscurely", async () => {
+  it("says why a QEMU target is not available, with the build command, instead of failing obscurely", async () => {
     vi.stubEnv("BPLAB_QEMU", "/nonexistent/qemu-system-x86_64");
     const qemuOnly = await bplab("scenario", "--target", "qemu", "--filter", "discovery");
     expect(qemuOnly.code).toBe(1);
     expect(qemuOnly.stdout).toMatch(/qemu: not available yet: .*\/nonexistent\/qemu-system-x86_64/);
+    expect(qemuOnly.stdout).toContain(QEMU_BUILD_COMMAND);
+  });
+
+  it("--target all without a usable QEMU: the qemu column says unavailable and the reason names the build command", async () => {
+    vi.stubEnv("BPLAB_QEMU", "/nonexistent/qemu-system-x86_64");
     const all = await bplab("scenario", "--target", "all", "--filter", "discovery.registers");
+    // Nothing failed and nothing differed: the core passed and QEMU could not be compared.
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/core: 1 passed/);
-    expect(all.stdout).toMatch(/qemu: not available yet/);
+    expect(all.stdout).toMatch(/^discovery\.registers\s+passed\s+unavailable\s+not-compared$/m);
+    expect(all.stdout).toMatch(/core: 1 passed, 0 failed, 0 skipped/);
+    expect(all.stdout).toMatch(/qemu: not run: no QEMU binary found .*/);
+    expect(all.stdout.split(QEMU_BUILD_COMMAND).length - 1).toBe(2);
   });
 
   it("fails clearly when the filter matches nothing", async () => {
     const run = await bplab("scenario", "--filter", "no-such-scenario");
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no scenario id contains "no-such-scenario"/);
+  });
+});
+
+describe("the core x qemu matrix (runScenarioMatrix)", () => {
+  it("prints the first differing observation with both values and fails", async () => {
+    const { stdout, error } = await matrix("discovery.registers", coreWithDoorbellStride());
+    expect(stdout).toMatch(
+      /^discovery\.registers\s+passed\s+passed\s+MISMATCH {2}cap\.dstrd: core 0, qemu 1$/m,
+    );
+    expect(stdout).toContain("core vs qemu: 0 identical, 0 core-only (MC-34), 1 mismatched, 0 failed");
+    expect(error).toBeInstanceOf(CliFailure);
+    expect((error as CliFailure).message).toBe("1 of 1 scenario(s) failed or differ between core and qemu");
+  });
+
+  it("passes when both targets observe the same thing", async () => {
+    const { stdout, error } = await matrix("abpid", inProcessTargetFactory());
+    expect(error).toBeUndefined();
+    expect(stdout).toMatch(/^abpid\.switch\s+passed\s+passed\s+identical$/m);
+  });
+
+  it("allows a QEMU skip only for RPMB scenarios (MC-34); any other skip is a mismatch", async () => {
+    const { stdout, error } = await matrix("rpmb", refusesEverything);
+    expect(error).toBeUndefined();
+    expect(stdout).toMatch(
+      /^locks\.commit-rpmb\s+passed\s+skipped\s+core-only {2}qemu skipped: cannot observe/m,
+    );
+    const other = await matrix("abpid.switch", refusesEverything);
+    expect(other.stdout).toMatch(
+      /^abpid\.switch\s+passed\s+skipped\s+MISMATCH {2}outcome: core passed, qemu skipped \(qemu: cannot observe this here\)$/m,
+    );
+    expect(other.error).toBeInstanceOf(CliFailure);
+  });
+
+  it("--json prints each result and a comparison line with the verdict and the difference", async () => {
+    const { stdout } = await matrix("discovery.registers", coreWithDoorbellStride(), true);
+    const lines = stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.target ?? line.kind)).toEqual(["core", "qemu", "comparison"]);
+    expect(lines[2]).toEqual({
+      kind: "comparison",
+      id: "discovery.registers",
+      core: "passed",
+      qemu: "passed",
+      verdict: "mismatch",
+      difference: { field: "cap.dstrd", core: 0, qemu: 1 },
+      detail: "cap.dstrd: core 0, qemu 1",
+    });
+  });
+});
+
+// Each scenario starts a QEMU: the harness limit is raised as in @bplab/qtest's own config, because
+// the 5 s default is not a property of the code but of how loaded the shared machine is.
+describe.skipIf(!patchedQemu)("bplab scenario --target all on the patched QEMU", { timeout: 120_000 }, () => {
+  it("matches the core on the ABPID scenarios and keeps RPMB core-only", async () => {
+    const run = await bplab("scenario", "--target", "all", "--filter", "abpid");
+    expect(run.stdout).toMatch(/^abpid\.switch\s+passed\s+passed\s+identical$/m);
+    expect(run.code).toBe(0);
+    const rpmb = await bplab("scenario", "--target", "all", "--filter", "locks.commit-rpmb");
+    expect(rpmb.stdout).toMatch(
+      /^locks\.commit-rpmb\s+passed\s+skipped\s+core-only {2}qemu skipped: .*MC-34/m,
+    );
+    expect(rpmb.code).toBe(0);
   });
 });
