@@ -1,9 +1,20 @@
 import { join } from "node:path";
+import { build, formatBuild, qemuBinaryPath } from "@bplab/qemu-patches";
 import { afterAll, describe, expect, it } from "vitest";
 import { bplab, tempDir } from "./cli-support.js";
 
 const cache = tempDir();
 afterAll(() => cache.remove());
+
+/** The cached patched build for the current series, or why the test that reads it skips. */
+const builtBinary = (() => {
+  try {
+    return qemuBinaryPath();
+  } catch (error) {
+    console.warn(`[cli] skipping "qemu build" on the cached build: ${(error as Error).message}`);
+    return undefined;
+  }
+})();
 
 describe("bplab qemu wraps @bplab/qemu-patches", () => {
   it("path: says the patched QEMU is not built in an empty cache and how to build it (exit 1)", async () => {
@@ -24,5 +35,13 @@ describe("bplab qemu wraps @bplab/qemu-patches", () => {
     const run = await bplab("qemu", "build", "--jobs", "0", "--cache-dir", cache.path);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--jobs: must be a whole number of at least 1, got "0"/);
+  });
+
+  it.skipIf(!builtBinary)("build: prints @bplab/qemu-patches' own report of the cached build", async () => {
+    const run = await bplab("qemu", "build", "--no-install-deps");
+    expect(run.code).toBe(0);
+    const cached = await build({ installDependencies: false });
+    expect(cached.cached).toBe(true);
+    expect(run.stdout).toBe(`${formatBuild(cached)}\n`);
   });
 });

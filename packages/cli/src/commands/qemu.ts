@@ -11,8 +11,14 @@ import {
   check,
   createProgressPrinter,
   fetchSource,
+  formatBuild,
+  formatCheck,
+  formatQtests,
+  formatSource,
+  formatTree,
   QemuPatchesError,
   qemuBinaryPath,
+  qtestsPassed,
   runQtests,
 } from "@bplab/qemu-patches";
 import { CliFailure, CliUsageError } from "../errors.js";
@@ -39,8 +45,6 @@ interface Outcome {
   ok: boolean;
 }
 
-const MS_PER_SECOND = 1000;
-
 /** @bplab/qemu-patches names option fields its own way; the user typed these options. */
 const OPTION_FOR_FIELD: Readonly<Record<string, string>> = Object.freeze({
   source: "--source",
@@ -48,10 +52,6 @@ const OPTION_FOR_FIELD: Readonly<Record<string, string>> = Object.freeze({
   jobs: "--jobs",
   cacheDir: "--cache-dir",
 });
-
-function seconds(ms: number): string {
-  return `${(ms / MS_PER_SECOND).toFixed(1)} s`;
-}
 
 function buildOptions(io: CliIo, options: QemuCommandOptions): BuildOptions {
   const stream = io.progressStream;
@@ -69,27 +69,20 @@ function buildOptions(io: CliIo, options: QemuCommandOptions): BuildOptions {
   };
 }
 
+/** Calls @bplab/qemu-patches and prints its own text reports, so `bplab qemu` and `bplab-qemu` agree. */
 async function run(subcommand: QemuSubcommand, options: BuildOptions): Promise<Outcome> {
   switch (subcommand) {
     case "fetch": {
       const source = await fetchSource(options);
-      return {
-        value: source,
-        text: `${source.path} (${source.kind}, ${source.verified ? "verified" : "not pinned"})`,
-        ok: true,
-      };
+      return { value: source, text: formatSource(source), ok: true };
     }
     case "apply": {
       const tree = await applyPatches(options);
-      return { value: tree, text: `${tree.sourceDir}: ${tree.commits.length} patches applied`, ok: true };
+      return { value: tree, text: formatTree(tree), ok: true };
     }
     case "build": {
       const built = await build(options);
-      return {
-        value: built,
-        text: `${built.binary} (${built.cached ? "cached" : `built in ${seconds(built.durationMs)}`}, key ${built.key})`,
-        ok: true,
-      };
+      return { value: built, text: formatBuild(built), ok: true };
     }
     case "path": {
       const path = qemuBinaryPath(options);
@@ -98,21 +91,11 @@ async function run(subcommand: QemuSubcommand, options: BuildOptions): Promise<O
     case "test": {
       await build(options);
       const result = await runQtests(options);
-      const lines = [
-        ...result.tests.map(
-          (test) => `${test.ok ? "ok" : "not ok"} ${test.name}${test.skip ? ` # ${test.skip}` : ""}`,
-        ),
-        `${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (${seconds(result.durationMs)})`,
-      ];
-      return { value: result, text: lines.join("\n"), ok: result.failed === 0 && result.passed > 0 };
+      return { value: result, text: formatQtests(result), ok: qtestsPassed(result) };
     }
     case "check": {
       const result = await check(options);
-      const lines = result.gates.flatMap((gate) => [
-        `${gate.ok ? "PASS" : "FAIL"} ${gate.name}: ${gate.summary}`,
-        ...(gate.ok ? [] : gate.details.map((line) => `     ${line}`)),
-      ]);
-      return { value: result, text: lines.join("\n"), ok: result.ok };
+      return { value: result, text: formatCheck(result), ok: result.ok };
     }
   }
 }
