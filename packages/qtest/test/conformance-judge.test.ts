@@ -112,7 +112,7 @@ describe("the matrix", () => {
     expect(lines).toEqual([
       "scenario           core         qemu         verdict",
       "abpid.switch       passed       passed       identical",
-      "locks.commit-rpmb  passed       skipped      core-only  core-only (MC-34): MC-34",
+      "locks.commit-rpmb  passed       skipped      core-only  qemu skipped: MC-34",
       "x [restart]        passed       failed       MISMATCH  outcome: core passed, qemu failed (qemu: no)",
       "abpid.switch       passed       unavailable  not-compared",
       "core vs qemu: 1 identical, 1 core-only (MC-34), 1 mismatched, 0 failed, 1 not compared (qemu unavailable)",
