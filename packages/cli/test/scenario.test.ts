@@ -6,7 +6,7 @@ import {
   TargetUnsupportedError,
 } from "@bplab/host";
 import { encodeCap, RegisterOffset } from "@bplab/nvme-spec";
-import { findPatchedQemu, QEMU_BUILD_COMMAND } from "@bplab/qtest";
+import { findPatchedQemu, QEMU_BUILD_COMMAND, qemuChildProcesses } from "@bplab/qtest";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScenarioMatrix } from "../src/commands/scenario.js";
 import { CliFailure } from "../src/errors.js";
@@ -176,5 +176,8 @@ describe.skipIf(!patchedQemu)("bplab scenario --target all on the patched QEMU",
       /^locks\.commit-rpmb\s+passed\s+skipped\s+core-only {2}qemu skipped: .*MC-34/m,
     );
     expect(rpmb.code).toBe(0);
+    // Every scenario closed its QEMU: pgrep finds no QEMU child of this worker (the launcher execs
+    // QEMU through setpriv, so this process is its parent).
+    expect(qemuChildProcesses()).toEqual([]);
   });
 });

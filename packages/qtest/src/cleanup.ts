@@ -7,6 +7,7 @@
  *  4. an on-disk registry (one JSON file per QEMU) lets a vitest global teardown, or the next
  *     launch, kill what a dead worker left behind (`reapOrphans`).
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,4 +141,23 @@ export function reapOrphans(options: ReapOptions = {}): number {
     live.delete(entry.pid);
   }
   return killed;
+}
+
+/**
+ * QEMU processes whose parent is `parentPid` (this process by default), as `pgrep -a -P` lists
+ * them: what a test checks after closing every target. The launcher execs QEMU through setpriv, so
+ * the process that launched QEMU is its parent.
+ */
+export function qemuChildProcesses(parentPid: number = process.pid): string[] {
+  let listed: string;
+  try {
+    listed = execFileSync("pgrep", ["-a", "-P", String(parentPid)], { encoding: "utf8" });
+  } catch {
+    // pgrep exits 1 when the process has no children at all.
+    return [];
+  }
+  return listed
+    .split("\n")
+    .filter((line) => line.includes("qemu-system"))
+    .map((line) => line.trim());
 }

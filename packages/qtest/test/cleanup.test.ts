@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { qemuChildProcesses } from "../src/cleanup.js";
 import { hasQemu } from "./helpers/qemu.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/hold-qemu.ts", import.meta.url));
@@ -43,6 +44,8 @@ describe.skipIf(!hasQemu)("clean-up when the owning process dies (real QEMU)", (
   it.each(["SIGINT", "SIGTERM", "SIGKILL"] as const)("%s to the owner also ends its QEMU", async (signal) => {
     const { child, qemuPid } = await holdQemu();
     expect(running(qemuPid)).toBe(true);
+    // pgrep sees the QEMU as the owner's child: the check the conformance tests make at the end.
+    expect(qemuChildProcesses(child.pid).map((line) => Number(line.split(" ")[0]))).toEqual([qemuPid]);
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill(signal);
     await exited;

@@ -5,6 +5,7 @@
 // QEMU skips those scenarios and the test prints why.
 import { ALL_SCENARIOS, inProcessTargetFactory, type Scenario, type TargetFactory } from "@bplab/host";
 import { afterAll, describe, expect, it } from "vitest";
+import { liveProcessCount, qemuChildProcesses } from "../src/cleanup.js";
 import {
   type ConformanceRow,
   compareScenario,
@@ -63,4 +64,10 @@ describe.skipIf(!qemuHasBootPartitions)("scenario suite: core vs patched QEMU", 
       expect(row.verdict, describeConformance(row)).toBe("identical");
     },
   );
+
+  it("leaves no QEMU process behind once every scenario has closed its target", () => {
+    expect(rows.length).toBeGreaterThan(0);
+    expect(liveProcessCount()).toBe(0);
+    expect(qemuChildProcesses()).toEqual([]);
+  });
 });
