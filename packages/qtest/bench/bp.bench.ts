@@ -17,12 +17,12 @@ import {
 } from "@bplab/host";
 import { BOOT_PARTITION_COUNT, BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
 import {
+  bootPartitionImageBytes,
   createQemuTarget,
   createQemuTargetFactory,
-  findQemuBinary,
-  probeDeviceProperties,
+  findPatchedQemu,
+  type QemuBinary,
 } from "../src/index.js";
-import { BOOTPART_PROPERTY } from "../src/libqos/nvme-target.js";
 
 const BP_SIZE_BYTES = 64 * BOOT_PARTITION_UNIT_BYTES; // 8 MiB per BP
 const MIB = 1024 * 1024;
@@ -37,9 +37,11 @@ interface Row {
 const out = join(dirname(fileURLToPath(import.meta.url)), "..", "bench-results", "bp.json");
 mkdirSync(dirname(out), { recursive: true });
 
-const binary = await findQemuBinary();
-if (!(await probeDeviceProperties(binary.path, "nvme")).includes(BOOTPART_PROPERTY)) {
-  const reason = `${binary.path} (${binary.source}) is not the patched QEMU: no BP benchmark`;
+let binary: QemuBinary;
+try {
+  binary = await findPatchedQemu();
+} catch (error) {
+  const reason = `no BP benchmark: ${(error as Error).message}`;
   writeFileSync(out, `${JSON.stringify({ benchmark: "bp", skipped: reason }, null, 2)}\n`);
   console.log(reason);
   process.exit(0);
@@ -79,16 +81,18 @@ const rows: Row[] = [];
 const work = mkdtempSync(join(tmpdir(), "bplab-bp-bench-"));
 try {
   const image = join(work, "bootpart.img");
-  writeFileSync(
-    image,
-    new Uint8Array(BP_SIZE_BYTES * BOOT_PARTITION_COUNT).map((_, index) => (index * 13) & 0xff),
-  );
-  await bpReads("qemu", await createQemuTarget({ bootPartition: { image } }), rows);
+  // Both BPs hold a pattern; the ABPID metadata block after them stays zero (a fresh image).
+  const content = new Uint8Array(bootPartitionImageBytes(BP_SIZE_BYTES));
+  content.subarray(0, BP_SIZE_BYTES * BOOT_PARTITION_COUNT).forEach((_, index, bps) => {
+    bps[index] = (index * 13) & 0xff;
+  });
+  writeFileSync(image, content);
+  await bpReads("qemu", await createQemuTarget({ binary: binary.path, bootPartition: { image } }), rows);
   await bpReads("core", await createInProcessTarget({ bpSizeBytes: BP_SIZE_BYTES }), rows);
 
   for (const [name, factory] of [
     ["core", inProcessTargetFactory()],
-    ["qemu", createQemuTargetFactory()],
+    ["qemu", createQemuTargetFactory({ binary: binary.path })],
   ] as const) {
     let passed = 0;
     let total = 0;
