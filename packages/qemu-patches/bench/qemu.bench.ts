@@ -29,8 +29,10 @@ async function measure(name: string, iterations: number, body: () => unknown): P
 }
 
 const rows: Row[] = [];
-rows.push(await measure("loadSeries (7 patches)", 50, () => loadSeries(defaultPatchesDir())));
 const series = loadSeries(defaultPatchesDir());
+rows.push(
+  await measure(`loadSeries (${series.patches.length} patches)`, 50, () => loadSeries(defaultPatchesDir())),
+);
 rows.push(await measure("buildKey", 200, () => buildKey("source", series.patches)));
 rows.push(await measure("planBuild", 50, () => planBuild()));
 

@@ -55,6 +55,7 @@ describe("the series in patches/", () => {
     expect(series.patches.map((patch) => patch.subject)).toEqual([
       "hw/nvme: add Boot Partition definitions",
       "hw/nvme: add the bootpart property and the Boot Partition read path",
+      "hw/nvme: add the Supported Log Pages log page",
       "hw/nvme: add the Boot Partition log page",
       "hw/nvme: write Boot Partitions with Firmware Image Download and Commit",
       "hw/nvme: add Boot Partition write protection",
@@ -76,7 +77,7 @@ describe("the series in patches/", () => {
   it("has a cover letter that explains the use case, the migration decision and the ABPID storage", () => {
     const cover = readFileSync(series.coverLetter ?? "", "utf8");
     expect(cover).toContain(
-      "Subject: [PATCH 0/7] hw/nvme: Boot Partitions and Boot Partition write protection",
+      "Subject: [PATCH 0/8] hw/nvme: Boot Partitions and Boot Partition write protection",
     );
     expect(cover).toContain("UEFI recovery code");
     expect(cover).toContain(".unmigratable = 1");
