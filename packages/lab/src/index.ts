@@ -70,6 +70,8 @@ export {
   parseNvmeCliStatus,
   parseNvmeVersions,
 } from "./nvme-cli.js";
+export type { EnsureQemuOptions } from "./patched-qemu.js";
+export { ensurePatchedQemu } from "./patched-qemu.js";
 export type { CommandOutcome, GuestReport } from "./serial-protocol.js";
 export {
   commandOutcome,

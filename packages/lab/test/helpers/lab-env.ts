@@ -3,21 +3,12 @@
  * as `npm test`'s qemu suite would) and the guest image (built or taken from the cache). When
  * something is missing the tests skip and say why, once per file.
  */
-import { build, createProgressPrinter, QemuNotBuiltError, qemuBinaryPath } from "@bplab/qemu-patches";
+import { createProgressPrinter } from "@bplab/qemu-patches";
 import { buildGuestImage, type GuestImage } from "../../src/guest-image.js";
 import { detectHostFacts, hostBlockers } from "../../src/host-system.js";
+import { ensurePatchedQemu } from "../../src/patched-qemu.js";
 
 const progress = createProgressPrinter({ write: (text) => process.stdout.write(text), interactive: false });
-
-async function patchedQemu(): Promise<string> {
-  try {
-    return qemuBinaryPath();
-  } catch (error) {
-    if (!(error instanceof QemuNotBuiltError)) throw error;
-    console.log("[lab] the patched QEMU is not built yet: building it (cached under ~/.cache/bplab/qemu)");
-    return (await build({ onProgress: progress })).binary;
-  }
-}
 
 async function prepare(): Promise<{ skip: string } | { qemu: string; image: GuestImage }> {
   const facts = detectHostFacts();
@@ -26,7 +17,10 @@ async function prepare(): Promise<{ skip: string } | { qemu: string; image: Gues
   if (blockers.length > 0) return { skip: blockers.join("; ") };
   let qemu: string;
   try {
-    qemu = await patchedQemu();
+    qemu = await ensurePatchedQemu({
+      onProgress: progress,
+      onBuildStart: () => console.log("[lab] the patched QEMU is not built yet: building it (cached)"),
+    });
   } catch (error) {
     return { skip: `the patched QEMU cannot be built: ${(error as Error).message}` };
   }
