@@ -3,8 +3,9 @@
  * named values (option names checked with `--help` of 2.3), and parsers for what it prints.
  *
  * Two defects of Debian 12's nvme-cli 2.3 / libnvme 1.3 matter here:
- *  - `boot-part-log --lsp=N` always reads BP0: libnvme before 1.7 does not pass the lsp argument
- *    on (linux-nvme/libnvme#734, fixed by #739). `get-log --log-id=0x15 --lsp=N` passes it.
+ *  - `boot-part-log --lsp=N` always reads BP0: libnvme up to 1.6 does not pass the lsp argument
+ *    on (linux-nvme/libnvme#734, fixed by #739, merged 2023-10-31, so in 1.7).
+ *    `get-log --log-id=0x15 --lsp=N` passes it.
  *  - `boot-part-log` prints its header from the wrong buffer (the address of the log pointer,
  *    linux-nvme/nvme-cli#1996 and the `&bp_log` argument), so "Log ID" and "Boot Partition Size"
  *    on its stdout are garbage; the data file it writes is right.

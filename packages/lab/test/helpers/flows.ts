@@ -84,7 +84,6 @@ export function lockFlowScript(newImage: Uint8Array, bpsz: number): GuestScript 
   script.run("unlock", nvmeCli.setFeature(BPWP, UNLOCK_BP1));
   getLock(script, "lock.unlocked");
   writeBp1(script, "unlocked", image);
-  script.run("bootpartlog1.after", nvmeCli.bootPartLog(1, "/tmp/bootpartlog1.after"));
   readBpLog(script, "getlog1.after", 1, bpsz);
 
   script.run("wlupc", nvmeCli.setFeature(BPWP, LOCK_BP1_UNTIL_POWER_CYCLE));
