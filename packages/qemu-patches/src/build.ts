@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import { ensureBuildDependencies } from "./apt.js";
 import { BuildFailedError, QemuNotBuiltError } from "./errors.js";
 import { detectHost } from "./host.js";
+import { isLockHeld, LOCK_FILE_NAME, type LockOptions, withLock } from "./lock.js";
 import {
   type BuildLayout,
   buildLayout,
@@ -49,6 +50,8 @@ export interface BuildOptions extends PathOptions {
   onProgress?: ProgressListener;
   clock?: Clock;
   aptSourcesDir?: string;
+  /** How to wait for another process building the same key (tests inject these). */
+  lock?: LockOptions;
 }
 
 export interface BuildStamp {
@@ -210,19 +213,36 @@ export async function applyPatches(
   return { ...planned.tree, layout: planned.layout };
 }
 
-/** Builds the patched qemu-system-x86_64 and qos-test, or reuses the cached build. */
+/** The lock that keeps two processes out of one build (or bisect) tree. */
+export function lockPath(layout: BuildLayout): string {
+  return join(layout.root, LOCK_FILE_NAME);
+}
+
+/**
+ * Builds the patched qemu-system-x86_64 and qos-test, or reuses the cached build. A process that
+ * finds another one building the same key waits for it (and then reuses its build).
+ */
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
-  const runner = options.runner ?? runCommand;
   const reporter = new StepReporter("build", options.onProgress, options.clock);
-  if (!options.force) {
-    const planned = planBuild(options);
-    const stamp = isBuilt(planned.layout, planned.key);
-    if (stamp) {
-      reporter.report(`cached build ${planned.key}: ${planned.layout.binary}`);
-      linkFirmware(planned.layout);
-      return resultOf(planned, stamp, true, reporter.elapsedMs);
-    }
-  }
+  const wanted = planBuild(options);
+  const cached = () => {
+    const stamp = options.force ? undefined : isBuilt(wanted.layout, wanted.key);
+    if (!stamp) return undefined;
+    reporter.report(`cached build ${wanted.key}: ${wanted.layout.binary}`);
+    linkFirmware(wanted.layout);
+    return resultOf(wanted, stamp, true, reporter.elapsedMs);
+  };
+  const reused = cached();
+  if (reused) return reused;
+  const lock = lockPath(wanted.layout);
+  return withLock(lock, async () => cached() ?? (await buildLocked(options, reporter)), {
+    onWait: (pid) => reporter.report(`waiting for process ${pid}, which holds ${lock}`),
+    ...options.lock,
+  });
+}
+
+async function buildLocked(options: BuildOptions, reporter: StepReporter): Promise<BuildResult> {
+  const runner = options.runner ?? runCommand;
   const planned = await prepare(options, runner);
   const { layout } = planned;
   if (options.force) rmSync(layout.buildDir, { recursive: true, force: true });
@@ -267,7 +287,8 @@ export function pruneOldBuilds(currentKey: string, options: PathOptions = {}): s
     const dir = join(cacheRoot(options), area);
     if (!existsSync(dir)) continue;
     const others = readdirSync(dir)
-      .filter((name) => name !== currentKey)
+      // a tree another process is building or bisecting stays
+      .filter((name) => name !== currentKey && !isLockHeld(join(dir, name, LOCK_FILE_NAME)))
       .map((name) => ({ path: join(dir, name), mtimeMs: statSync(join(dir, name)).mtimeMs }))
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const old of others.slice(KEEP_OLDER_BUILDS)) {

@@ -6,9 +6,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { type BuildOptions, build, buildEnv, compileTree } from "./build.js";
+import { type BuildOptions, build, buildEnv, compileTree, lockPath } from "./build.js";
 import { type CheckpatchReport, checkpatchSeries } from "./checkpatch.js";
-import { bisectLayout, defaultPatchesDir } from "./paths.js";
+import { withLock } from "./lock.js";
+import { type BuildLayout, bisectLayout, defaultPatchesDir } from "./paths.js";
 import { type CommandRunner, runChecked, runCommand } from "./process.js";
 import { StepReporter } from "./progress.js";
 import { type QtestResult, runQtests } from "./qtests.js";
@@ -71,19 +72,45 @@ async function bisectGate(options: CheckOptions, key: string, runner: CommandRun
   const layout = bisectLayout(key, options);
   const recordFile = join(layout.root, "bisect.json");
   const prefixes = series.patches.slice(0, -1);
-  if (existsSync(recordFile)) {
+  const cached = (): GateResult | undefined => {
+    if (!existsSync(recordFile)) return undefined;
     const record = JSON.parse(readFileSync(recordFile, "utf8")) as BisectRecord;
-    if (record.key === key && record.built.length === prefixes.length) {
-      return {
-        name: "bisect",
-        ok: true,
-        summary: `${series.patches.length} prefixes build (cached)`,
-        details: record.built,
-        durationMs: Math.round(reporter.elapsedMs),
-        cached: true,
-      };
-    }
-  }
+    if (record.key !== key || record.built.length !== prefixes.length) return undefined;
+    return {
+      name: "bisect",
+      ok: true,
+      summary: `${series.patches.length} prefixes build (cached)`,
+      details: record.built,
+      durationMs: Math.round(reporter.elapsedMs),
+      cached: true,
+    };
+  };
+  const lock = lockPath(layout);
+  return (
+    cached() ??
+    withLock(
+      lock,
+      async () => cached() ?? (await bisectLocked(options, { key, layout, recordFile, runner, reporter })),
+      {
+        onWait: (pid) => reporter.report(`waiting for process ${pid}, which holds ${lock}`),
+        ...options.lock,
+      },
+    )
+  );
+}
+
+interface BisectContext {
+  readonly key: string;
+  readonly layout: BuildLayout;
+  readonly recordFile: string;
+  readonly runner: CommandRunner;
+  readonly reporter: StepReporter;
+}
+
+async function bisectLocked(options: CheckOptions, context: BisectContext): Promise<GateResult> {
+  const { key, layout, recordFile, runner, reporter } = context;
+  const series = loadSeries(options.patchesDir ?? defaultPatchesDir());
+  const prefixes = series.patches.slice(0, -1);
   const source = await fetchSource({ ...options, runner });
   const tree = await prepareTree({ layout, key, source, series, runner, reporter });
   const env = buildEnv(layout, options);
