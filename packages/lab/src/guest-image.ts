@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Clock, ProgressListener } from "@bplab/qemu-patches";
 import { cacheRoot } from "@bplab/qemu-patches";
@@ -26,8 +26,14 @@ import {
   runChecked,
   runCommand,
   sharedLibraries,
+  withoutUrls,
 } from "./host-system.js";
-import { NVME_DRIVER_MODULES, resolveLoadOrder, scanModuleTree } from "./kernel-modules.js";
+import {
+  type KernelModuleInfo,
+  NVME_DRIVER_MODULES,
+  resolveLoadOrder,
+  scanModuleTree,
+} from "./kernel-modules.js";
 
 /** Bump when the image layout or /init changes in a way the other inputs do not capture. */
 export const GUEST_FORMAT_VERSION = 1;
@@ -44,6 +50,8 @@ export const NVME_CLI_PATH = "/usr/sbin/nvme";
 export const KEEP_OLDER_IMAGES = 1;
 const KEY_HEX_DIGITS = 16;
 const MANIFEST = "guest.json";
+/** Where /init mounts proc, sysfs and devtmpfs, plus a scratch /tmp. */
+const MOUNT_POINTS = ["proc", "sys", "dev", "tmp"];
 const KERNEL_FILE = "vmlinuz";
 const INITRAMFS_FILE = "initramfs.cpio.gz";
 
@@ -157,32 +165,48 @@ async function resolveKernelPackage(
   return fallback;
 }
 
+/**
+ * The kernel .deb in the download cache, fetched with `apt-get download` when missing. It lands
+ * in a private directory first and is renamed into place, so a concurrent build never hashes a
+ * half-written file.
+ */
 async function downloadKernel(runner: CommandRunner, pkg: string, dir: string, report: (m: string) => void) {
-  await mkdir(dir, { recursive: true });
-  let deb = findDownloadedDeb(dir, pkg);
-  if (!deb) {
+  const present = findDownloadedDeb(dir, pkg);
+  if (present) return join(dir, present);
+  const partial = join(dir, `.download-${process.pid}-${randomUUID().slice(0, 8)}`);
+  await mkdir(partial, { recursive: true });
+  try {
     report(`apt-get download ${pkg}`);
-    await runChecked(runner, "apt-get", ["download", pkg], { cwd: dir, onLine: report });
-    deb = findDownloadedDeb(dir, pkg);
-    if (!deb) throw new GuestBuildError("kernel", `apt-get download ${pkg} left no .deb in ${dir}`);
+    await runChecked(runner, "apt-get", ["download", pkg], {
+      cwd: partial,
+      onLine: (line) => report(withoutUrls(line)),
+    });
+    const fetched = findDownloadedDeb(partial, pkg);
+    if (!fetched) throw new GuestBuildError("kernel", `apt-get download ${pkg} left no .deb in ${partial}`);
+    await rename(join(partial, fetched), join(dir, fetched));
+    return join(dir, fetched);
+  } finally {
+    await rm(partial, { recursive: true, force: true });
   }
-  return join(dir, deb);
 }
 
-/** Builds (or finds in the cache) the guest kernel and initramfs. */
-export async function buildGuestImage(options: GuestImageOptions = {}): Promise<GuestImage> {
-  const clock = options.clock ?? systemClock;
-  const runner = options.runner ?? runCommand;
-  const startMs = clock.nowMs();
-  const progress = (phase: string) => (message: string, current?: number, total?: number) =>
-    options.onProgress?.({
-      phase,
-      message,
-      elapsedMs: clock.nowMs() - startMs,
-      ...(current === undefined ? {} : { current }),
-      ...(total === undefined ? {} : { total }),
-    });
+type StepReporter = (message: string, current?: number, total?: number) => void;
 
+interface Inputs {
+  readonly hostPackages: Record<string, string>;
+  readonly kernelPackage: string;
+  readonly kernelDeb: string;
+  /** Program and library files by their path on the host (= their path in the guest). */
+  readonly programs: ReadonlyMap<string, Uint8Array>;
+  readonly key: string;
+}
+
+/** Installs/locates everything the image is made of and hashes it into the cache key. */
+async function gatherInputs(
+  options: GuestImageOptions,
+  runner: CommandRunner,
+  progress: (phase: string) => StepReporter,
+): Promise<Inputs> {
   const host = options.host ?? detectHostFacts();
   const blockers = hostBlockers(host);
   if (blockers.length > 0) throw new HostUnsupportedError(blockers);
@@ -202,87 +226,129 @@ export async function buildGuestImage(options: GuestImageOptions = {}): Promise<
   );
 
   const hashReport = progress("guest: inputs");
-  const libraries = await sharedLibraries(runner, NVME_CLI_PATH);
-  const programFiles = [BUSYBOX_PATH, NVME_CLI_PATH, ...libraries];
-  hashReport(`hashing the kernel package and ${programFiles.length} programs and libraries`);
-  const contents = new Map<string, Uint8Array>();
-  for (const path of programFiles) contents.set(path, await readFile(realpathSync(path)));
-  const moduleRoots = [...NVME_DRIVER_MODULES];
+  const paths = [BUSYBOX_PATH, NVME_CLI_PATH, ...(await sharedLibraries(runner, NVME_CLI_PATH))];
+  hashReport(`hashing the kernel package and ${paths.length} programs and libraries`);
+  const programs = new Map<string, Uint8Array>();
+  for (const path of paths) programs.set(path, await readFile(realpathSync(path)));
   const key = guestImageKey({
     kernelDebSha256: sha256(await readFile(kernelDeb)),
-    files: [...contents].map(([path, data]) => [path, sha256(data)] as const),
+    files: [...programs].map(([path, data]) => [path, sha256(data)] as const),
     init: guestInit("<release>"),
     library: GUEST_LIBRARY,
-    moduleRoots,
+    moduleRoots: NVME_DRIVER_MODULES,
   });
+  return { hostPackages, kernelPackage, kernelDeb, programs, key };
+}
+
+interface ExtractedKernel {
+  readonly release: string;
+  readonly vmlinuz: string;
+  readonly modulesRoot: string;
+}
+
+async function extractKernel(
+  runner: CommandRunner,
+  inputs: Inputs,
+  into: string,
+  report: StepReporter,
+): Promise<ExtractedKernel> {
+  await mkdir(into, { recursive: true });
+  report(`dpkg-deb -x ${basename(inputs.kernelDeb)}`);
+  await runChecked(runner, "dpkg-deb", ["-x", inputs.kernelDeb, into]);
+  const modulesDir = join(into, "lib/modules");
+  const releases = existsSync(modulesDir) ? readdirSync(modulesDir) : [];
+  const release = releases[0];
+  if (releases.length !== 1 || !release) {
+    throw new GuestBuildError(
+      "extract",
+      `expected one lib/modules/<release> in ${inputs.kernelPackage}, found ${releases.length}`,
+    );
+  }
+  const vmlinuz = join(into, "boot", `vmlinuz-${release}`);
+  if (!existsSync(vmlinuz)) {
+    throw new GuestBuildError("extract", `${inputs.kernelPackage} has no boot/vmlinuz-${release}`);
+  }
+  return { release, vmlinuz, modulesRoot: join(modulesDir, release) };
+}
+
+/** The initramfs: programs, libraries, the driver modules in load order, /init and its helpers. */
+async function assembleInitramfs(
+  programs: ReadonlyMap<string, Uint8Array>,
+  kernel: ExtractedKernel,
+  order: readonly KernelModuleInfo[],
+  report: StepReporter,
+): Promise<Uint8Array> {
+  const archive = new CpioBuilder();
+  for (const name of MOUNT_POINTS) archive.directory(name);
+  const total = programs.size + order.length;
+  let done = 0;
+  for (const [path, data] of programs) {
+    archive.file(path, data, EXECUTABLE_FILE_MODE);
+    report(path, ++done, total);
+  }
+  for (const module of order) {
+    const path = `lib/modules/${kernel.release}/${module.file}`;
+    archive.file(path, await readFile(join(kernel.modulesRoot, module.file)));
+    report(path, ++done, total);
+  }
+  const text = (value: string) => new TextEncoder().encode(value);
+  archive.file(GuestPath.moduleList, text(`${order.map((m) => m.file).join("\n")}\n`));
+  archive.file(GuestPath.library, text(GUEST_LIBRARY));
+  archive.file(GuestPath.init, text(guestInit(kernel.release)), EXECUTABLE_FILE_MODE);
+  return archive.encode();
+}
+
+/** Builds (or finds in the cache) the guest kernel and initramfs. */
+export async function buildGuestImage(options: GuestImageOptions = {}): Promise<GuestImage> {
+  const clock = options.clock ?? systemClock;
+  const runner = options.runner ?? runCommand;
+  const startMs = clock.nowMs();
+  const progress =
+    (phase: string): StepReporter =>
+    (message, current, total) =>
+      options.onProgress?.({
+        phase,
+        message,
+        elapsedMs: clock.nowMs() - startMs,
+        ...(current === undefined ? {} : { current }),
+        ...(total === undefined ? {} : { total }),
+      });
+
+  const inputs = await gatherInputs(options, runner, progress);
   const root = guestCacheDir(options.cacheDir);
-  const dir = join(root, key);
-  const cached = options.force ? undefined : loadCached(dir, key, startMs, clock);
+  const dir = join(root, inputs.key);
+  const cached = options.force ? undefined : loadCached(dir, inputs.key, startMs, clock);
   if (cached) {
-    hashReport(`cached image ${key}`);
+    progress("guest: inputs")(`cached image ${inputs.key}`);
     return cached;
   }
 
   const work = join(root, `.build-${process.pid}-${randomUUID().slice(0, 8)}`);
   try {
-    const extractReport = progress("guest: extract");
-    const extracted = join(work, "deb");
-    await mkdir(extracted, { recursive: true });
-    extractReport(`dpkg-deb -x ${kernelDeb.split("/").pop()}`);
-    await runChecked(runner, "dpkg-deb", ["-x", kernelDeb, extracted]);
-    const releases = existsSync(join(extracted, "lib/modules"))
-      ? readdirSync(join(extracted, "lib/modules"))
-      : [];
-    const kernelRelease = releases[0];
-    if (releases.length !== 1 || !kernelRelease) {
-      throw new GuestBuildError(
-        "extract",
-        `expected one lib/modules/<release> in ${kernelPackage}, found ${releases.length}`,
-      );
-    }
-    const vmlinuz = join(extracted, "boot", `vmlinuz-${kernelRelease}`);
-    if (!existsSync(vmlinuz))
-      throw new GuestBuildError("extract", `${kernelPackage} has no boot/vmlinuz-${kernelRelease}`);
-
+    const kernel = await extractKernel(runner, inputs, join(work, "deb"), progress("guest: extract"));
     const modulesReport = progress("guest: modules");
     modulesReport("reading module metadata");
-    const modulesRoot = join(extracted, "lib/modules", kernelRelease);
-    const order = resolveLoadOrder(await scanModuleTree(modulesRoot), moduleRoots);
+    const order = resolveLoadOrder(await scanModuleTree(kernel.modulesRoot), NVME_DRIVER_MODULES);
     modulesReport(`load order: ${order.map((m) => m.name).join(" ")}`);
 
     const initramfsReport = progress("guest: initramfs");
-    const archive = new CpioBuilder();
-    for (const name of ["proc", "sys", "dev", "tmp"]) archive.directory(name);
-    const files = [...contents];
-    files.forEach(([path, data], index) => {
-      archive.file(path, data, EXECUTABLE_FILE_MODE);
-      initramfsReport(path, index + 1, files.length + order.length);
-    });
-    for (const [index, module] of order.entries()) {
-      const modulePath = `lib/modules/${kernelRelease}/${module.file}`;
-      archive.file(modulePath, await readFile(join(modulesRoot, module.file)));
-      initramfsReport(modulePath, files.length + index + 1, files.length + order.length);
-    }
-    archive.file(GuestPath.moduleList, new TextEncoder().encode(`${order.map((m) => m.file).join("\n")}\n`));
-    archive.file(GuestPath.library, new TextEncoder().encode(GUEST_LIBRARY));
-    archive.file(GuestPath.init, new TextEncoder().encode(guestInit(kernelRelease)), EXECUTABLE_FILE_MODE);
-    const unpacked = archive.encode();
+    const unpacked = await assembleInitramfs(inputs.programs, kernel, order, initramfsReport);
     initramfsReport(`compressing ${unpacked.length} bytes`);
     const compressed = gzipSync(unpacked);
 
     const staging = join(work, "image");
     await mkdir(staging, { recursive: true });
-    const kernelBytes = await readFile(vmlinuz);
+    const kernelBytes = await readFile(kernel.vmlinuz);
     await writeFile(join(staging, KERNEL_FILE), kernelBytes);
     await writeFile(join(staging, INITRAMFS_FILE), compressed);
     const manifest: GuestManifest = {
       formatVersion: GUEST_FORMAT_VERSION,
-      key,
-      kernelPackage,
-      kernelDeb: kernelDeb.split("/").pop() ?? kernelDeb,
-      kernelRelease,
+      key: inputs.key,
+      kernelPackage: inputs.kernelPackage,
+      kernelDeb: basename(inputs.kernelDeb),
+      kernelRelease: kernel.release,
       modules: order.map((m) => m.name),
-      hostPackages,
+      hostPackages: inputs.hostPackages,
       kernelBytes: kernelBytes.length,
       initramfsBytes: compressed.length,
       initramfsUnpackedBytes: unpacked.length,
@@ -290,12 +356,13 @@ export async function buildGuestImage(options: GuestImageOptions = {}): Promise<
       builtAt: new Date().toISOString(),
     };
     await writeFile(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    // Another process may have built the same key meanwhile: its image is as good as ours.
+    if (options.force) await rm(dir, { recursive: true, force: true });
+    // Another process may have stored the same key meanwhile: its image is as good as ours.
     if (!existsSync(dir)) await rename(staging, dir).catch(() => undefined);
-    const built = loadCached(dir, key, startMs, clock);
+    const built = loadCached(dir, inputs.key, startMs, clock);
     if (!built) throw new GuestBuildError("cache", `could not store the image in ${dir}`);
-    pruneGuestImages(root, key);
-    initramfsReport(`built image ${key} (${compressed.length} bytes initramfs)`);
+    pruneGuestImages(root, inputs.key);
+    initramfsReport(`built image ${inputs.key} (${compressed.length} bytes initramfs)`);
     return { ...built, cached: false };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -51,6 +51,14 @@ export const runCommand: CommandRunner = (command, args, options = {}) =>
     child.once("close", (exitCode) => resolve({ exitCode, ...collected }));
   });
 
+/**
+ * apt prints the mirror it fetches from ("Get:1 http://..."); progress shows the line without the
+ * URL so no mirror host ends up in a log.
+ */
+export function withoutUrls(line: string): string {
+  return line.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<mirror>");
+}
+
 export async function runChecked(
   runner: CommandRunner,
   command: string,
@@ -124,7 +132,7 @@ export async function ensureHostPackages(
     runner,
     "apt-get",
     [`-oDPkg::Lock::Timeout=${DPKG_LOCK_TIMEOUT_S}`, "install", "-y", "--no-install-recommends", ...missing],
-    onLine ? { onLine } : undefined,
+    onLine ? { onLine: (line) => onLine(withoutUrls(line)) } : undefined,
   );
   for (const pkg of missing) {
     const version = await installedVersion(runner, pkg);

@@ -8,6 +8,7 @@ import {
   parseLddOutput,
   runChecked,
   runCommand,
+  withoutUrls,
 } from "../src/host-system.js";
 import { fakeRunner } from "./helpers/fake-runner.js";
 
@@ -98,6 +99,15 @@ describe("apt queries", () => {
         "linux-image-6.1.0-9-amd64 - Linux 6.1\nlinux-image-6.1.0-56-amd64 - Linux 6.1\nlinux-image-6.1.0-10-amd64 - x\n",
     }));
     expect(await newestPackageMatching(runner, "^linux-image")).toBe("linux-image-6.1.0-56-amd64");
+  });
+});
+
+describe("progress lines", () => {
+  it("never carry a mirror URL", () => {
+    expect(withoutUrls("Get:1 https://mirror.example/debian bookworm/main amd64 nvme-cli 2.3 [500 kB]")).toBe(
+      "Get:1 <mirror> bookworm/main amd64 nvme-cli 2.3 [500 kB]",
+    );
+    expect(withoutUrls("Fetched 70.6 MB in 0s")).toBe("Fetched 70.6 MB in 0s");
   });
 });
 
