@@ -26,6 +26,7 @@ export {
 } from "./errors.js";
 export { detectHost } from "./host.js";
 export type { LockOptions } from "./lock.js";
+export { processIsAlive } from "./lock.js";
 export type { BuildLayout, PathOptions } from "./paths.js";
 export { bisectLayout, buildLayout, cacheRoot, defaultPatchesDir } from "./paths.js";
 export {
