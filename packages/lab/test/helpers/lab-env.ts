@@ -10,7 +10,11 @@ import { ensurePatchedQemu } from "../../src/patched-qemu.js";
 
 const progress = createProgressPrinter({ write: (text) => process.stdout.write(text), interactive: false });
 
+/** The switch `npm test` already honours for every QEMU test (scripts/suites/qemu.mjs). */
+const SKIP_QEMU_ENV = "BPLAB_SKIP_QEMU";
+
 async function prepare(): Promise<{ skip: string } | { qemu: string; image: GuestImage }> {
+  if (process.env[SKIP_QEMU_ENV] === "1") return { skip: `${SKIP_QEMU_ENV}=1` };
   const facts = detectHostFacts();
   const blockers = hostBlockers(facts);
   if (!facts.isRoot) blockers.push("not root (the guest build installs Debian packages)");
