@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, readdir, rm, utimes } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HostUnsupportedError } from "../src/errors.js";
 import {
   buildGuestImage,
@@ -12,6 +11,7 @@ import {
   pruneGuestImages,
 } from "../src/guest-image.js";
 import { fakeRunner } from "./helpers/fake-runner.js";
+import { scratchDirs } from "./helpers/scratch.js";
 
 const inputs = {
   kernelDebSha256: "a".repeat(64),
@@ -48,10 +48,7 @@ describe("guestImageKey", () => {
 });
 
 describe("guest cache", () => {
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = scratchDirs("bplab-lab-cache-");
 
   it("lives under the lab's cache root (guest/ and guest-dl/)", () => {
     expect(guestCacheDir("/c")).toBe("/c/guest");
@@ -59,8 +56,7 @@ describe("guest cache", () => {
   });
 
   it("keeps the current image and the newest older ones", async () => {
-    const root = await mkdtemp(join(tmpdir(), "bplab-lab-cache-"));
-    dirs.push(root);
+    const root = await scratch();
     const names = ["old1", "old2", "old3", "current", ".build-1-x"];
     for (const [index, name] of names.entries()) {
       await mkdir(join(root, name));

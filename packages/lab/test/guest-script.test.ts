@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LabBadOptionError } from "../src/errors.js";
 import { GUEST_LIBRARY, SCRIPT_CMDLINE_PARAMETER } from "../src/guest-init.js";
 import {
@@ -15,6 +14,7 @@ import {
 } from "../src/guest-script.js";
 import { commandOutcome, parseSerialOutput, requireBlob, requireResult } from "../src/serial-protocol.js";
 import { busyboxPath } from "./helpers/host-tools.js";
+import { scratchDirs } from "./helpers/scratch.js";
 
 describe("shellQuote", () => {
   it("makes one shell word of any text, as sh reads it back", () => {
@@ -55,14 +55,10 @@ describe("GuestScript", () => {
   });
 
   describe("with the guest helpers, run by the host's sh", () => {
-    const dirs: string[] = [];
-    afterAll(async () => {
-      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-    });
+    const scratch = scratchDirs("bplab-lab-script-");
 
     it("reports results, outputs and hashes the parser reads back exactly", async () => {
-      const dir = await mkdtemp(join(tmpdir(), "bplab-lab-script-"));
-      dirs.push(dir);
+      const dir = await scratch();
       const data = new Uint8Array(10_000).map((_, i) => (i * 31) % 256);
       await writeFile(join(dir, "data.bin"), data);
       await writeFile(join(dir, "lib.sh"), GUEST_LIBRARY);

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { elfSection, readModinfo } from "../src/elf-modinfo.js";
 import { GuestBuildError } from "../src/errors.js";
 import {
@@ -13,6 +12,7 @@ import {
   scanModuleTree,
 } from "../src/kernel-modules.js";
 import { buildElf64, modinfoSection } from "./helpers/elf.js";
+import { scratchDirs } from "./helpers/scratch.js";
 
 const module = (name: string, fields: Partial<Omit<KernelModuleInfo, "name">> = {}): KernelModuleInfo => ({
   name,
@@ -124,14 +124,10 @@ describe("resolveLoadOrder", () => {
 });
 
 describe("scanModuleTree", () => {
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = scratchDirs("bplab-lab-modules-");
 
   it("reads every .ko below the root and names files relative to it", async () => {
-    const root = await mkdtemp(join(tmpdir(), "bplab-lab-modules-"));
-    dirs.push(root);
+    const root = await scratch();
     await mkdir(join(root, "kernel/drivers/nvme/host"), { recursive: true });
     const ko = (pairs: Array<[string, string]>) =>
       buildElf64([{ name: ".modinfo", data: modinfoSection(pairs) }]);
@@ -158,8 +154,7 @@ describe("scanModuleTree", () => {
   });
 
   it("says so when a kernel ships only compressed modules", async () => {
-    const root = await mkdtemp(join(tmpdir(), "bplab-lab-modules-"));
-    dirs.push(root);
+    const root = await scratch();
     await writeFile(join(root, "nvme.ko.xz"), "xz");
     await expect(scanModuleTree(root)).rejects.toThrow(/only compressed modules such as nvme\.ko\.xz/);
   });
