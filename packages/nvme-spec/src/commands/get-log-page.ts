@@ -9,6 +9,7 @@ import {
   type ParsedCommon,
   parsedCommon,
 } from "./common.js";
+import { UUID_INDEX_CDW14_LAYOUT } from "./identify-command.js";
 
 /** Get Log Page CDW10 (Base 2.1 §5.1.12, Fig. 197). */
 export const GET_LOG_PAGE_CDW10_LAYOUT = Object.freeze({
@@ -34,8 +35,8 @@ export const getLogPageCdw11Codec = dwordCodec("Get Log Page.CDW11", GET_LOG_PAG
 
 /** Get Log Page CDW14 (§5.1.12, Fig. 201). CDW12 = LPOL and CDW13 = LPOU, the byte offset. */
 export const GET_LOG_PAGE_CDW14_LAYOUT = Object.freeze({
-  /** bits 6:0 UIDX: UUID index */
-  uuidIndex: uint(6, 0),
+  /** bits 6:0 UIDX: UUID index, the same field as in Identify and Get/Set Features */
+  ...UUID_INDEX_CDW14_LAYOUT,
   /** bit 23 OT: offset type, 0 = LPO is a byte offset, 1 = an index into the log's entries */
   ot: flag(23),
   /** bits 31:24 CSI: command set identifier */
