@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pnpmExec, resolvePnpm } from "./pnpm.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tally = { passed: 0, failed: 0, skipped: 0 };
@@ -25,8 +26,10 @@ function step(name, cmd, args) {
 }
 
 const bin = (name) => join(root, "node_modules/.bin", name);
+// turbo goes through pnpm (scripts/pnpm.mjs says why); biome and vitest need no package manager.
+const pnpm = resolvePnpm(root);
 
-step("typecheck", bin("turbo"), ["run", "typecheck", "--output-logs=errors-only"]);
+step("typecheck", ...pnpmExec(pnpm, "turbo", ["run", "typecheck", "--output-logs=errors-only"]));
 step("lint (biome)", bin("biome"), ["check", "."]);
 
 const suitesDir = join(root, "scripts/suites");
