@@ -38,7 +38,10 @@ export interface BootPartitionStore {
   /** Appends or writes staged bytes; the controller enforces the order rules (MC-11). */
   stageWrite(offset: number, data: Uint8Array): void;
   discardStaged(): void;
-  /** Atomic: BP := staged image, zero-filled to bpSizeBytes; consumes the staged image (MC-21, MC-22). */
+  /**
+   * Atomic: BP := staged image, zero-filled to bpSizeBytes; consumes the staged image (MC-21,
+   * MC-22). When it throws, the BP holds its old or its new image and nothing stays staged (MC-13).
+   */
   commitStaged(bpid: BpId): void;
   /** ABPID, nonvolatile. */
   readonly activeBpid: BpId;

@@ -16,7 +16,7 @@ import {
   sqTailDoorbellOffset,
 } from "@bplab/nvme-spec";
 import { type ControllerOptions, NvmeController } from "../src/controller.js";
-import { DmaError, type HostMemory } from "../src/ports.js";
+import { type BootPartitionStore, DmaError, type HostMemory, type NamespaceStore } from "../src/ports.js";
 import { createMemoryStore } from "../src/storage/index.js";
 import { ManualClock, ManualScheduler } from "../src/time.js";
 import type { TraceEvent } from "../src/trace.js";
@@ -61,13 +61,21 @@ export interface Rig {
   readonly memory: FlatHostMemory;
   readonly scheduler: ManualScheduler;
   readonly clock: ManualClock;
-  readonly store: ReturnType<typeof createMemoryStore>;
+  readonly store: RigStore;
   readonly events: TraceEvent[];
   readonly host: TestHost;
 }
 
+/** The storage a rig's controller uses: the memory store unless a test brings a state directory. */
+export interface RigStore {
+  readonly bootPartitions: BootPartitionStore;
+  readonly namespace: NamespaceStore;
+}
+
 export function createRig(
   options: {
+    /** Storage to use instead of a fresh memory store (bpSizeBytes is then ignored). */
+    store?: RigStore;
     bpSizeBytes?: number;
     namespaceSizeBytes?: number;
     memoryBytes?: number;
@@ -75,10 +83,12 @@ export function createRig(
     namespace?: false;
   } & Partial<Pick<ControllerOptions, "config" | "quirks" | "interrupts">> = {},
 ): Rig {
-  const store = createMemoryStore({
-    bpSizeBytes: options.bpSizeBytes ?? SMALL_BP_BYTES,
-    namespaceSizeBytes: options.namespaceSizeBytes ?? 1024 * 1024,
-  });
+  const store: RigStore =
+    options.store ??
+    createMemoryStore({
+      bpSizeBytes: options.bpSizeBytes ?? SMALL_BP_BYTES,
+      namespaceSizeBytes: options.namespaceSizeBytes ?? 1024 * 1024,
+    });
   const memory = new FlatHostMemory(options.memoryBytes);
   const scheduler = new ManualScheduler();
   const clock = new ManualClock();

@@ -13,6 +13,7 @@ import {
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
 import { type CommandContext, checkTransferSize, receiveFromHost } from "../command-context.js";
+import { describeThrown } from "../errors.js";
 import type { BpId } from "../ports.js";
 import { type CommandResult, failure, success } from "../status.js";
 import { isBpWritable } from "../write-protection.js";
@@ -154,6 +155,31 @@ function replaceBootPartition(ctx: CommandContext, bpid: BpId): CommandResult {
     );
   }
   // MC-21/MC-22: the store replaces the whole BP atomically, zero-filled, and consumes the image.
-  ctx.bootPartitions.commitStaged(bpid);
+  try {
+    ctx.bootPartitions.commitStaged(bpid);
+  } catch (thrown) {
+    discardAfterFailedWrite(ctx);
+    throw thrown;
+  }
   return success();
+}
+
+/**
+ * MC-13: a commit that failed while writing cannot vouch for the staged image, so it is dropped
+ * even if the store kept it; the next commit gets Invalid Firmware Image instead of writing a
+ * damaged image. The store's own error is the one reported (as Internal Error).
+ */
+function discardAfterFailedWrite(ctx: CommandContext): void {
+  const staged = ctx.bootPartitions.stagedLength;
+  if (staged === 0) return;
+  try {
+    ctx.bootPartitions.discardStaged();
+  } catch (thrown) {
+    ctx.trace.emit("internal-error", {
+      where: "discard after a failed commit",
+      error: describeThrown(thrown),
+    });
+    return;
+  }
+  ctx.trace.emit("fw.staging.discarded", { bytes: staged, cause: "commit failed (MC-13)" });
 }

@@ -3,8 +3,41 @@
  * too; every helper loops until all bytes moved (the OS may do less per call) and turns OS errors
  * into StateDirError naming the file.
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { StateDirError } from "./errors.js";
+
+/**
+ * The file calls a download and a commit make, as a port: tests inject a failing call to prove a
+ * failed commit never writes a wrong image (MC-13), where a real disk error is hard to provoke.
+ */
+export interface StateDirFileSystem {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number, position: number): number;
+  ftruncateSync(fd: number, length: number): void;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+}
+
+export const NODE_FILE_SYSTEM: StateDirFileSystem = Object.freeze({
+  openSync: (path: string, flags: string) => openSync(path, flags),
+  writeSync: (fd: number, data: Uint8Array, offset: number, length: number, position: number) =>
+    writeSync(fd, data, offset, length, position),
+  ftruncateSync: (fd: number, length: number) => ftruncateSync(fd, length),
+  fsyncSync: (fd: number) => fsyncSync(fd),
+  closeSync: (fd: number) => closeSync(fd),
+  renameSync: (from: string, to: string) => renameSync(from, to),
+});
 
 /** Runs an fs call; an OS error becomes STATE_DIR_IO naming the file and what we tried. */
 export function io<T>(path: string, action: string, run: () => T): T {
@@ -32,10 +65,18 @@ export function readFullyAt(fd: number, path: string, into: Uint8Array, position
   }
 }
 
-export function writeFullyAt(fd: number, path: string, data: Uint8Array, position: number): void {
+export function writeFullyAt(
+  fd: number,
+  path: string,
+  data: Uint8Array,
+  position: number,
+  fileSystem: StateDirFileSystem = NODE_FILE_SYSTEM,
+): void {
   let done = 0;
   while (done < data.length) {
-    done += io(path, "write", () => writeSync(fd, data, done, data.length - done, position + done));
+    done += io(path, "write", () =>
+      fileSystem.writeSync(fd, data, done, data.length - done, position + done),
+    );
   }
 }
 

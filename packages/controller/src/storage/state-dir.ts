@@ -12,48 +12,34 @@
  * lock states, which are never stored, start as Write Locked (MC-41). A directory that does not
  * match this layout is reported with a StateDirError and never written to.
  */
-import {
-  closeSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-} from "node:fs";
-import { join, resolve } from "node:path";
-import type { BootPartitionStore, BpId, NamespaceStore } from "../ports.js";
-import { StateDirError, StorageError } from "./errors.js";
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { BootPartitionStore, NamespaceStore } from "../ports.js";
+import { StateDirError } from "./errors.js";
+import { type CommitStepHook, FileBootPartitionStore } from "./file-boot-partitions.js";
 import {
   fileSize,
-  fsyncDirectory,
   io,
   readFullyAt,
   removeIfPresent,
-  writeFileAtomic,
+  type StateDirFileSystem,
   writeFullyAt,
 } from "./file-io.js";
 import { checkRange, resolveGeometry, type StoreGeometry } from "./geometry.js";
-import { validateBpid } from "./memory-store.js";
 import { acquireOwnerLock } from "./owner-lock.js";
-import {
-  parseMeta,
-  STATE_FORMAT,
-  STATE_VERSION,
-  StateFile,
-  type StateMeta,
-  serializeMeta,
-} from "./state-meta.js";
+import { StateFiles, writeMeta } from "./state-files.js";
+import { parseMeta, STATE_FORMAT, STATE_VERSION, StateFile, type StateMeta } from "./state-meta.js";
 
-/** The steps of an atomic commit (MC-22), in order; tests stop a commit after any of them. */
-export type CommitStep = "staged-extended" | "staged-synced" | "renamed" | "directory-synced";
+export type { CommitStep } from "./file-boot-partitions.js";
+export type { StateDirFileSystem } from "./file-io.js";
 
 export interface StateDirOptions {
   /** Create the directory when it is missing or empty; when it exists, its geometry must match. */
   create?: { bpSizeBytes: number; namespaceSizeBytes?: number };
   /** Called after each commit step. For crash tests: throwing here simulates dying at that point. */
-  onCommitStep?: (step: CommitStep, bpid: BpId) => void;
+  onCommitStep?: CommitStepHook;
+  /** The file calls of downloads and commits; tests inject failures here (default: node:fs). */
+  fileSystem?: StateDirFileSystem;
 }
 
 export interface StateDir {
@@ -66,143 +52,6 @@ export interface StateDir {
 
 /** Zeroes written by writeZeroes in pieces of this size, so a huge range needs no huge buffer. */
 const ZERO_PIECE_BYTES = 1024 * 1024;
-
-class StateFiles {
-  readonly dir: string;
-  #closed = false;
-
-  constructor(dir: string) {
-    this.dir = dir;
-  }
-
-  path(name: string): string {
-    return join(this.dir, name);
-  }
-
-  assertOpen(field: string): void {
-    if (this.#closed) throw closedError(field);
-  }
-
-  markClosed(): boolean {
-    const wasOpen = !this.#closed;
-    this.#closed = true;
-    return wasOpen;
-  }
-}
-
-function closedError(field: string): Error {
-  return new StorageError("STORAGE_CLOSED", field, `${field}: the state directory was closed`);
-}
-
-class FileBootPartitionStore implements BootPartitionStore {
-  readonly bpSizeBytes: number;
-  readonly #files: StateFiles;
-  readonly #meta: StateMeta;
-  readonly #bpFds: [number, number];
-  readonly #onCommitStep: StateDirOptions["onCommitStep"];
-  #stagingFd: number | undefined;
-  #stagedLength = 0;
-
-  constructor(files: StateFiles, meta: StateMeta, onCommitStep: StateDirOptions["onCommitStep"]) {
-    this.#files = files;
-    this.#meta = meta;
-    this.bpSizeBytes = meta.bpSizeBytes;
-    this.#onCommitStep = onCommitStep;
-    this.#bpFds = [this.#openBp(0), this.#openBp(1)];
-  }
-
-  get stagedLength(): number {
-    return this.#stagedLength;
-  }
-
-  get activeBpid(): BpId {
-    return this.#meta.activeBpid;
-  }
-
-  readBp(bpid: BpId, offset: number, into: Uint8Array): void {
-    validateBpid(bpid);
-    checkRange("readBp", offset, into.length, this.bpSizeBytes);
-    this.#files.assertOpen("readBp");
-    readFullyAt(this.#bpFds[bpid], this.#bpPath(bpid), into, offset);
-  }
-
-  /** Staging is a file, so a 1 GiB download never sits in RAM. */
-  stageWrite(offset: number, data: Uint8Array): void {
-    checkRange("stageWrite", offset, data.length, this.bpSizeBytes);
-    this.#files.assertOpen("stageWrite");
-    const path = this.#files.path(StateFile.staging);
-    this.#stagingFd ??= io(path, "create", () => openSync(path, "w+"));
-    writeFullyAt(this.#stagingFd, path, data, offset);
-    this.#stagedLength = Math.max(this.#stagedLength, offset + data.length);
-  }
-
-  discardStaged(): void {
-    this.#files.assertOpen("discardStaged");
-    this.#closeStaging();
-    removeIfPresent(this.#files.path(StateFile.staging));
-    this.#stagedLength = 0;
-  }
-
-  /**
-   * MC-21/MC-22: the staged file is extended with zeros to the BP size, made durable, and renamed
-   * over bpN.img; the rename is the single atomic switch, so a kill at any point leaves the old
-   * image or the new one. The size change is synced before the rename so a power loss cannot
-   * leave a short bpN.img behind a durable rename.
-   */
-  commitStaged(bpid: BpId): void {
-    validateBpid(bpid);
-    this.#files.assertOpen("commitStaged");
-    const stagingPath = this.#files.path(StateFile.staging);
-    const fd = this.#stagingFd ?? io(stagingPath, "create", () => openSync(stagingPath, "w+"));
-    this.#stagingFd = undefined;
-    try {
-      io(stagingPath, "extend to the BP size", () => ftruncateSync(fd, this.bpSizeBytes));
-      this.#onCommitStep?.("staged-extended", bpid);
-      io(stagingPath, "fsync", () => fsyncSync(fd));
-      this.#onCommitStep?.("staged-synced", bpid);
-    } finally {
-      io(stagingPath, "close", () => closeSync(fd));
-    }
-    this.#stagedLength = 0;
-    const bpPath = this.#bpPath(bpid);
-    io(bpPath, "replace with the staged image", () => renameSync(stagingPath, bpPath));
-    const oldFd = this.#bpFds[bpid];
-    this.#bpFds[bpid] = this.#openBp(bpid);
-    io(bpPath, "close the replaced image", () => closeSync(oldFd));
-    this.#onCommitStep?.("renamed", bpid);
-    fsyncDirectory(this.#files.dir);
-    this.#onCommitStep?.("directory-synced", bpid);
-  }
-
-  setActiveBpid(bpid: BpId): void {
-    validateBpid(bpid);
-    this.#files.assertOpen("setActiveBpid");
-    if (bpid === this.#meta.activeBpid) return;
-    writeMeta(this.#files, { ...this.#meta, activeBpid: bpid });
-    this.#meta.activeBpid = bpid;
-  }
-
-  close(): void {
-    this.#closeStaging();
-    for (const fd of this.#bpFds) closeSync(fd);
-  }
-
-  #closeStaging(): void {
-    if (this.#stagingFd === undefined) return;
-    const fd = this.#stagingFd;
-    this.#stagingFd = undefined;
-    io(this.#files.path(StateFile.staging), "close", () => closeSync(fd));
-  }
-
-  #bpPath(bpid: BpId): string {
-    return this.#files.path(StateFile.bootPartitions[bpid]);
-  }
-
-  #openBp(bpid: BpId): number {
-    const path = this.#bpPath(bpid);
-    return io(path, "open", () => openSync(path, "r"));
-  }
-}
 
 class FileNamespaceStore implements NamespaceStore {
   readonly sizeBytes: number;
@@ -251,10 +100,6 @@ class FileNamespaceStore implements NamespaceStore {
   close(): void {
     closeSync(this.#fd);
   }
-}
-
-function writeMeta(files: StateFiles, meta: StateMeta): void {
-  writeFileAtomic(files.dir, files.path(StateFile.meta), files.path(StateFile.metaTemp), serializeMeta(meta));
 }
 
 /** Images first, metadata last: a directory without meta.json was never a complete state directory. */
@@ -401,7 +246,7 @@ function assemble(
   try {
     removeIfPresent(files.path(StateFile.staging));
     removeIfPresent(files.path(StateFile.metaTemp));
-    bootPartitions = new FileBootPartitionStore(files, meta, options.onCommitStep);
+    bootPartitions = new FileBootPartitionStore(files, meta, options.onCommitStep, options.fileSystem);
     const namespace = new FileNamespaceStore(files, meta.namespaceSizeBytes);
     const opened = bootPartitions;
     return {
