@@ -4,11 +4,13 @@
 // need it skip and say why.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const PACKAGES = ["qemu-system-x86"];
 const BINARY = "/usr/bin/qemu-system-x86_64";
 
-export async function prepare() {
+export async function prepare({ root }) {
   if (existsSync(BINARY)) return { passed: 0, failed: 0, skipped: 0 };
   // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by scripts/run-tests.mjs, not by a turbo task
   if (process.env.BPLAB_SKIP_QEMU === "1") return { passed: 0, failed: 0, skipped: 0 };
@@ -18,7 +20,12 @@ export async function prepare() {
     return { passed: 0, failed: 0, skipped: 0 };
   }
   console.log(`host-tools: apt-get install ${PACKAGES.join(" ")}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  // apt-get runs in @bplab/qemu-patches' apt environment (system directories first on PATH: apt's
+  // _apt-user methods cannot see gpgv through a private PATH directory).
+  const { aptEnvironment } = await import(
+    pathToFileURL(join(root, "packages/qemu-patches/dist/index.js")).href
+  );
+  const env = aptEnvironment(process.env);
   const args = [
     "-o",
     "DPkg::Lock::Timeout=900",

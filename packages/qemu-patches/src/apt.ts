@@ -10,6 +10,30 @@ import { APT_PACKAGES, BACKPORTS_PACKAGES, DEBIAN_BACKPORTS_SUITE, DEBIAN_SOURCE
 import { type CommandRunner, runChecked } from "./process.js";
 import type { StepReporter } from "./progress.js";
 
+/** The directories Debian installs system programs into, in the order a root login shell has them. */
+export const SYSTEM_PATH_DIRS = [
+  "/usr/local/sbin",
+  "/usr/local/bin",
+  "/usr/sbin",
+  "/usr/bin",
+  "/sbin",
+  "/bin",
+] as const;
+
+/**
+ * The environment to run apt-get in: non-interactive, and with the system directories first on
+ * PATH. apt's download methods drop to the unprivileged `_apt` user and look up helpers such as
+ * `gpgv` through the caller's PATH; a PATH entry `_apt` cannot enter (a root-only 0700 directory,
+ * as CI-like wrappers make) hides `gpgv`, and `apt-get update` then fails with "gpgv, gpgv2 or
+ * gpgv1 required for verification, but neither seems installed" although it is installed.
+ */
+export function aptEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = (env.PATH ?? "")
+    .split(":")
+    .filter((dir) => dir !== "" && !SYSTEM_PATH_DIRS.some((s) => s === dir));
+  return { ...env, DEBIAN_FRONTEND: "noninteractive", PATH: [...SYSTEM_PATH_DIRS, ...rest].join(":") };
+}
+
 /** One stanza of a deb822 .sources file; field names are kept as written. */
 export type Deb822Stanza = Readonly<Record<string, string>>;
 
@@ -173,7 +197,7 @@ export async function ensureBuildDependencies(options: DependencyOptions): Promi
       host.isDebian ? "run as root to install them" : "this is not a Debian machine; install them by hand",
     );
   }
-  const env = { ...options.env, DEBIAN_FRONTEND: "noninteractive" };
+  const env = aptEnvironment(options.env);
   const mirror = readDebianMirror(options.sourcesDir);
   if (!mirror) {
     throw new MissingDependenciesError(

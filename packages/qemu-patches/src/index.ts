@@ -4,7 +4,14 @@
  */
 
 export type { AptSourceFile, Deb822Stanza, DebianMirror, HostFacts } from "./apt.js";
-export { buildAptSourceFiles, ensureBuildDependencies, findDebianMirror, parseDeb822 } from "./apt.js";
+export {
+  aptEnvironment,
+  buildAptSourceFiles,
+  ensureBuildDependencies,
+  findDebianMirror,
+  parseDeb822,
+  SYSTEM_PATH_DIRS,
+} from "./apt.js";
 export type { BuildOptions, BuildResult, BuildStamp } from "./build.js";
 export { applyPatches, build, planBuild, qemuBinaryPath } from "./build.js";
 export type { CheckOptions, CheckResult, GateName, GateResult } from "./check.js";

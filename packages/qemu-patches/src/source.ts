@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { ensureAptSourceFiles, readDebianMirror } from "./apt.js";
+import { aptEnvironment, ensureAptSourceFiles, readDebianMirror } from "./apt.js";
 import { BadOptionError, SourceChecksumError, SourceUnavailableError } from "./errors.js";
 import { downloadDir, type PathOptions } from "./paths.js";
 import {
@@ -132,12 +132,10 @@ export async function fetchSource(options: FetchSourceOptions = {}): Promise<Qem
     reporter.report(`apt-get source --download-only ${DEBIAN_SOURCE_PACKAGE}=${DEBIAN_SOURCE_VERSION}`);
     const mirror = readDebianMirror(options.aptSourcesDir);
     if (mirror && process.getuid?.() === 0 && ensureAptSourceFiles(mirror, options.aptSourcesDir)) {
-      await runner("apt-get", ["update", "-q"], {
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      });
+      await runner("apt-get", ["update", "-q"], { env: aptEnvironment(process.env) });
     }
     const args = ["source", "--download-only", `${DEBIAN_SOURCE_PACKAGE}=${DEBIAN_SOURCE_VERSION}`];
-    const result = await runner("apt-get", args, { cwd: dir });
+    const result = await runner("apt-get", args, { cwd: dir, env: aptEnvironment(process.env) });
     if (result.exitCode !== 0 || !existsSync(tarball)) {
       if (!mirror) {
         throw new SourceUnavailableError(

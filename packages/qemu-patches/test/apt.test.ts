@@ -2,12 +2,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  aptEnvironment,
   buildAptSourceFiles,
   ensureAptSourceFiles,
   ensureBuildDependencies,
   findDebianMirror,
   parseDeb822,
   readDebianMirror,
+  SYSTEM_PATH_DIRS,
 } from "../src/apt.js";
 import { MissingDependenciesError } from "../src/errors.js";
 import { APT_PACKAGES, BACKPORTS_PACKAGES } from "../src/pins.js";
@@ -135,5 +137,42 @@ describe("ensureBuildDependencies", () => {
     );
     expect(runner.calls[1]?.options.env?.DEBIAN_FRONTEND).toBe("noninteractive");
     expect(existsSync(join(dir, "bplab-sid-src.sources"))).toBe(true);
+  });
+
+  it("runs apt-get with the system directories first on PATH, ahead of a private one", async () => {
+    // A root-only directory first on PATH hid gpgv from apt's _apt-user methods, and a fresh
+    // machine's apt-get update failed (the fresh-clone check puts such a directory on PATH).
+    const dir = tempDir();
+    writeFileSync(join(dir, "debian.sources"), DEBIAN_SOURCES);
+    const runner = scriptedRunner([
+      [(command) => command === "dpkg-query", { stdout: installed(APT_PACKAGES) }],
+    ]);
+    await ensureBuildDependencies({
+      runner,
+      reporter,
+      env: { PATH: "/tmp/private-0700/bin" },
+      sourcesDir: dir,
+      host: { isRoot: true, isDebian: true, missingTools: ["meson"] },
+    });
+    const aptPaths = runner.calls
+      .filter((call) => call.command === "apt-get")
+      .map((call) => call.options.env?.PATH);
+    expect(aptPaths.length).toBeGreaterThan(0);
+    for (const path of aptPaths) {
+      expect(path).toBe(`${SYSTEM_PATH_DIRS.join(":")}:/tmp/private-0700/bin`);
+    }
+  });
+});
+
+describe("aptEnvironment", () => {
+  it("puts the system directories first, once each, and keeps the caller's other entries after them", () => {
+    const env = aptEnvironment({ PATH: "/opt/x/bin:/usr/bin:/home/u/bin", HOME: "/root" });
+    expect(env.PATH).toBe(`${SYSTEM_PATH_DIRS.join(":")}:/opt/x/bin:/home/u/bin`);
+    expect(env.HOME).toBe("/root");
+    expect(env.DEBIAN_FRONTEND).toBe("noninteractive");
+  });
+
+  it("works without a PATH at all", () => {
+    expect(aptEnvironment({}).PATH).toBe(SYSTEM_PATH_DIRS.join(":"));
   });
 });
