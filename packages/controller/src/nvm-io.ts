@@ -13,6 +13,17 @@ import { type CommandResult, failure, success } from "./status.js";
 /** The one namespace this controller exposes. */
 export const NAMESPACE_ID = 1;
 
+/**
+ * Identify Controller NN, the largest valid NSID: QEMU's NVME_MAX_NAMESPACES, so NSID validity
+ * (1..NN valid, NSID 1 the only active one) is the same on both targets (MC-62).
+ */
+export const MAX_NAMESPACES = 256;
+
+/** NN as Identify reports it: 0 when the controller was built without a namespace store. */
+export function namespaceCount(ctx: Pick<CommandContext, "namespace">): number {
+  return ctx.namespace ? MAX_NAMESPACES : 0;
+}
+
 // TODO(nvme-spec): move these NVM command field layouts into @bplab/nvme-spec.
 /** CDW12 bits 15:0 NLB: number of logical blocks, 0's based (Read, Write, Write Zeroes). */
 const NLB_MASK = 0xffff;

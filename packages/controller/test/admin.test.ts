@@ -51,7 +51,7 @@ describe("Identify", () => {
     expect(id.mdts).toBe(5);
     expect(id.sn).toBe("SN-42");
     expect(id.ver).toBe(rig.controller.mmioRead32(0x08));
-    expect(id.nn).toBe(1);
+    expect(id.nn).toBe(256);
     expect(id.sqes).toBe(0x66);
     expect(id.cqes).toBe(0x44);
     expect(id.oncs & 0b1100).toBe(0b1100);
@@ -107,10 +107,10 @@ describe("Get / Set Features", () => {
     expect(rig.controller.getBpLockStates()).toEqual({ bp0: 1, bp1: 1 });
   });
 
-  it("FID 85h: SV=1 → 1h/0Dh; NSID other than 0/FFFFFFFFh → 0h/02h (MC-35)", () => {
+  it("FID 85h: SV=1 → 1h/0Dh; NSID 1 → 1h/0Fh Feature Not Namespace Specific (MC-35)", () => {
     const rig = enabledRig();
     expect(statusOf(setWriteProtection(rig, 0x09, { sv: true }))).toBe("1h/0Dh");
-    expect(statusOf(setWriteProtection(rig, 0x09, { nsid: 1 }))).toBe("0h/02h");
+    expect(statusOf(setWriteProtection(rig, 0x09, { nsid: 1 }))).toBe("1h/0Fh");
     expect(statusOf(setWriteProtection(rig, 0x09, { nsid: 0xffff_ffff }))).toBe("0h/00h");
     expect(getWriteProtection(rig, 3).dw0).toBe(0x04);
   });

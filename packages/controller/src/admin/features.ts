@@ -21,6 +21,7 @@ import {
   volatileWriteCacheCodec,
 } from "@bplab/nvme-spec";
 import type { CommandContext } from "../command-context.js";
+import { namespaceCount } from "../nvm-io.js";
 import { type CommandResult, failure, success } from "../status.js";
 import { applyWriteProtectionSet, getWriteProtectionFeature } from "../write-protection.js";
 
@@ -180,12 +181,14 @@ const CAPABILITIES = encodeFeatureCapabilities({
   changeable: true,
 });
 
+/**
+ * MC-62: upstream QEMU's order. Unsupported FID → Invalid Field; every supported FID is
+ * controller scope, and Get checks NSID only for namespace-specific features, so NSID is ignored.
+ */
 export function getFeatures(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
   const command = parseGetFeatures(sqe);
   const handler = HANDLERS.get(command.fid);
   if (!handler) return unsupported(command.fid);
-  const nsidProblem = checkNsid(sqe.nsid);
-  if (nsidProblem) return nsidProblem;
   if (command.sel > FEATURE_SELECT_MAX) return failure(Status.InvalidField, `SEL=${command.sel} is reserved`);
   if (command.sel === FeatureSelect.SupportedCapabilities) return success(CAPABILITIES);
   // Nothing is saveable, so SEL=saved reports the default (MC-33).
@@ -193,19 +196,34 @@ export function getFeatures(ctx: CommandContext, sqe: SubmissionQueueEntry): Com
   return handler.get(ctx, command.cdw11, select);
 }
 
+/**
+ * MC-62, upstream QEMU's order: (1) SV=1 → Not Saveable (no FID is saveable, so this comes even
+ * before the FID check); (2) unsupported FID → Invalid Field; (3) the NSID rule of a controller-
+ * scope feature (MC-35); (4) the FID's own checks (for 85h the MC-30 order).
+ */
 export function setFeatures(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
   const command = parseSetFeatures(sqe);
+  if (command.sv) return notSaveable();
   const handler = HANDLERS.get(command.fid);
   if (!handler) return unsupported(command.fid);
-  const nsidProblem = checkNsid(sqe.nsid);
+  const nsidProblem = checkControllerScopeNsid(sqe.nsid, namespaceCount(ctx));
   if (nsidProblem) return nsidProblem;
   return handler.set(ctx, command.cdw11, command.sv);
 }
 
-/** No supported feature is namespace specific: NSID must be 0h or FFFFFFFFh (MC-35, MC-62). */
-function checkNsid(nsid: number): CommandResult | undefined {
+/**
+ * MC-35: a Set of a feature that is not namespace specific takes NSID 0h or FFFFFFFFh; a valid
+ * NSID (1..NN) → Feature Not Namespace Specific (1h/0Fh); any other → Invalid Namespace (0h/0Bh).
+ */
+function checkControllerScopeNsid(nsid: number, nn: number): CommandResult | undefined {
   if (nsid === NSID_NONE || nsid === NSID_BROADCAST) return undefined;
-  return failure(Status.InvalidField, `NSID=${nsid}: the feature is not namespace specific (MC-35, MC-62)`);
+  if (nsid <= nn) {
+    return failure(
+      Status.FeatureNotNamespaceSpecific,
+      `NSID=${nsid}: the feature is not namespace specific (MC-35, MC-62)`,
+    );
+  }
+  return failure(Status.InvalidNamespaceOrFormat, `NSID=${nsid} is above NN=${nn} (MC-35, MC-62)`);
 }
 
 function unsupported(fid: number): CommandResult {

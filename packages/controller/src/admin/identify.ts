@@ -21,7 +21,7 @@ import {
 } from "@bplab/nvme-spec";
 import { type CommandContext, sendToHost } from "../command-context.js";
 import { ERROR_LOG_ENTRIES } from "../error-log.js";
-import { NAMESPACE_ID } from "../nvm-io.js";
+import { NAMESPACE_ID, namespaceCount } from "../nvm-io.js";
 import { CONTROLLER_VERSION } from "../registers.js";
 import { type CommandResult, failure, success } from "../status.js";
 import { CRITICAL_COMPOSITE_TEMPERATURE_K, WARNING_COMPOSITE_TEMPERATURE_K } from "./features.js";
@@ -95,7 +95,7 @@ export function identifyController(ctx: CommandContext): Uint8Array {
     cctemp: CRITICAL_COMPOSITE_TEMPERATURE_K,
     bpcap: config.rpmbProtection.enabled ? BPCAP_LAB_RPMB : BPCAP_LAB_DEFAULT,
     fwug: config.fwug,
-    nn: ctx.namespace ? NAMESPACE_ID : 0,
+    nn: namespaceCount(ctx),
     oncs: Oncs.DatasetManagement | Oncs.WriteZeroes | Oncs.SaveSelect,
     vwc: Vwc.Present | Vwc.FlushBroadcastSupported,
   });

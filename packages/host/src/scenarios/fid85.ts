@@ -10,7 +10,6 @@ import {
   featureCapabilitiesCodec,
   Status,
   type StatusCode,
-  U32_MAX,
 } from "@bplab/nvme-spec";
 import { formatStatus } from "../driver/transcript.js";
 import { hex, type ScenarioContext } from "./context.js";
@@ -205,43 +204,6 @@ const reservedBits: Scenario = {
   },
 };
 
-/** NSID FFFFFFFFh is the broadcast value; 1 names a namespace, which FID 85h does not take (MC-35). */
-const BROADCAST_NSID = U32_MAX;
-const A_NAMESPACE = 1;
-
-const nsid: Scenario = {
-  id: "fid85.nsid",
-  title: "Get/Set Features 85h accept NSID 0 and FFFFFFFFh; any other NSID → Invalid Field (MC-35)",
-  async run(ctx) {
-    const driver = await ctx.driver();
-    const fid = FeatureId.BootPartitionWriteProtection;
-    const unlock0 = encodeBpWriteProtection({ bp0: U, bp1: NoChange });
-    ctx.expectStatus(
-      "get-nsid-broadcast.status",
-      await driver.getFeature(fid, { nsid: BROADCAST_NSID }),
-      Status.Success,
-    );
-    ctx.expectStatus(
-      "get-nsid-1.status",
-      await driver.getFeature(fid, { nsid: A_NAMESPACE }),
-      Status.InvalidField,
-    );
-    ctx.expectStatus(
-      "set-nsid-1.status",
-      await driver.setFeature(fid, unlock0, { nsid: A_NAMESPACE }),
-      Status.InvalidField,
-    );
-    await expectLocks(ctx, "after-nsid-1", { bp0: L, bp1: L });
-    ctx.expectStatus(
-      "set-nsid-broadcast.status",
-      await driver.setFeature(fid, unlock0, { nsid: BROADCAST_NSID }),
-      Status.Success,
-    );
-    await expectLocks(ctx, "after-nsid-broadcast", { bp0: U, bp1: L });
-    return ctx.observations;
-  },
-};
-
 const getSelect: Scenario = {
   id: "fid85.get-select",
   title: "Get Features 85h SEL 000b current, 001b default 12h, 010b saved 12h, 011b capabilities 04h (MC-33)",
@@ -281,6 +243,5 @@ export const FID85_SCENARIOS: readonly Scenario[] = [
   saveValue,
   allOrNothing,
   reservedBits,
-  nsid,
   getSelect,
 ];

@@ -1,6 +1,7 @@
 import { ABPID_SCENARIOS } from "./abpid.js";
 import { DISCOVERY_SCENARIOS } from "./discovery.js";
 import { DOWNSTREAM_SCENARIOS } from "./downstream.js";
+import { FEATURES_NSID_SCENARIOS } from "./features-nsid.js";
 import { FID85_SCENARIOS } from "./fid85.js";
 import { FIRMWARE_COMMIT_SCENARIOS } from "./firmware-slots.js";
 import { LOCK_SCENARIOS } from "./locks.js";
@@ -22,6 +23,7 @@ export const ALL_SCENARIOS: readonly Scenario[] = Object.freeze([
   ...FIRMWARE_COMMIT_SCENARIOS,
   ...LOCK_SCENARIOS,
   ...FID85_SCENARIOS,
+  ...FEATURES_NSID_SCENARIOS,
   ...RESET_SCENARIOS,
   ...POWER_CYCLE_SCENARIOS,
   ...ABPID_SCENARIOS,
