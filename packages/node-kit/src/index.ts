@@ -1,0 +1,17 @@
+/**
+ * @bplab/node-kit: the small Node.js helpers the lab's packages share, so each exists once:
+ * process liveness, the pid lock file, and running external commands.
+ */
+
+export { CommandFailedError, PidLockBusyError } from "./errors.js";
+export type { FailFastLockOptions, PidLock, PidLockOptions, WaitingLockOptions } from "./pid-lock.js";
+export {
+  acquirePidLock,
+  DEFAULT_LOCK_POLL_MS,
+  isLockHeld,
+  readLockOwner,
+  withPidLock,
+} from "./pid-lock.js";
+export { processIsAlive } from "./process-alive.js";
+export type { CommandRunner, RunOptions, RunResult } from "./run-command.js";
+export { formatCommand, runChecked, runCommand, TAIL_LINES } from "./run-command.js";
