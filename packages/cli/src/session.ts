@@ -69,7 +69,8 @@ export function expectSuccess(what: string, outcome: { ok: boolean; status: stri
 
 /**
  * Set Features 85h for one BP, sending 000b (no change) for the other: never the other BP's
- * current state, which fails when that BP is in WLUPC or RPMB mode (spec file §8.2 item 3).
+ * current state, which fails when that BP is in WLUPC or RPMB mode (docs/spec/boot-partitions.md
+ * §8.2 item 3).
  */
 export function setBpLock(driver: NvmeHostDriver, bp: BpId, state: number) {
   const request = {

@@ -26,7 +26,7 @@ import {
   KnownVectors,
 } from "../src/testing/index.js";
 
-describe("known answers from the spec file and the downstream firmware (§1.4)", () => {
+describe("known answers from docs/spec/boot-partitions.md and the downstream firmware (its §10)", () => {
   it("CDW11 0x09 unlocks both BPs", () => {
     expect(decodeBpWriteProtection(KnownVectors.bpwpUnlockBothCdw11)).toEqual({
       bp0: BpWriteProtectionState.WriteUnlocked,

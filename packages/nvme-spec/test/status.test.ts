@@ -13,7 +13,7 @@ import {
 } from "../src/index.js";
 
 describe("status codes", () => {
-  it("contain every code of the spec file's §2.3 with its SCT/SC and name", () => {
+  it("contain every code of docs/spec/boot-partitions.md §2.3 with its SCT/SC and name", () => {
     const table: Array<[keyof typeof Status, number, number, string]> = [
       ["InvalidField", 0x0, 0x02, "Invalid Field in Command"],
       ["CommandSequenceError", 0x0, 0x0c, "Command Sequence Error"],

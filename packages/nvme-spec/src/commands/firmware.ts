@@ -13,7 +13,8 @@ import {
 } from "./common.js";
 
 /**
- * Firmware Image Download, opcode 11h (Base 2.1 §5.1.10, Fig. 185-187; spec file §2.1).
+ * Firmware Image Download, opcode 11h (Base 2.1 §5.1.10, Fig. 185-187;
+ * docs/spec/boot-partitions.md §2.1).
  * CDW10 = NUMD (0's based dwords), CDW11 = OFST (dwords); CDW12-15 are reserved. Downstream
  * firmware sets CDW12=1 as a vendor route hint, so the builder lets a caller pass it (MC-15).
  */
@@ -52,7 +53,7 @@ export function firmwareDownloadByteRange(command: Pick<FirmwareImageDownloadCom
   return { offsetBytes: command.ofst * DWORD_SIZE_BYTES, lengthBytes: numdToBytes(command.numd) };
 }
 
-/** Firmware Commit CDW10 (§5.1.9, Fig. 181; spec file §2.2). */
+/** Firmware Commit CDW10 (§5.1.9, Fig. 181; docs/spec/boot-partitions.md §2.2). */
 export const FIRMWARE_COMMIT_CDW10_LAYOUT = Object.freeze({
   /** bits 2:0 FS: firmware slot, 0 = controller picks; ignored for CA 110b/111b (MC-24) */
   fs: uint(2, 0),

@@ -2,7 +2,8 @@ import { reservedValueError } from "../errors.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
 
 /**
- * FID 85h, Boot Partition Write Protection Config (Base 2.1 §5.1.25.1.32; spec file §4, §7).
+ * FID 85h, Boot Partition Write Protection Config (Base 2.1 §5.1.25.1.32;
+ * docs/spec/boot-partitions.md §4, §7).
  * Set Features CDW11 and Get Features completion DW0 share this layout; bits 31:6 are reserved
  * and ignored (MC-32).
  */
@@ -14,7 +15,7 @@ export const BP_WRITE_PROTECTION_LAYOUT = Object.freeze({
 });
 export const bpWriteProtectionCodec = dwordCodec("BPWPC", BP_WRITE_PROTECTION_LAYOUT);
 
-/** BPxWPS values (spec file §4.2). 101b-111b are reserved. */
+/** BPxWPS values (docs/spec/boot-partitions.md §4.2). 101b-111b are reserved. */
 export const BpWriteProtectionState = Object.freeze({
   /** 000b: Set only, leave this BP as it is; never returned by Get */
   NoChange: 0b000,

@@ -19,7 +19,7 @@ export const FeatureId = Object.freeze({
   Timestamp: 0x0e,
   KeepAliveTimer: 0x0f,
   HostControlledThermalManagement: 0x10,
-  /** 11h is Non-Operational Power State Config, NOT Boot Partition write protection (spec file §8.1) */
+  /** 11h is Non-Operational Power State Config, NOT BP write protection (docs/spec/boot-partitions.md §8.1) */
   NonOperationalPowerStateConfig: 0x11,
   SoftwareProgressMarker: 0x80,
   HostIdentifier: 0x81,

@@ -1,11 +1,11 @@
 import { dwordCodec, type Fields, flag, uint } from "../layout.js";
 
 /**
- * Bit fields inside Identify Controller bytes (Base 2.1 §5.1.13.2.1, Fig. 312; spec file §3).
+ * Bit fields inside Identify Controller bytes (Base 2.1 §5.1.13.2.1, Fig. 312; docs/spec/boot-partitions.md §3).
  * Masks are exported for code that tests one bit; codecs for code that reads the whole byte.
  */
 
-/** BPCAP, byte 102 (spec file §3, [S21-p327]). */
+/** BPCAP, byte 102 (Base 2.1 Fig. 312; docs/spec/boot-partitions.md §3). */
 export const BPCAP_LAYOUT = Object.freeze({
   /** bits 1:0 RPMBBPWPS: RPMB Boot Partition write protection support, see RpmbBpWpSupport */
   rpmbbpwps: uint(1, 0),
@@ -58,7 +58,7 @@ export const Oacs = Object.freeze({
   CommandFeatureLockdown: 1 << 10,
 });
 
-/** FRMW, byte 260 (Fig. 312; spec file §3). */
+/** FRMW, byte 260 (Fig. 312; docs/spec/boot-partitions.md §3). */
 export const FRMW_LAYOUT = Object.freeze({
   /** bit 0 FFSRO: firmware slot 1 is read only */
   ffsro: flag(0),
@@ -74,7 +74,7 @@ export const frmwCodec = dwordCodec("FRMW", FRMW_LAYOUT);
 /** The lab's FRMW: one slot, slot 1 read-only (model-choices defaults; MC-25). */
 export const FRMW_LAB_DEFAULT = 0x03;
 
-/** LPA, byte 261 (Fig. 312; spec file §3). */
+/** LPA, byte 261 (Fig. 312; docs/spec/boot-partitions.md §3). */
 export const Lpa = Object.freeze({
   /** bit 0 SMARTS: SMART / Health log per namespace */
   SmartPerNamespace: 1 << 0,
@@ -126,7 +126,7 @@ export const Ctratt = Object.freeze({
   HostId128: 1 << 0,
   /** bit 1 NOPSPM: non-operational power state permissive mode */
   NonOperationalPermissive: 1 << 1,
-  /** bit 10 MDS: multi-domain subsystem (forbids WLUPC on shared BPs, spec file §7.2) */
+  /** bit 10 MDS: multi-domain subsystem (no WLUPC on shared BPs: docs/spec/boot-partitions.md §7.2) */
   MultiDomainSubsystem: 1 << 10,
 });
 

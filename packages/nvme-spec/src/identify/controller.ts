@@ -36,8 +36,8 @@ import {
 
 /**
  * Identify Controller data structure, CNS 01h, 4096 bytes (Base 2.1 §5.1.13.2.1, Fig. 312;
- * spec file §3 for the BP fields). Byte ranges follow the spec; fields not listed are reserved
- * or out of this lab's scope and encode as 0.
+ * docs/spec/boot-partitions.md §3 for the BP fields). Byte ranges follow the spec; fields not
+ * listed are reserved or out of this lab's scope and encode as 0.
  */
 export const IDENTIFY_CONTROLLER_LAYOUT = Object.freeze({
   /** bytes 1:0 VID: PCI vendor ID */
@@ -72,7 +72,7 @@ export const IDENTIFY_CONTROLLER_LAYOUT = Object.freeze({
   ctratt: u32(96),
   /** bytes 101:100 RRLS: read recovery levels supported */
   rrls: u16(100),
-  /** byte 102 BPCAP: Boot Partition capabilities, see BPCAP_LAYOUT (spec file §3) */
+  /** byte 102 BPCAP: Boot Partition capabilities, see BPCAP_LAYOUT (docs/spec/boot-partitions.md §3) */
   bpcap: u8(102),
   /** bytes 107:104 NSSL: NVM subsystem shutdown latency, microseconds */
   nssl: u32(104),
@@ -120,7 +120,7 @@ export const IDENTIFY_CONTROLLER_LAYOUT = Object.freeze({
   tnvmcap: u128(280),
   /** bytes 311:296 UNVMCAP: unallocated NVM capacity, bytes */
   unvmcap: u128(296),
-  /** bytes 315:312 RPMBS: replay protected memory block support (spec file §3) */
+  /** bytes 315:312 RPMBS: replay protected memory block support (docs/spec/boot-partitions.md §3) */
   rpmbs: u32(312),
   /** bytes 317:316 EDSTT: extended device self-test time, minutes */
   edstt: u16(316),

@@ -7,14 +7,14 @@ import { type BpId, bootPartitionSizeBytes } from "../registers/bpinfo.js";
 import { LogPageId } from "./ids.js";
 
 /**
- * LID 15h Boot Partition log (Base 2.1 §5.1.12.1.21; spec file §5). A 16-byte header followed
- * by the whole Boot Partition chosen by LSP bit 0, so BP byte N is at log offset N + 16.
+ * LID 15h Boot Partition log (Base 2.1 §5.1.12.1.21; docs/spec/boot-partitions.md §5). A 16-byte
+ * header followed by the whole Boot Partition chosen by LSP bit 0, so BP byte N is at log offset N + 16.
  */
 
 /** Size of the log header in bytes. */
 export const BOOT_PARTITION_LOG_HEADER_SIZE = 16;
 
-/** Byte offsets in the header (spec file §5.2). */
+/** Byte offsets in the header (docs/spec/boot-partitions.md §5.2). */
 export const BootPartitionLogOffset = Object.freeze({
   /** byte 0: Log Identifier, 15h */
   LID: 0,

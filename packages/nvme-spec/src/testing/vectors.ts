@@ -1,11 +1,11 @@
 /**
- * Encodings taken from /work/shared/spec/boot-partitions.md (spec file) and from the downstream
- * UEFI firmware (shared/research/downstream-and-peers.md §1.4).
+ * Encodings taken from docs/spec/boot-partitions.md (§1, §2.2, §4.2, §5) and from the downstream
+ * UEFI firmware's commands, which its §10 summarises.
  */
 export const KnownVectors = Object.freeze({
-  /** Set Features FID 85h CDW11 that unlocks both BPs (NvmeBpWrite; spec file §4.2) */
+  /** Set Features FID 85h CDW11 that unlocks both BPs (NvmeBpWrite; docs/spec/boot-partitions.md §4.2) */
   bpwpUnlockBothCdw11: 0x09,
-  /** CDW11 that unlocks BP1 only, BP0 = 000b no change (spec file §4.2) */
+  /** CDW11 that unlocks BP1 only, BP0 = 000b no change (docs/spec/boot-partitions.md §4.2) */
   bpwpUnlockBp1OnlyCdw11: 0x08,
   /** CDW11 that puts both BPs in Write Locked Until Power Cycle (SreStorageLock: 011b) */
   bpwpLockUntilPowerCycleBothCdw11: 0x1b,

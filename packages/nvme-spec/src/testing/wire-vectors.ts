@@ -1,6 +1,6 @@
 /**
  * Whole SQEs and CQEs as bytes, written out by hand (little endian) for the commands the
- * downstream firmware sends (shared/research/downstream-and-peers.md §1.4). Use them to check
+ * downstream firmware sends (docs/spec/boot-partitions.md §10). Use them to check
  * a controller or a driver against the wire format without trusting this package's encoders.
  */
 
