@@ -28,7 +28,7 @@ import {
 } from "./config.js";
 import { describeCommandForTrace, describeResultForTrace } from "./describe.js";
 import { ErrorLog } from "./error-log.js";
-import { describeThrown } from "./errors.js";
+import { ControllerConfigError, describeThrown } from "./errors.js";
 import { LockStateKeeper } from "./lock-states.js";
 import { executeNvmCommand } from "./nvm-io.js";
 import type {
@@ -175,6 +175,20 @@ export class NvmeController {
       this.errorLog.clear();
       this.statistics.powerCycles += 1;
       this.statistics.poweredOnAtMs = this.clock.nowMs();
+    });
+  }
+
+  /**
+   * RPMB mode only: sets the BPLOCK bits as an Authenticated RPMB Device Configuration Block write
+   * would (Security Send is not modelled). A reset or power cycle locks an unlocked BP again
+   * (MC-34). Returns false, changing nothing, when the controller is not in RPMB mode.
+   */
+  writeRpmbBpLocks(locked: readonly [boolean, boolean]): boolean {
+    return this.guard("writeRpmbBpLocks", false, () => {
+      if (!Array.isArray(locked) || locked.length !== 2 || !locked.every((bit) => typeof bit === "boolean")) {
+        throw new ControllerConfigError("locked", "must be [boolean, boolean] (BP0, BP1)", locked);
+      }
+      return this.protection.writeRpmbBpLocks(locked);
     });
   }
 

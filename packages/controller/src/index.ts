@@ -38,4 +38,5 @@ export {
   lockStatesAfterPowerCycle,
   POWER_ON_LOCK_STATES,
   type RpmbProtection,
+  rpmbAfterResetOrPowerCycle,
 } from "./write-protection.js";

@@ -10,6 +10,7 @@ import {
   POWER_ON_LOCK_STATES,
   type RpmbProtection,
   reportedLockState,
+  rpmbAfterResetOrPowerCycle,
 } from "./write-protection.js";
 
 /**
@@ -18,14 +19,22 @@ import {
  */
 export class LockStateKeeper implements LockStateHolder {
   private current: BpLockStates = POWER_ON_LOCK_STATES;
+  /** RPMB mode: the configured BPLOCK bits at power-on, relocked by every reset (MC-34). */
+  private rpmbNow: RpmbProtection;
 
   constructor(
-    readonly rpmb: RpmbProtection,
+    rpmb: RpmbProtection,
     private readonly trace: TraceBus,
-  ) {}
+  ) {
+    this.rpmbNow = rpmb;
+  }
 
   get states(): BpLockStates {
     return this.current;
+  }
+
+  get rpmb(): RpmbProtection {
+    return this.rpmbNow;
   }
 
   update(next: BpLockStates, cause: string): void {
@@ -46,14 +55,36 @@ export class LockStateKeeper implements LockStateHolder {
     }
   }
 
-  /** A Controller Level Reset keeps every lock (MC-40). */
+  /** A Controller Level Reset keeps every Set Features lock (MC-40) but relocks RPMB (MC-34). */
   onControllerReset(): void {
     this.update(lockStatesAfterControllerReset(this.current), "controller-reset");
+    this.relockRpmb("controller-reset");
   }
 
-  /** A power cycle moves Write Unlocked and WLUPC to Write Locked (MC-41). */
+  /** A power cycle moves Write Unlocked and WLUPC to Write Locked (MC-41) and relocks RPMB (MC-34). */
   onPowerCycle(): void {
     this.update(lockStatesAfterPowerCycle(this.current), "power-cycle");
+    this.relockRpmb("power-cycle");
+  }
+
+  /**
+   * RPMB mode: what an Authenticated Device Configuration Block write with these BPLOCK bits does
+   * (Security Send is not modelled, MC-34). Returns false, changing nothing, outside RPMB mode.
+   */
+  writeRpmbBpLocks(locked: readonly [boolean, boolean]): boolean {
+    if (!this.rpmbNow.enabled) return false;
+    this.rpmbNow = Object.freeze({ enabled: true, locked: Object.freeze([locked[0], locked[1]] as const) });
+    this.trace.emit("rpmb.dcb-write", { bp0Locked: locked[0], bp1Locked: locked[1] });
+    return true;
+  }
+
+  private relockRpmb(cause: string): void {
+    const previous = this.rpmbNow;
+    this.rpmbNow = rpmbAfterResetOrPowerCycle(previous);
+    for (const bpid of BP_IDS) {
+      if (previous.locked[bpid] === this.rpmbNow.locked[bpid]) continue;
+      this.trace.emit("rpmb.relocked", { bpid, cause });
+    }
   }
 
   /** What Get Features SEL=000b reports per BP: the state, or 100b for both in RPMB mode. */

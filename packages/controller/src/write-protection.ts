@@ -139,6 +139,15 @@ export function lockStatesAfterPowerCycle(_current: BpLockStates): BpLockStates 
   return POWER_ON_LOCK_STATES;
 }
 
+/**
+ * RPMB mode (2.2 §8.1.3.3.2, MC-34): a BP unlocked through the RPMB Device Configuration Block is
+ * locked again by a Controller Level Reset and by a power cycle (unlike a Set Features unlock).
+ */
+export function rpmbAfterResetOrPowerCycle(rpmb: RpmbProtection): RpmbProtection {
+  if (!rpmb.enabled || (rpmb.locked[0] && rpmb.locked[1])) return rpmb;
+  return Object.freeze({ enabled: true, locked: Object.freeze([true, true] as const) });
+}
+
 export type WriteProtectionGetOutcome =
   | { readonly ok: true; readonly dw0: number }
   | { readonly ok: false; readonly status: StatusCode; readonly reason: string };

@@ -15,6 +15,9 @@ const SET_FEATURES = 0x09;
 const GET_FEATURES = 0x0a;
 const FID_BP_WRITE_PROTECTION = 0x85;
 const SAVE_BIT = 0x8000_0000;
+const NSID_BROADCAST = 0xffff_ffff;
+/** Identify NN of the core, QEMU's NVME_MAX_NAMESPACES (MC-35, MC-62). */
+const NN = 256;
 
 interface Pending {
   readonly cid: number;
@@ -26,16 +29,20 @@ interface Pending {
 export class LockModel {
   private states: [number, number] = [LOCKED, LOCKED];
   private pending: Pending | undefined;
+  /** RPMB BPLOCK bits now: the configured ones until the first reset or power cycle. */
+  private rpmbLocked: [boolean, boolean];
 
-  constructor(private readonly rpmb?: { enabled: boolean; locked: [boolean, boolean] }) {}
+  constructor(private readonly rpmb?: { enabled: boolean; locked: [boolean, boolean] }) {
+    this.rpmbLocked = rpmb ? [rpmb.locked[0], rpmb.locked[1]] : [true, true];
+  }
 
   writable(bpid: 0 | 1): boolean {
-    if (this.rpmb?.enabled) return !this.rpmb.locked[bpid];
+    if (this.rpmb?.enabled) return !this.rpmbLocked[bpid];
     return this.states[bpid] === UNLOCKED;
   }
 
   describe(bpid: 0 | 1): string {
-    return this.rpmb?.enabled ? `RPMB-locked=${this.rpmb.locked[bpid]}` : `state ${this.states[bpid]}`;
+    return this.rpmb?.enabled ? `RPMB-locked=${this.rpmbLocked[bpid]}` : `state ${this.states[bpid]}`;
   }
 
   reported(): { bp0: number; bp1: number } {
@@ -52,7 +59,16 @@ export class LockModel {
       case "completion":
         return this.complete(event);
       case "power-cycle":
+        // 2.2 §8.1.3.3.2: an RPMB unlock ends at a power cycle as well as at a reset.
         this.states = [LOCKED, LOCKED];
+        this.rpmbLocked = [true, true];
+        return undefined;
+      case "rpmb.dcb-write":
+        if (this.rpmb?.enabled) this.rpmbLocked = [event.bp0Locked === true, event.bp1Locked === true];
+        return undefined;
+      case "reset":
+        // A Controller Level Reset keeps Set Features locks but relocks an RPMB-unlocked BP.
+        this.rpmbLocked = [true, true];
         return undefined;
       default:
         return undefined;
@@ -67,11 +83,12 @@ export class LockModel {
     if ((cdw10 & 0xff) !== FID_BP_WRITE_PROTECTION) return undefined;
     if (opcode !== SET_FEATURES && opcode !== GET_FEATURES) return undefined;
     const nsid = Number(event.nsid);
-    if (event.fuse !== 0 || event.psdt !== 0 || (nsid !== 0 && nsid !== 0xffff_ffff)) {
-      return { cid, expectedStatus: "0h/02h" };
-    }
+    if (event.fuse !== 0 || event.psdt !== 0) return { cid, expectedStatus: "0h/02h" };
+    // Get of a controller-scope feature ignores NSID (MC-35).
     if (opcode === GET_FEATURES) return this.predictGet(cid, (cdw10 >>> 8) & 0b111);
     if ((cdw10 & SAVE_BIT) !== 0) return { cid, expectedStatus: "1h/0Dh" };
+    if (nsid !== 0 && nsid !== NSID_BROADCAST)
+      return { cid, expectedStatus: nsid <= NN ? "1h/0Fh" : "0h/0Bh" };
     const requested: [number, number] = [cdw11 & 0b111, (cdw11 >>> 3) & 0b111];
     if (requested.some((value) => value >= RPMB_CONTROLLED)) return { cid, expectedStatus: "0h/02h" };
     if (this.rpmb?.enabled && requested.some((value) => value !== 0))

@@ -56,7 +56,8 @@ type Action =
   | { kind: "register64"; offset: number; value: bigint }
   | { kind: "settle" }
   | { kind: "controllerReset" }
-  | { kind: "powerCycle" };
+  | { kind: "powerCycle" }
+  | { kind: "rpmbDcbWrite"; locked: [boolean, boolean] };
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
 const address = fc.integer({ min: 0, max: ADDRESS_SPACE }).map((value) => BigInt(value & ~3));
@@ -164,6 +165,13 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: "settle" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "controllerReset" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "powerCycle" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("rpmbDcbWrite" as const),
+      locked: fc.tuple(fc.boolean(), fc.boolean()),
+    }),
+  },
 );
 
 const runConfigArbitrary = fc.record({
@@ -409,6 +417,9 @@ function perform(
     case "powerCycle":
       controller.powerCycle();
       host.desync();
+      return;
+    case "rpmbDcbWrite":
+      controller.writeRpmbBpLocks(action.locked);
       return;
   }
 }

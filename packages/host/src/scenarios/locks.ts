@@ -96,6 +96,33 @@ const rpmb: Scenario = {
   },
 };
 
+/**
+ * 2.2 §8.1.3.3.2 (MC-34): an RPMB-unlocked BP is locked again by a Controller Level Reset and by a
+ * power cycle, unlike a Set Features unlock (MC-40). BP0 starts RPMB-unlocked.
+ */
+function rpmbUnlockEndsAt(
+  slug: string,
+  event: string,
+  reset: (ctx: ScenarioContext) => Promise<void>,
+): Scenario {
+  return {
+    id: `locks.rpmb-unlock-ends-at-${slug}`,
+    title: `RPMB mode: BP0 RPMB-unlocked takes a commit; after ${event} the same commit → 1h/1Eh (MC-34)`,
+    request: { rpmb: { locked: [false, true] } },
+    async run(ctx) {
+      const size = await bpSizeBytes(ctx);
+      const image = testImage(size, 0x65);
+      await stageImage(ctx, "download.ok", image);
+      await commitAndCheck(ctx, "before", 0, image);
+      await reset(ctx);
+      await expectLocks(ctx, "after", { bp0: RpmbControlled, bp1: RpmbControlled });
+      await stageImage(ctx, "download-again.ok", testImage(size, 0x66));
+      await expectCommitRefused(ctx, "after", 0);
+      return ctx.observations;
+    },
+  };
+}
+
 const STATES = [
   { state: WriteLocked, slug: "write-locked" },
   { state: WriteUnlocked, slug: "write-unlocked" },
@@ -106,4 +133,7 @@ export const LOCK_SCENARIOS: readonly Scenario[] = [
   ...([0, 1] as const).flatMap((bpid) => STATES.map(({ state, slug }) => commitInState(bpid, state, slug))),
   perBp,
   rpmb,
+  rpmbUnlockEndsAt("controller-reset", "CC.EN 1→0", async (ctx) => (await ctx.driver()).controllerReset()),
+  rpmbUnlockEndsAt("function-reset", "a function-level reset", (ctx) => ctx.functionReset()),
+  rpmbUnlockEndsAt("power-cycle", "a power cycle", (ctx) => ctx.powerCycle()),
 ];
