@@ -306,24 +306,39 @@ export function renderGraph(packages) {
 
 /** Replaces the block between the markers; throws when the markers are missing. */
 export function withGraph(doc, graph) {
+  graphBlock(doc);
   const begin = doc.indexOf(GRAPH_BEGIN);
   const end = doc.indexOf(GRAPH_END);
-  if (begin < 0 || end < begin) throw new Error(`docs/architecture.md lacks ${GRAPH_BEGIN} ... ${GRAPH_END}`);
   return `${doc.slice(0, begin + GRAPH_BEGIN.length)}\n${graph}\n${doc.slice(end)}`;
 }
 
-/** The lines where `doc`'s graph block differs from `graph`; empty when they agree. */
+/** The block between the markers, as lines; throws when the markers are missing. */
+function graphBlock(doc) {
+  const begin = doc.indexOf(GRAPH_BEGIN);
+  const end = doc.indexOf(GRAPH_END);
+  if (begin < 0 || end < begin) throw new Error(`docs/architecture.md lacks ${GRAPH_BEGIN} ... ${GRAPH_END}`);
+  return doc
+    .slice(begin + GRAPH_BEGIN.length, end)
+    .split("\n")
+    .slice(1);
+}
+
+/**
+ * How the doc's graph block differs from `graph`: lines the code gives that the doc lacks
+ * ("missing"), and lines the doc has that the code does not give ("stale"). Empty when they agree.
+ */
 export function graphDrift(doc, graph) {
-  const expected = withGraph(doc, graph).split("\n");
-  const actual = doc.split("\n");
+  const actual = graphBlock(doc);
+  const expected = `${graph}\n`.split("\n");
   const drift = [];
-  for (let line = 0; line < Math.max(expected.length, actual.length); line++) {
-    if (expected[line] !== actual[line]) {
-      drift.push(
-        `line ${line + 1}: doc has ${JSON.stringify(actual[line])}, code gives ${JSON.stringify(expected[line])}`,
-      );
-    }
+  const remaining = [...actual];
+  for (const line of expected) {
+    const at = remaining.indexOf(line);
+    if (at >= 0) remaining.splice(at, 1);
+    else drift.push(`missing: ${line}`);
   }
+  for (const line of remaining) drift.push(`stale: ${line}`);
+  if (drift.length === 0 && actual.join("\n") !== expected.join("\n")) drift.push("order differs");
   return drift;
 }
 
