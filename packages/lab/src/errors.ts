@@ -3,6 +3,8 @@
  * message says what went wrong and, where there is one, what to do about it.
  */
 
+import { CommandFailedError } from "@bplab/node-kit";
+
 export type LabErrorCode =
   | "LAB_BAD_OPTION"
   | "LAB_HOST_UNSUPPORTED"
@@ -24,6 +26,20 @@ export class LabError extends Error {
   }
 }
 
+/**
+ * Command failures are @bplab/node-kit's one CommandFailedError, which cannot also extend this
+ * class; thrown by this package it carries LAB_COMMAND_FAILED, and `instanceof LabError` accepts
+ * it by that code. Subclasses keep plain instanceof.
+ */
+Object.defineProperty(LabError, Symbol.hasInstance, {
+  value(this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+    return (
+      Function.prototype[Symbol.hasInstance].call(this, value) ||
+      (this === LabError && value instanceof CommandFailedError && value.code === "LAB_COMMAND_FAILED")
+    );
+  },
+});
+
 /** An option or argument has a value the function cannot use; names the field and the rule. */
 export class LabBadOptionError extends LabError {
   constructor(
@@ -42,19 +58,11 @@ export class HostUnsupportedError extends LabError {
   }
 }
 
-/** A host command the builder runs (apt-get, dpkg-deb, ldd) failed. */
-export class CommandFailedError extends LabError {
-  constructor(
-    readonly command: string,
-    readonly exitCode: number | null,
-    readonly outputTail: string,
-  ) {
-    super(
-      "LAB_COMMAND_FAILED",
-      `command failed (exit ${exitCode ?? "signal"}): ${command}${outputTail ? `\n${outputTail}` : ""}`,
-    );
-  }
-}
+/**
+ * A host command the builder runs (apt-get, dpkg-deb, ldd) failed: @bplab/node-kit's one
+ * CommandFailedError with the code LAB_COMMAND_FAILED (LabError's instanceof accepts it).
+ */
+export { CommandFailedError };
 
 /** The guest image cannot be assembled from what the system provides. */
 export class GuestBuildError extends LabError {

@@ -4,52 +4,23 @@
  * find nvme-cli's shared libraries. Commands run through an injected runner so tests can fake
  * them. No mirror URL is ever needed: apt uses the machine's own sources.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { CommandFailedError, GuestBuildError, HostUnsupportedError } from "./errors.js";
+import {
+  type CommandRunner,
+  type RunOptions,
+  type RunResult,
+  runChecked as runCheckedWithCode,
+} from "@bplab/node-kit";
+import { GuestBuildError, HostUnsupportedError } from "./errors.js";
 
-export interface CommandResult {
-  readonly exitCode: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { CommandRunner } from "@bplab/node-kit";
+export { runCommand } from "@bplab/node-kit";
+/** What a command left behind: exit code, stdout, stderr and the last lines (node-kit's RunResult). */
+export type CommandResult = RunResult;
+export type CommandOptions = RunOptions;
 
-export interface CommandOptions {
-  readonly cwd?: string;
-  /** Called with each line of stdout and stderr as it arrives (progress). */
-  readonly onLine?: (line: string) => void;
-}
-
-export type CommandRunner = (
-  command: string,
-  args: readonly string[],
-  options?: CommandOptions,
-) => Promise<CommandResult>;
-
-const OUTPUT_TAIL_CHARS = 2000;
 /** How long apt may wait for another apt/dpkg (another engineer's install) to release its lock. */
 const DPKG_LOCK_TIMEOUT_S = 900;
-
-export const runCommand: CommandRunner = (command, args, options = {}) =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
-    const collected = { stdout: "", stderr: "" };
-    const pending = { stdout: "", stderr: "" };
-    const collect = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-      const text = chunk.toString("utf8");
-      collected[stream] += text;
-      if (!options.onLine) return;
-      const lines = (pending[stream] + text).split(/\r?\n|\r/);
-      pending[stream] = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) options.onLine(line);
-    };
-    child.stdout.on("data", collect("stdout"));
-    child.stderr.on("data", collect("stderr"));
-    child.once("error", (error) =>
-      resolve({ exitCode: null, stdout: collected.stdout, stderr: error.message }),
-    );
-    child.once("close", (exitCode) => resolve({ exitCode, ...collected }));
-  });
 
 /**
  * apt prints the mirror it fetches from ("Get:1 http://..."); progress shows the line without the
@@ -59,18 +30,14 @@ export function withoutUrls(line: string): string {
   return line.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<mirror>");
 }
 
-export async function runChecked(
+/** Runs a command; throws CommandFailedError (LAB_COMMAND_FAILED) unless it exits with 0. */
+export function runChecked(
   runner: CommandRunner,
   command: string,
   args: readonly string[],
   options?: CommandOptions,
 ): Promise<CommandResult> {
-  const result = await runner(command, args, options);
-  if (result.exitCode !== 0) {
-    const tail = `${result.stdout}\n${result.stderr}`.trim().slice(-OUTPUT_TAIL_CHARS);
-    throw new CommandFailedError([command, ...args].join(" "), result.exitCode, tail);
-  }
-  return result;
+  return runCheckedWithCode(runner, command, args, { ...options, failureCode: "LAB_COMMAND_FAILED" });
 }
 
 export interface HostFacts {
@@ -132,7 +99,8 @@ export async function ensureHostPackages(
     runner,
     "apt-get",
     [`-oDPkg::Lock::Timeout=${DPKG_LOCK_TIMEOUT_S}`, "install", "-y", "--no-install-recommends", ...missing],
-    onLine ? { onLine: (line) => onLine(withoutUrls(line)) } : undefined,
+    // blank lines carry no progress
+    onLine ? { onLine: (line) => line.trim() && onLine(withoutUrls(line)) } : undefined,
   );
   for (const pkg of missing) {
     const version = await installedVersion(runner, pkg);

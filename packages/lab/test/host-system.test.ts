@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CommandFailedError, GuestBuildError, HostUnsupportedError } from "../src/errors.js";
+import { CommandFailedError, GuestBuildError, HostUnsupportedError, LabError } from "../src/errors.js";
 import {
   candidateVersion,
   ensureHostPackages,
@@ -130,6 +130,10 @@ describe("host blockers and commands", () => {
     await expect(runChecked(runCommand, "sh", ["-c", "echo broken >&2; exit 3"])).rejects.toThrow(
       /exit 3.*\n.*broken/,
     );
+    const failure = await runChecked(runCommand, "false", []).catch((thrown: unknown) => thrown);
+    // node-kit's one CommandFailedError, with the lab's code, still caught as a LabError
+    expect(failure).toBeInstanceOf(LabError);
+    expect(failure).toMatchObject({ code: "LAB_COMMAND_FAILED", exitCode: 1 });
     expect((await runCommand("/nonexistent/command", [])).exitCode).toBeNull();
   });
 });

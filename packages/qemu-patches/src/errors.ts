@@ -3,6 +3,8 @@
  * test suite) switch on; the message says what went wrong and what to do about it.
  */
 
+import { CommandFailedError } from "@bplab/node-kit";
+
 export type QemuPatchesErrorCode =
   | "QEMU_BAD_OPTION"
   | "QEMU_MISSING_DEPENDENCIES"
@@ -23,6 +25,22 @@ export class QemuPatchesError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * Command failures are @bplab/node-kit's one CommandFailedError, which cannot also extend this
+ * class; thrown by this package it carries QEMU_COMMAND_FAILED, and `instanceof
+ * QemuPatchesError` (the CLI's check) accepts it by that code. Subclasses keep plain instanceof.
+ */
+Object.defineProperty(QemuPatchesError, Symbol.hasInstance, {
+  value(this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+    return (
+      Function.prototype[Symbol.hasInstance].call(this, value) ||
+      (this === QemuPatchesError &&
+        value instanceof CommandFailedError &&
+        value.code === "QEMU_COMMAND_FAILED")
+    );
+  },
+});
 
 /** An option or argument has a value the function cannot use. */
 export class BadOptionError extends QemuPatchesError {
@@ -76,19 +94,11 @@ export class PatchFailedError extends QemuPatchesError {
   }
 }
 
-/** A command the package runs exited with a failure. */
-export class CommandFailedError extends QemuPatchesError {
-  constructor(
-    readonly command: string,
-    readonly exitCode: number | null,
-    readonly outputTail: string,
-  ) {
-    super(
-      "QEMU_COMMAND_FAILED",
-      `command failed (exit ${exitCode ?? "signal"}): ${command}${outputTail ? `\n${outputTail}` : ""}`,
-    );
-  }
-}
+/**
+ * A command the package runs exited with a failure: @bplab/node-kit's CommandFailedError with the
+ * code QEMU_COMMAND_FAILED (one class for every package; QemuPatchesError's instanceof accepts it).
+ */
+export { CommandFailedError };
 
 export class BuildFailedError extends QemuPatchesError {
   constructor(

@@ -48,6 +48,7 @@ export function scriptedRunner(
     return {
       exitCode: reply.exitCode === undefined ? 0 : reply.exitCode,
       stdout: reply.stdout ?? (reply.lines ?? []).join("\n"),
+      stderr: "",
       tail: (reply.lines ?? []).join("\n"),
     };
   };

@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processIsAlive } from "@bplab/qemu-patches";
+import { processIsAlive } from "@bplab/node-kit";
 
 /** Set by the vitest global setup so its teardown reaps only its own run's leftovers. */
 export const RUN_ID_ENV = "BPLAB_QTEST_RUN_ID";
@@ -94,9 +94,9 @@ function installHooks(): void {
   }
 }
 
-// One liveness check for the lab's process bookkeeping: @bplab/qemu-patches owns it (its build
-// locks need it too), so this package re-exports it rather than keeping a copy.
-export { processIsAlive } from "@bplab/qemu-patches";
+// One liveness check for the lab's process bookkeeping: @bplab/node-kit owns it (the pid locks
+// need it too), so this package re-exports it rather than keeping a copy.
+export { processIsAlive } from "@bplab/node-kit";
 
 /** True when `pid` is still the QEMU we started (its command line names our temp dir). */
 function isOurQemu(entry: RegistryEntry): boolean {

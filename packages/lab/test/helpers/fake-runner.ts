@@ -14,7 +14,7 @@ export function fakeRunner(answer: (command: string, args: readonly string[]) =>
   const calls: FakeCall[] = [];
   const runner: CommandRunner = async (command, args, options) => {
     calls.push({ command, args, cwd: options?.cwd });
-    return { exitCode: 0, stdout: "", stderr: "", ...answer(command, args) };
+    return { exitCode: 0, stdout: "", stderr: "", tail: "", ...answer(command, args) };
   };
   return { runner, calls };
 }
