@@ -44,6 +44,7 @@ import { type QuirkProfileName, type QuirkSwitches, resolveQuirks } from "./quir
 import { RegisterFile } from "./register-file.js";
 import { buildCap, checkEnable, MPSMIN } from "./registers.js";
 import { type CommandResult, failure, isSuccessStatus } from "./status.js";
+import { type BootPartitionSubsystem, type SubsystemMember, subsystemOf } from "./subsystem.js";
 import { ImmediateScheduler, systemClock } from "./time.js";
 import { TraceBus } from "./trace.js";
 
@@ -89,7 +90,13 @@ export class NvmeController {
   private readonly asyncEvents: AsyncEventRequests = { outstanding: [] };
   private readonly errorLog = new ErrorLog();
   private readonly statistics: DeviceStatistics;
+  /** The BPs' subsystem, shared with every controller on the same store (MC-43). */
+  private readonly subsystem: BootPartitionSubsystem;
   private readonly protection: LockStateKeeper;
+  /** Held here so the subsystem's weak reference lives exactly as long as this controller. */
+  private readonly subsystemMember: SubsystemMember = {
+    onSubsystemPowerCycle: () => this.guard("powerCycle", undefined, () => this.loseVolatileState()),
+  };
   /** The command context of the current enabled session (CC.EN=1, CSTS.RDY=1). */
   private session: CommandContext | undefined;
   /** Bumped by every reset so queue work scheduled before it never runs. */
@@ -114,7 +121,9 @@ export class NvmeController {
       powerCycles: 0,
       poweredOnAtMs: this.clock.nowMs(),
     };
-    this.protection = new LockStateKeeper(this.config.rpmbProtection, this.trace);
+    this.subsystem = subsystemOf(this.bootPartitions, this.config.rpmbProtection);
+    this.protection = new LockStateKeeper(this.subsystem, this.trace);
+    this.subsystem.attach(this.subsystemMember);
     this.queues = new QueueEngine({
       memory: this.memory,
       interrupts: options.interrupts,
@@ -167,15 +176,22 @@ export class NvmeController {
     this.guard("controllerReset", undefined, () => this.reset("function-reset"));
   }
 
-  /** Power cycle (MC-41): volatile state is lost, Write Unlocked and WLUPC become Write Locked. */
+  /**
+   * Power cycle of the subsystem (MC-41, MC-43): every controller on this Boot Partition store
+   * loses its volatile state, and Write Unlocked and WLUPC become Write Locked.
+   */
   powerCycle(): void {
     this.guard("powerCycle", undefined, () => {
-      this.reset("power-cycle");
+      this.subsystem.powerCycleMembers();
       this.protection.onPowerCycle();
-      this.errorLog.clear();
-      this.statistics.powerCycles += 1;
-      this.statistics.poweredOnAtMs = this.clock.nowMs();
     });
+  }
+
+  private loseVolatileState(): void {
+    this.reset("power-cycle");
+    this.errorLog.clear();
+    this.statistics.powerCycles += 1;
+    this.statistics.poweredOnAtMs = this.clock.nowMs();
   }
 
   /**

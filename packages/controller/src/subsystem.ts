@@ -1,0 +1,69 @@
+/**
+ * MC-43: the Boot Partitions, ABPID and their write-protection state belong to the NVM subsystem,
+ * not to one controller. Every NvmeController built on the same BootPartitionStore object shares
+ * one BootPartitionSubsystem, so a lock one controller sets binds the others; a Controller Level
+ * Reset of one controller keeps the Set Features locks; a power cycle is a power cycle of the
+ * whole subsystem: every attached controller loses its volatile state and the locks relock.
+ */
+import { ControllerConfigError } from "./errors.js";
+import type { BootPartitionStore } from "./ports.js";
+import { type BpLockStates, POWER_ON_LOCK_STATES, type RpmbProtection } from "./write-protection.js";
+
+/** What a controller does when its subsystem is power cycled (its own volatile reset). */
+export interface SubsystemMember {
+  onSubsystemPowerCycle(): void;
+}
+
+export class BootPartitionSubsystem {
+  /** FID 85h state of both BPs (MC-30..MC-41). */
+  lockStates: BpLockStates = POWER_ON_LOCK_STATES;
+  /** RPMB mode and the BPLOCK bits now (MC-34). */
+  rpmb: RpmbProtection;
+  /** The RPMB configuration the subsystem was created with; every controller must agree. */
+  readonly configuredRpmb: RpmbProtection;
+  /** Weak, so a controller nobody uses any more is not kept alive by its store. */
+  readonly #members = new Set<WeakRef<SubsystemMember>>();
+
+  constructor(rpmb: RpmbProtection) {
+    this.rpmb = rpmb;
+    this.configuredRpmb = rpmb;
+  }
+
+  attach(member: SubsystemMember): void {
+    this.#members.add(new WeakRef(member));
+  }
+
+  /** The volatile half of a subsystem power cycle, for every attached controller. */
+  powerCycleMembers(): void {
+    for (const ref of [...this.#members]) {
+      const member = ref.deref();
+      if (member === undefined) this.#members.delete(ref);
+      else member.onSubsystemPowerCycle();
+    }
+  }
+}
+
+const SUBSYSTEMS = new WeakMap<BootPartitionStore, BootPartitionSubsystem>();
+
+/** The subsystem of `store`, created by the first controller attached to it. */
+export function subsystemOf(store: BootPartitionStore, rpmb: RpmbProtection): BootPartitionSubsystem {
+  const existing = SUBSYSTEMS.get(store);
+  if (existing === undefined) {
+    const created = new BootPartitionSubsystem(rpmb);
+    SUBSYSTEMS.set(store, created);
+    return created;
+  }
+  const configured = existing.configuredRpmb;
+  if (
+    configured.enabled !== rpmb.enabled ||
+    configured.locked[0] !== rpmb.locked[0] ||
+    configured.locked[1] !== rpmb.locked[1]
+  ) {
+    throw new ControllerConfigError(
+      "config.rpmb",
+      "must match the controller already attached to this Boot Partition store (one subsystem, one RPMB configuration, MC-43)",
+      rpmb,
+    );
+  }
+  return existing;
+}
