@@ -216,3 +216,40 @@ describe("Firmware Image Download staging rules", () => {
     expect(rig.events.find((event) => event.kind === "fw.download.cdw12")).toMatchObject({ cdw12: 1 });
   });
 });
+
+describe("a download at OFST=0 restarts the image (MC-11, issue 8 item 7c)", () => {
+  it("an aborted download restarts at 0 without a commit or reset; the commit holds only the second image", () => {
+    const rig = enabledRig();
+    setWriteProtection(rig, UNLOCK_BOTH);
+    stageImage(rig, pattern(3 * PAGE, 30));
+    const second = pattern(2 * PAGE, 31);
+    stageImage(rig, second);
+    expect(rig.store.bootPartitions.stagedLength).toBe(2 * PAGE);
+    expect(statusOf(commit(rig, REPLACE, 0))).toBe("0h/00h");
+    const bp0 = readBp(rig, 0);
+    expect(sameBytes(bp0.subarray(0, second.length), second)).toBe(true);
+    expect(bp0.subarray(second.length).every((byte) => byte === 0)).toBe(true);
+    expect(
+      rig.events.some(
+        (event) => event.kind === "fw.staging.discarded" && String(event.cause).includes("OFST=0"),
+      ),
+    ).toBe(true);
+  });
+
+  it("a rejected piece at 0 (past the staging capacity) keeps what was staged", () => {
+    const rig = enabledRig({ memoryBytes: 8 * 1024 * 1024 });
+    stageImage(rig, pattern(2 * PAGE, 32));
+    const tooBig = pattern(rig.store.bootPartitions.bpSizeBytes + PAGE, 33);
+    const [rejected] = download(rig, tooBig, tooBig.length);
+    expect(statusOf(rejected!)).toBe("0h/02h");
+    expect(rig.store.bootPartitions.stagedLength).toBe(2 * PAGE);
+  });
+
+  it("0 < OFST < staged end is still Overlapping Range 1h/14h", () => {
+    const rig = enabledRig();
+    stageImage(rig, pattern(3 * PAGE, 34));
+    const [overlap] = download(rig, pattern(PAGE, 35), PAGE, { startOffset: 2 * PAGE });
+    expect(statusOf(overlap!)).toBe("1h/14h");
+    expect(rig.store.bootPartitions.stagedLength).toBe(3 * PAGE);
+  });
+});

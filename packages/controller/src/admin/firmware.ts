@@ -54,7 +54,10 @@ export function firmwareImageDownload(ctx: CommandContext, sqe: SubmissionQueueE
     }
     ctx.bootPartitions.discardStaged();
   }
-  const stagedEnd = ctx.bootPartitions.stagedLength;
+  // MC-11: an image starts at offset 0, so a piece at 0 is the first piece of a new image; what
+  // was staged is dropped once this piece is accepted (a rejected piece changes nothing).
+  const startsNewImage = offsetBytes === 0;
+  const stagedEnd = startsNewImage ? 0 : ctx.bootPartitions.stagedLength;
   if (offsetBytes < stagedEnd) {
     return failure(
       Status.OverlappingRange,
@@ -76,6 +79,13 @@ export function firmwareImageDownload(ctx: CommandContext, sqe: SubmissionQueueE
   }
   const received = receiveFromHost(ctx, sqe, lengthBytes);
   if (!received.ok) return received.result;
+  if (startsNewImage && ctx.bootPartitions.stagedLength > 0) {
+    ctx.trace.emit("fw.staging.discarded", {
+      bytes: ctx.bootPartitions.stagedLength,
+      cause: "a piece at OFST=0 starts a new image (MC-11)",
+    });
+    ctx.bootPartitions.discardStaged();
+  }
   ctx.bootPartitions.stageWrite(offsetBytes, received.data);
   traceCdw12(ctx, command.cdw12);
   ctx.trace.emit("fw.download", () => ({

@@ -202,6 +202,48 @@ const newImageAfterCommit: Scenario = {
   },
 };
 
+const restartAtZero: Scenario = {
+  id: "staging.restart-at-zero",
+  title:
+    "An aborted download restarts at OFST=0 without a commit or reset; the commit holds exactly the second image (MC-11)",
+  async run(ctx) {
+    const driver = await ctx.driver();
+    const g = await driver.firmwareUpdateGranularityBytes();
+    await unlockBp0(ctx);
+    // The first image stops after 3 of its 4 pieces; the second, shorter one starts again at 0.
+    const aborted = testImage(4 * g, 0xaa);
+    for (let piece = 0; piece < 3; piece++) {
+      const outcome = await driver.firmwareImageDownloadPiece(
+        aborted.subarray(piece * g, (piece + 1) * g),
+        piece * g,
+      );
+      ctx.expectStatus(`aborted.piece-${piece}.status`, outcome, Success);
+    }
+    const second = testImage(2 * g, 0xab);
+    for (let piece = 0; piece < 2; piece++) {
+      const outcome = await driver.firmwareImageDownloadPiece(
+        second.subarray(piece * g, (piece + 1) * g),
+        piece * g,
+      );
+      ctx.expectStatus(
+        `second.piece-${piece}.status`,
+        outcome,
+        Success,
+        piece === 0 ? "not 1h/14h: a new image" : undefined,
+      );
+    }
+    const overlap = await driver.firmwareImageDownloadPiece(second.subarray(g, 2 * g), g);
+    ctx.expectStatus(
+      "second.overlapping-piece.status",
+      overlap,
+      Status.OverlappingRange,
+      "0 < OFST < staged end",
+    );
+    await commitAndCheck(ctx, "second", 0, second);
+    return ctx.observations;
+  },
+};
+
 const cdw12Hint: Scenario = {
   id: "staging.cdw12-hint",
   title: "Downloads with the vendor CDW12=1 hint are accepted like any other (CDW12 is reserved, MC-15)",
@@ -224,5 +266,6 @@ export const STAGING_SCENARIOS: readonly Scenario[] = [
   discardedBy("function-reset", "A function reset (FLR)", (ctx) => ctx.functionReset(), false),
   discardedBy("power-cycle", "A power cycle", (ctx) => ctx.powerCycle(), true),
   newImageAfterCommit,
+  restartAtZero,
   cdw12Hint,
 ];
