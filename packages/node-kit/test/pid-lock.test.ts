@@ -10,7 +10,7 @@ import {
   readLockOwner,
   withPidLock,
 } from "../src/index.js";
-import { deadPid } from "./dead-pid.js";
+import { deadPid } from "../src/testing/index.js";
 
 const made: string[] = [];
 afterAll(() => {
