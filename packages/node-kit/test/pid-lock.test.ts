@@ -74,6 +74,28 @@ describe("acquirePidLock", () => {
     }
   });
 
+  it("never removes a lock another process took over while this one judged the old one stale", () => {
+    // The interleaving that made two owners with a plain "read, see a dead pid, remove": between
+    // our read of the dead owner and our removal, another opener removes it and takes the lock.
+    const path = lockPath();
+    const dead = deadPid();
+    writeFileSync(path, `${dead}\n`);
+    let otherOpenerRan = false;
+    const isAlive = (pid: number) => {
+      if (pid === dead && !otherOpenerRan) {
+        otherOpenerRan = true;
+        rmSync(path);
+        writeFileSync(path, `${OTHER_PID}\n`);
+      }
+      return pid === OTHER_PID;
+    };
+    expect(() => acquirePidLock(path, { whenHeld: "fail", isAlive })).toThrow(
+      expect.objectContaining({ code: "PID_LOCK_BUSY", ownerPid: OTHER_PID }),
+    );
+    expect(otherOpenerRan).toBe(true);
+    expect(readFileSync(path, "utf8")).toBe(`${OTHER_PID}\n`);
+  });
+
   it("breaks a takeover guard left by a process that died in it", () => {
     const path = lockPath();
     writeFileSync(path, `${deadPid()}\n`);

@@ -69,6 +69,30 @@ describe("withLock", () => {
   });
 });
 
+describe("withLock and a stale lock taken over by someone else", () => {
+  it("waits for the process that took the stale lock first instead of removing its fresh lock", async () => {
+    // Another builder removes the dead owner's lock and takes it between our read and our removal;
+    // a plain "read, see a dead pid, remove" would delete its lock and build alongside it.
+    const path = join(tempDir(), LOCK_FILE_NAME);
+    writeFileSync(path, `${OTHER_PID + 1}\n`);
+    let otherTookIt = false;
+    const waitedFor: number[] = [];
+    await withLock(path, async () => undefined, {
+      isAlive: (pid) => {
+        if (pid === OTHER_PID + 1 && !otherTookIt) {
+          otherTookIt = true;
+          rmSync(path);
+          writeFileSync(path, `${OTHER_PID}\n`);
+        }
+        return pid === OTHER_PID && existsSync(path);
+      },
+      onWait: (pid) => waitedFor.push(pid),
+      sleep: async () => rmSync(path), // the other builder finishes
+    });
+    expect(waitedFor).toEqual([OTHER_PID]);
+  });
+});
+
 describe("lock helpers", () => {
   it("tells a held lock from a stale or missing one", () => {
     const path = join(tempDir(), LOCK_FILE_NAME);
