@@ -4,10 +4,10 @@
  * At no time may two of them own it (issue: an opener that read a lock file between its creation
  * and the write of the pid took it for stale, deleted it and became a second owner).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deadPid, LockRacers, summarizeRound } from "@bplab/node-kit/testing";
+import { LockRacers, runLockRace } from "@bplab/node-kit/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireOwnerLock } from "../../src/storage/owner-lock.js";
 import { tempDirs } from "./temp-dirs.js";
@@ -27,22 +27,14 @@ describe("owner lock: many openers at once", () => {
     const openers = new LockRacers(OPENERS, ["--import", "tsx", CHILD, lockPath, join(dir, "owner-marker")]);
     try {
       await openers.ready();
-      for (let round = 0; round < ROUNDS; round += 1) {
-        // every other round starts from the lock of a process killed while it had the directory
-        const stale = round % 2 === 1;
-        if (stale) writeFileSync(lockPath, `${deadPid()}\n`);
-        const { acquired, busy, ...problems } = summarizeRound(await openers.round(ATTEMPTS_PER_ROUND));
-        expect({ round, stale, ...problems }).toEqual({
-          round,
-          stale,
-          violations: 0,
-          errors: 0,
-          firstProblems: [],
-        });
-        expect(acquired).toBeGreaterThan(0);
-        expect(acquired + busy).toBe(OPENERS * ATTEMPTS_PER_ROUND);
-        expect(existsSync(lockPath)).toBe(false);
+      const reports = await runLockRace(openers, lockPath, { rounds: ROUNDS, attempts: ATTEMPTS_PER_ROUND });
+      for (const report of reports) {
+        expect(report).toMatchObject({ violations: 0, errors: 0, firstProblems: [], lockLeft: false });
+        expect(report.acquired).toBeGreaterThan(0);
+        expect(report.acquired + report.busy).toBe(OPENERS * ATTEMPTS_PER_ROUND);
       }
+      // every other round started from a dead owner's lock
+      expect(reports.filter((report) => report.stale)).toHaveLength(ROUNDS / 2);
     } finally {
       openers.close();
     }

@@ -1,3 +1,3 @@
 /** @bplab/node-kit/testing: the harness for tests that race many processes for one lock. */
-export type { LockRaceChild, RaceRound } from "./lock-race.js";
-export { deadPid, LockRacers, serveLockRace, summarizeRound } from "./lock-race.js";
+export type { LockRaceChild, RaceRound, RoundReport } from "./lock-race.js";
+export { deadPid, LockRacers, runLockRace, serveLockRace } from "./lock-race.js";

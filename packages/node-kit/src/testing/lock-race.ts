@@ -5,7 +5,7 @@
  * another holder's marker is there) and checks that the lock names its own pid.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 /** What one racing process saw in one round. */
@@ -129,15 +129,47 @@ export class LockRacers {
   }
 }
 
-/** Sums a round's results and lists its first few violations and errors, for one-screen failures. */
-export function summarizeRound(results: readonly RaceRound[]) {
-  const violations = results.flatMap((result) => result.violations);
-  const errors = results.flatMap((result) => result.errors);
-  return {
-    acquired: results.reduce((sum, result) => sum + result.acquired, 0),
-    busy: results.reduce((sum, result) => sum + result.busy, 0),
-    violations: violations.length,
-    errors: errors.length,
-    firstProblems: [...violations.slice(0, 3), ...errors.slice(0, 3)],
-  };
+/** What one round of a lock race showed, summed over every racing process. */
+export interface RoundReport {
+  readonly round: number;
+  /** The round started from a lock left by a dead process. */
+  readonly stale: boolean;
+  readonly acquired: number;
+  readonly busy: number;
+  readonly violations: number;
+  readonly errors: number;
+  /** The first few violations and errors, so a failure reads in one screen. */
+  readonly firstProblems: readonly string[];
+  /** The lock file still existed after everyone released it. */
+  readonly lockLeft: boolean;
+}
+
+/**
+ * Runs `rounds` rounds of `attempts` attempts per process; every other round starts from a lock
+ * that names a dead process, as after kill -9 of an owner.
+ */
+export async function runLockRace(
+  racers: LockRacers,
+  lockPath: string,
+  options: { readonly rounds: number; readonly attempts: number },
+): Promise<RoundReport[]> {
+  const reports: RoundReport[] = [];
+  for (let round = 0; round < options.rounds; round += 1) {
+    const stale = round % 2 === 1;
+    if (stale) writeFileSync(lockPath, `${deadPid()}\n`);
+    const results = await racers.round(options.attempts);
+    const violations = results.flatMap((result) => result.violations);
+    const errors = results.flatMap((result) => result.errors);
+    reports.push({
+      round,
+      stale,
+      acquired: results.reduce((sum, result) => sum + result.acquired, 0),
+      busy: results.reduce((sum, result) => sum + result.busy, 0),
+      violations: violations.length,
+      errors: errors.length,
+      firstProblems: [...violations.slice(0, 3), ...errors.slice(0, 3)],
+      lockLeft: existsSync(lockPath),
+    });
+  }
+  return reports;
 }
