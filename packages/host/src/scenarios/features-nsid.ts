@@ -25,7 +25,7 @@ import type { Scenario } from "./types.js";
 const BROADCAST_NSID = U32_MAX;
 /** QEMU's NVME_MAX_NAMESPACES: both targets report it as NN so NSID validity is the same. */
 const EXPECTED_NN = 256;
-const { WriteLocked: L, WriteUnlocked: U, NoChange } = BpWriteProtectionState;
+const { WriteLocked: L, WriteUnlocked: U } = BpWriteProtectionState;
 
 /** The NSIDs a Set is tried with, and the status each must get. */
 function setCases(nn: number): [string, number, StatusCode][] {
@@ -42,49 +42,103 @@ async function readNn(ctx: ScenarioContext): Promise<number> {
   return nn;
 }
 
-const bpWriteProtectionSet: Scenario = {
-  id: "features.nsid-bp-wp-set",
-  title:
-    "Set Features 85h: NSID 1 and NN → 1h/0Fh, NN+1 → 0h/0Bh, locks unchanged; FFFFFFFFh and 0 accepted (MC-35)",
-  async run(ctx) {
-    const driver = await ctx.driver();
-    const nn = await readNn(ctx);
-    const unlockBoth = encodeBpWriteProtection({ bp0: U, bp1: U });
-    for (const [name, nsid, status] of setCases(nn)) {
-      const outcome = await driver.setFeature(FeatureId.BootPartitionWriteProtection, unlockBoth, { nsid });
-      ctx.expectStatus(`set-${name}.status`, outcome, status);
-      await expectLocks(ctx, `after-${name}`, { bp0: L, bp1: L }, "a failed Set changes no lock");
-    }
-    const broadcast = await driver.setFeature(FeatureId.BootPartitionWriteProtection, unlockBoth, {
-      nsid: BROADCAST_NSID,
-    });
-    ctx.expectStatus("set-nsid-broadcast.status", broadcast, Status.Success);
-    await expectLocks(ctx, "after-nsid-broadcast", { bp0: U, bp1: U });
-    const relockBp0 = encodeBpWriteProtection({ bp0: L, bp1: NoChange });
-    const none = await driver.setFeature(FeatureId.BootPartitionWriteProtection, relockBp0, { nsid: 0 });
-    ctx.expectStatus("set-nsid-0.status", none, Status.Success);
-    await expectLocks(ctx, "after-nsid-0", { bp0: L, bp1: U });
-    return ctx.observations;
-  },
-};
+/** A controller-scope feature as the NSID scenarios drive it. */
+interface FeatureUnderTest {
+  readonly fid: number;
+  /** CDW11 of a Get (the selector some features need). */
+  readonly getCdw11: number;
+  /** CDW11 of a Set that changes the value, and of one that puts it back. */
+  readonly change: (ctx: ScenarioContext) => Promise<{ changeTo: number; restore: number }>;
+  /** The value as observations show it: what must not move when a Set fails. */
+  readonly observe: (driver: NvmeHostDriver, field: string) => Promise<string>;
+}
 
-const bpWriteProtectionGet: Scenario = {
-  id: "features.nsid-bp-wp-get",
-  title: "Get Features 85h ignores NSID: NSID 1 and NN+1 return the current states (12h)",
-  async run(ctx) {
-    const driver = await ctx.driver();
-    const nn = await readNn(ctx);
-    const current = hex(encodeBpWriteProtection({ bp0: L, bp1: L }));
-    for (const [name, nsid] of [
-      ["nsid-1", 1],
-      ["nsid-nn-plus-1", nn + 1],
-    ] as const) {
-      const outcome = await driver.getFeature(FeatureId.BootPartitionWriteProtection, { nsid });
-      ctx.expectStatus(`get-${name}.status`, outcome, Status.Success);
-      ctx.expect(`get-${name}.dw0`, hex(outcome.dw0), current);
-    }
-    return ctx.observations;
-  },
+/** Set with NSID 1, NN, NN+1 (each fails, the value stays), then FFFFFFFFh and 0 (both apply). */
+function setFollowsNsidRule(id: string, title: string, feature: FeatureUnderTest): Scenario {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const driver = await ctx.driver();
+      const nn = await readNn(ctx);
+      const { changeTo, restore } = await feature.change(ctx);
+      const original = await feature.observe(driver, "before");
+      for (const [name, nsid, status] of setCases(nn)) {
+        ctx.expectStatus(
+          `set-${name}.status`,
+          await driver.setFeature(feature.fid, changeTo, { nsid }),
+          status,
+        );
+        ctx.expect(
+          `after-${name}.value`,
+          await feature.observe(driver, name),
+          original,
+          "a failed Set changes nothing",
+        );
+        await expectLocks(ctx, `after-${name}`, { bp0: L, bp1: L }, "a failed Set changes no lock");
+      }
+      const broadcast = await driver.setFeature(feature.fid, changeTo, { nsid: BROADCAST_NSID });
+      ctx.expectStatus("set-nsid-broadcast.status", broadcast, Status.Success);
+      const changed = await feature.observe(driver, "broadcast");
+      ctx.expect("after-nsid-broadcast.changed", changed !== original, true, `the Set applied: ${changed}`);
+      ctx.expectStatus(
+        "set-nsid-0.status",
+        await driver.setFeature(feature.fid, restore, { nsid: 0 }),
+        Status.Success,
+      );
+      ctx.expect(
+        "after-nsid-0.value",
+        await feature.observe(driver, "nsid-0"),
+        original,
+        "restored with NSID 0",
+      );
+      return ctx.observations;
+    },
+  };
+}
+
+/** Get with NSID 1 and NN+1 returns what Get with NSID 0 returns. */
+function getIgnoresNsid(id: string, title: string, feature: FeatureUnderTest): Scenario {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const driver = await ctx.driver();
+      const nn = await readNn(ctx);
+      const value = await feature.observe(driver, "get-nsid-0");
+      for (const [name, nsid] of [
+        ["nsid-1", 1],
+        ["nsid-nn-plus-1", nn + 1],
+      ] as const) {
+        const outcome = await driver.getFeature(feature.fid, { cdw11: feature.getCdw11, nsid });
+        ctx.expectStatus(`get-${name}.status`, outcome, Status.Success);
+        ctx.expect(`get-${name}.dw0`, hex(outcome.dw0), value);
+      }
+      return ctx.observations;
+    },
+  };
+}
+
+/** Reads a feature's DW0 (NSID 0); the Get must succeed. */
+async function readFeature(
+  driver: NvmeHostDriver,
+  fid: number,
+  cdw11: number,
+  field: string,
+): Promise<string> {
+  const outcome = await driver.getFeature(fid, { cdw11 });
+  if (!outcome.ok) throw new ScenarioAssertionError(`${field}.get.status`, "0h/00h", outcome.status);
+  return hex(outcome.dw0);
+}
+
+const BP_WRITE_PROTECTION: FeatureUnderTest = {
+  fid: FeatureId.BootPartitionWriteProtection,
+  getCdw11: 0,
+  change: async () => ({
+    changeTo: encodeBpWriteProtection({ bp0: U, bp1: U }),
+    restore: encodeBpWriteProtection({ bp0: L, bp1: L }),
+  }),
+  observe: (driver, field) => readFeature(driver, FeatureId.BootPartitionWriteProtection, 0, field),
 };
 
 /** Over Temperature Threshold of the composite sensor: TMPSEL 0h, THSEL 00b. */
@@ -92,83 +146,41 @@ function overTemperature(kelvin: number): number {
   return encodeTemperatureThreshold({ tmpth: kelvin, tmpsel: 0, thsel: ThresholdType.OverTemperature });
 }
 
-async function readOverTemperature(driver: NvmeHostDriver, field: string, nsid = 0): Promise<number> {
-  const outcome = await driver.getFeature(FeatureId.TemperatureThreshold, {
-    cdw11: overTemperature(0),
-    nsid,
-  });
-  if (!outcome.ok) throw new ScenarioAssertionError(`${field}.status`, "0h/00h", outcome.status);
-  return outcome.dw0 & 0xffff;
-}
-
-const temperatureThresholdSet: Scenario = {
-  id: "features.nsid-stock-set",
-  title:
-    "Set Features Temperature Threshold (a stock feature): NSID 1 and NN → 1h/0Fh, NN+1 → 0h/0Bh, value unchanged; FFFFFFFFh and 0 accepted",
-  async run(ctx) {
-    const driver = await ctx.driver();
-    const nn = await readNn(ctx);
-    const original = await readOverTemperature(driver, "get-original");
-    const wanted = original - 10;
-    for (const [name, nsid, status] of setCases(nn)) {
-      const outcome = await driver.setFeature(FeatureId.TemperatureThreshold, overTemperature(wanted), {
-        nsid,
-      });
-      ctx.expectStatus(`set-${name}.status`, outcome, status);
-      ctx.expect(
-        `after-${name}.tmpth-unchanged`,
-        (await readOverTemperature(driver, name)) === original,
-        true,
-      );
-    }
-    await expectLocks(ctx, "after-failed-sets", { bp0: L, bp1: L }, "no Set touched FID 85h");
-    const broadcast = await driver.setFeature(FeatureId.TemperatureThreshold, overTemperature(wanted), {
-      nsid: BROADCAST_NSID,
-    });
-    ctx.expectStatus("set-nsid-broadcast.status", broadcast, Status.Success);
-    ctx.expect(
-      "after-nsid-broadcast.tmpth-set",
-      (await readOverTemperature(driver, "broadcast")) === wanted,
-      true,
+const TEMPERATURE_THRESHOLD: FeatureUnderTest = {
+  fid: FeatureId.TemperatureThreshold,
+  getCdw11: overTemperature(0),
+  async change(ctx) {
+    const now = await readFeature(
+      await ctx.driver(),
+      FeatureId.TemperatureThreshold,
+      overTemperature(0),
+      "now",
     );
-    const none = await driver.setFeature(FeatureId.TemperatureThreshold, overTemperature(original), {
-      nsid: 0,
-    });
-    ctx.expectStatus("set-nsid-0.status", none, Status.Success);
-    ctx.expect(
-      "after-nsid-0.tmpth-restored",
-      (await readOverTemperature(driver, "nsid-0")) === original,
-      true,
-    );
-    return ctx.observations;
+    const kelvin = Number(now) & 0xffff;
+    return { changeTo: overTemperature(kelvin - 10), restore: overTemperature(kelvin) };
   },
-};
-
-const temperatureThresholdGet: Scenario = {
-  id: "features.nsid-stock-get",
-  title: "Get Features Temperature Threshold ignores NSID: NSID 1 and NN+1 succeed with the same value",
-  async run(ctx) {
-    const driver = await ctx.driver();
-    const nn = await readNn(ctx);
-    const value = await readOverTemperature(driver, "get-nsid-0");
-    for (const [name, nsid] of [
-      ["nsid-1", 1],
-      ["nsid-nn-plus-1", nn + 1],
-    ] as const) {
-      const outcome = await driver.getFeature(FeatureId.TemperatureThreshold, {
-        cdw11: overTemperature(0),
-        nsid,
-      });
-      ctx.expectStatus(`get-${name}.status`, outcome, Status.Success);
-      ctx.expect(`get-${name}.same-value`, (outcome.dw0 & 0xffff) === value, true);
-    }
-    return ctx.observations;
-  },
+  observe: (driver, field) => readFeature(driver, FeatureId.TemperatureThreshold, overTemperature(0), field),
 };
 
 export const FEATURES_NSID_SCENARIOS: readonly Scenario[] = [
-  bpWriteProtectionSet,
-  bpWriteProtectionGet,
-  temperatureThresholdSet,
-  temperatureThresholdGet,
+  setFollowsNsidRule(
+    "features.nsid-bp-wp-set",
+    "Set Features 85h: NSID 1 and NN → 1h/0Fh, NN+1 → 0h/0Bh, locks unchanged; FFFFFFFFh and 0 accepted (MC-35)",
+    BP_WRITE_PROTECTION,
+  ),
+  getIgnoresNsid(
+    "features.nsid-bp-wp-get",
+    "Get Features 85h ignores NSID: NSID 1 and NN+1 return the current states (12h)",
+    BP_WRITE_PROTECTION,
+  ),
+  setFollowsNsidRule(
+    "features.nsid-stock-set",
+    "Set Features Temperature Threshold (a stock feature): NSID 1 and NN → 1h/0Fh, NN+1 → 0h/0Bh, value and locks unchanged; FFFFFFFFh and 0 accepted",
+    TEMPERATURE_THRESHOLD,
+  ),
+  getIgnoresNsid(
+    "features.nsid-stock-get",
+    "Get Features Temperature Threshold ignores NSID: NSID 1 and NN+1 succeed with the same value",
+    TEMPERATURE_THRESHOLD,
+  ),
 ];
