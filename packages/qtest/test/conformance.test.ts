@@ -17,10 +17,8 @@ import { createQemuTargetFactory } from "../src/factory.js";
 import { qemuHasBootPartitions } from "./helpers/qemu.js";
 
 const core = inProcessTargetFactory();
-/** MC-42: both QEMU power cycles must behave alike, so the power-cycle scenarios run with each. */
-const qemuByQomSet = createQemuTargetFactory({ powerCycle: "auto" });
-const qemuByRestart = createQemuTargetFactory({ powerCycle: "restart" });
-const powerCycleScenarios = ALL_SCENARIOS.filter((scenario) => scenario.id.startsWith("power-cycle."));
+/** MC-42: the QEMU power cycle is a new QEMU process on the same images. */
+const qemu = createQemuTargetFactory();
 const rows: ConformanceRow[] = [];
 
 async function compare(scenario: Scenario, qemu: TargetFactory, label: string): Promise<ConformanceRow> {
@@ -46,7 +44,7 @@ describe.skipIf(!qemuHasBootPartitions)("scenario suite: core vs patched QEMU", 
   });
 
   it.each(ALL_SCENARIOS.map((scenario) => [scenario.id, scenario] as const))("%s", async (id, scenario) => {
-    const row = await compare(scenario, qemuByQomSet, id);
+    const row = await compare(scenario, qemu, id);
     if (isCoreOnlyScenario(scenario)) {
       // The only allowed skip: QEMU has no RPMB-controlled protection. Print the reason it gave.
       console.info(`[qtest] ${id}: skipped on QEMU: ${row.qemu?.message ?? "(no reason given)"}`);
@@ -56,14 +54,6 @@ describe.skipIf(!qemuHasBootPartitions)("scenario suite: core vs patched QEMU", 
     }
     expect(row.verdict, describeConformance(row)).toBe("identical");
   });
-
-  it.each(powerCycleScenarios.map((scenario) => [scenario.id, scenario] as const))(
-    "%s with a QEMU restart as the power cycle",
-    async (id, scenario) => {
-      const row = await compare(scenario, qemuByRestart, `${id} [restart]`);
-      expect(row.verdict, describeConformance(row)).toBe("identical");
-    },
-  );
 
   it("leaves no QEMU process behind once every scenario has closed its target", () => {
     expect(rows.length).toBeGreaterThan(0);

@@ -26,7 +26,7 @@ const CC_WITHOUT_ENABLE = 0x0046_0000;
 describe.skipIf(!hasQemu)("QemuTarget (real QEMU)", () => {
   let target: QemuTarget;
   beforeAll(async () => {
-    target = await createQemuTarget({ powerCycle: "restart" });
+    target = await createQemuTarget();
   });
   afterAll(async () => {
     await target?.close();
@@ -180,7 +180,7 @@ describe.skipIf(!qemuHasBootPartitions)("QemuTarget boot-partition image (patche
   });
 
   it("keeps ABPID across a restart power cycle (MC-41, MC-42) and BPSZ ignores the metadata block", async () => {
-    const target = await createQemuTarget({ bootPartition: { bpSizeBytes }, powerCycle: "restart" });
+    const target = await createQemuTarget({ bootPartition: { bpSizeBytes } });
     try {
       const driver = await NvmeHostDriver.attach(target);
       expect((await driver.firmwareCommit(CommitAction.ActivateBootPartition, 1)).status).toBe("0h/00h");

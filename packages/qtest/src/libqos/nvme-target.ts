@@ -18,8 +18,6 @@ import { enableQ35Ecam, type PciConfigAccess, PioConfigAccess } from "./pci-conf
 import { NVME_PCI_CLASS_CODE } from "./pci-constants.js";
 import type { MsixVector, PciDevice } from "./pci-device.js";
 
-/** MC-42: a QEMU power cycle is the patch's runtime QOM property, or a new QEMU process. */
-export const POWER_CYCLE_PROPERTY = "x-bp-power-cycle";
 export const BOOTPART_PROPERTY = "bootpart";
 /**
  * The patched device keeps ABPID in an optional metadata block of 4 KiB after the two BPs (see
@@ -59,7 +57,7 @@ export interface QemuTargetOptions {
   /** QOM id of the nvme device (`/machine/peripheral/<id>`). */
   deviceId?: string;
   serial?: string;
-  /** Extra nvme device properties, e.g. `{ mdts: 7, "bp-reset-is-power-cycle": true }`. */
+  /** Extra nvme device properties, e.g. `{ mdts: 7 }`. */
   deviceProperties?: Readonly<Record<string, string | number | boolean>>;
   /** Size of a raw namespace image (0: a controller without namespaces). */
   namespaceBytes?: number;
@@ -69,8 +67,6 @@ export interface QemuTargetOptions {
    * (bootPartitionImageBytes). Needs the patched QEMU (the `bootpart` drive property).
    */
   bootPartition?: { image?: string; bpSizeBytes?: number; property?: string };
-  /** How powerCycle() works; `auto` uses the QOM property when the device has it (MC-42). */
-  powerCycle?: "auto" | "qom-set" | "restart";
   /** Where alloc() hands out host memory; default: 256 MiB at 4 GiB (see DEFAULT_MEMORY). */
   hostMemory?: { base: bigint; sizeBytes: number };
   /** Program the MSI-X table after every (re)start. */
@@ -114,10 +110,6 @@ function checkOptions(options: QemuTargetOptions): void {
       window.sizeBytes,
     );
   }
-  const mode = options.powerCycle;
-  if (mode !== undefined && mode !== "auto" && mode !== "qom-set" && mode !== "restart") {
-    throw new InvalidArgumentError("powerCycle", 'must be "auto", "qom-set" or "restart"', mode);
-  }
 }
 
 function deviceArgument(properties: Record<string, string | number | boolean>): string {
@@ -140,7 +132,6 @@ export class QemuTarget implements Target {
     private readonly options: QemuTargetOptions,
     private readonly workDir: string,
     readonly allocator: GuestAllocator,
-    readonly powerCycleMode: "qom-set" | "restart",
     qemu: QemuInstance,
   ) {
     this.qemu = qemu;
@@ -195,14 +186,8 @@ export class QemuTarget implements Target {
         ...(options.trace === undefined ? {} : { trace: options.trace }),
       };
       const qemu = await launchQemu(launchOptions);
-      let mode = options.powerCycle ?? "auto";
-      if (mode === "auto") {
-        mode = (await hasQomProperty(qemu, `/machine/peripheral/${deviceId}`, POWER_CYCLE_PROPERTY))
-          ? "qom-set"
-          : "restart";
-      }
       const allocator = new GuestAllocator(window.base, window.base + BigInt(window.sizeBytes));
-      const target = new QemuTarget(launchOptions, options, workDir, allocator, mode, qemu);
+      const target = new QemuTarget(launchOptions, options, workDir, allocator, qemu);
       await Promise.all([target.setupPci(), target.checkHostMemory()]).catch(async (error) => {
         await qemu.close();
         throw error;
@@ -216,7 +201,7 @@ export class QemuTarget implements Target {
 
   get capabilities(): TargetCapabilities {
     return {
-      restartProcess: this.powerCycleMode === "restart",
+      restartProcess: true,
       rpmbMode: false,
       unmappedAddress: UNMAPPED_HOST_ADDRESS,
     };
@@ -273,18 +258,13 @@ export class QemuTarget implements Target {
     else await this.qemu.qtest.endianness();
   }
 
-  /** MC-42: `qom-set x-bp-power-cycle` on the patched device, or a new QEMU on the same images. */
+  /**
+   * MC-42: a new QEMU process on the same images. The device's other power cycle, unplugging and
+   * plugging it in again, needs a hot-plug slot, which the q35 root bus this target uses lacks;
+   * both create the device anew, so they cannot differ.
+   */
   async powerCycle(): Promise<void> {
-    if (this.powerCycleMode === "qom-set") {
-      await this.qemu.qmp.execute("qom-set", {
-        path: this.qomPath,
-        property: POWER_CYCLE_PROPERTY,
-        value: true,
-      });
-      await this.setupPci();
-    } else {
-      await this.restart();
-    }
+    await this.restart();
   }
 
   /**
@@ -355,15 +335,6 @@ export class QemuTarget implements Target {
     if (this.options.msixVectors) await device.enableMsix(this.options.msixVectors);
     this.pciDevice = device;
     this.bar0 = device.bar(0).address as bigint;
-  }
-}
-
-async function hasQomProperty(qemu: QemuInstance, path: string, property: string): Promise<boolean> {
-  try {
-    const list = await qemu.qmp.execute<Array<{ name: string }>>("qom-list", { path });
-    return list.some((entry) => entry.name === property);
-  } catch {
-    return false;
   }
 }
 
