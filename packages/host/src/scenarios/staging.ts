@@ -211,34 +211,20 @@ const restartAtZero: Scenario = {
     const g = await driver.firmwareUpdateGranularityBytes();
     await unlockBp0(ctx);
     // The first image stops after 3 of its 4 pieces; the second, shorter one starts again at 0.
-    const aborted = testImage(4 * g, 0xaa);
-    for (let piece = 0; piece < 3; piece++) {
-      const outcome = await driver.firmwareImageDownloadPiece(
-        aborted.subarray(piece * g, (piece + 1) * g),
-        piece * g,
-      );
-      ctx.expectStatus(`aborted.piece-${piece}.status`, outcome, Success);
-    }
+    const inOrder = (image: string, count: number): Piece[] =>
+      Array.from({ length: count }, (_, index) => ({
+        name: `${image}.piece-${index}`,
+        from: index * g,
+        to: (index + 1) * g,
+        at: index * g,
+        status: Success,
+      }));
+    await sendPieces(ctx, testImage(4 * g, 0xaa), inOrder("aborted", 3));
     const second = testImage(2 * g, 0xab);
-    for (let piece = 0; piece < 2; piece++) {
-      const outcome = await driver.firmwareImageDownloadPiece(
-        second.subarray(piece * g, (piece + 1) * g),
-        piece * g,
-      );
-      ctx.expectStatus(
-        `second.piece-${piece}.status`,
-        outcome,
-        Success,
-        piece === 0 ? "not 1h/14h: a new image" : undefined,
-      );
-    }
-    const overlap = await driver.firmwareImageDownloadPiece(second.subarray(g, 2 * g), g);
-    ctx.expectStatus(
-      "second.overlapping-piece.status",
-      overlap,
-      Status.OverlappingRange,
-      "0 < OFST < staged end",
-    );
+    await sendPieces(ctx, second, [
+      ...inOrder("second", 2),
+      { name: "second.overlapping-piece", from: g, to: 2 * g, at: g, status: OverlappingRange },
+    ]);
     await commitAndCheck(ctx, "second", 0, second);
     return ctx.observations;
   },
