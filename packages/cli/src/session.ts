@@ -12,7 +12,13 @@ import type {
   QuirkSwitches,
 } from "@bplab/controller";
 import { createInProcessTarget, type InProcessTarget, NvmeHostDriver, type Transcript } from "@bplab/host";
-import { type BpId, BpWriteProtectionState, bpWriteProtectionStateName } from "@bplab/nvme-spec";
+import {
+  type BpId,
+  BpWriteProtectionState,
+  bpName,
+  bpWriteProtectionStateName,
+  formatBpwps,
+} from "@bplab/nvme-spec";
 import { CliFailure } from "./errors.js";
 
 export interface DeviceSessionOptions {
@@ -54,7 +60,7 @@ export async function openDeviceSession(options: DeviceSessionOptions): Promise<
 
 /** "010b Write Locked": the value as the spec writes it, then its name. */
 export function lockStateLabel(state: number): string {
-  return `${state.toString(2).padStart(3, "0")}b ${bpWriteProtectionStateName(state)}`;
+  return `${formatBpwps(state)} ${bpWriteProtectionStateName(state)}`;
 }
 
 export function lockStatesLine(controller: NvmeController): string {
@@ -77,10 +83,6 @@ export function setBpLock(driver: NvmeHostDriver, bp: BpId, state: number) {
     bp0: BpWriteProtectionState.NoChange as number,
     bp1: BpWriteProtectionState.NoChange as number,
   };
-  request[bp === 0 ? "bp0" : "bp1"] = state;
+  request[bpName(bp)] = state;
   return driver.setBpWriteProtection(request);
-}
-
-export function otherBp(bpid: BpId): BpId {
-  return bpid === 0 ? 1 : 0;
 }

@@ -3,13 +3,15 @@
  * top: a store of their choice and PRP lists for transfers larger than two pages.
  */
 import {
+  type BpId,
   BpWriteProtectionState,
+  bpName,
   buildSetFeatures,
   encodeBpWriteProtection,
   FeatureId,
 } from "@bplab/nvme-spec";
 import { NvmeController } from "../src/controller.js";
-import type { BootPartitionStore, BpId } from "../src/ports.js";
+import type { BootPartitionStore } from "../src/ports.js";
 import { ManualScheduler } from "../src/time.js";
 import { FlatHostMemory, PAGE, statusOf, TestHost } from "../test/harness.js";
 
@@ -61,7 +63,7 @@ export function setLock(rig: BenchRig, bpid: BpId, state: number): void {
     bp0: BpWriteProtectionState.NoChange as number,
     bp1: BpWriteProtectionState.NoChange as number,
   };
-  states[bpid === 0 ? "bp0" : "bp1"] = state;
+  states[bpName(bpid)] = state;
   const cqe = rig.host.submit(
     buildSetFeatures({
       cid: 0,

@@ -2,11 +2,12 @@ import {
   BOOT_PARTITION_UNIT_BYTES,
   BootReadStatus,
   BPRSEL_UNIT_BYTES,
+  type BpId,
   decodeBprsel,
   encodeBprsel,
 } from "@bplab/nvme-spec";
 import { describeThrown } from "./errors.js";
-import { type BootPartitionStore, type BpId, DmaError, type HostMemory, type Scheduler } from "./ports.js";
+import { type BootPartitionStore, DmaError, type HostMemory, type Scheduler } from "./ports.js";
 import type { QuirkSwitches } from "./quirks.js";
 import { hex32, type TraceBus } from "./trace.js";
 

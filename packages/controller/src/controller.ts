@@ -1,9 +1,11 @@
 import {
+  type BpPair,
   decodeCc,
   decodeDoorbellOffset,
   decodeDoorbellValue,
   encodeBpinfo,
   encodeCsts,
+  isSuccess,
   memoryPageSizeBytes,
   ShutdownNotification,
   ShutdownStatus,
@@ -43,7 +45,7 @@ import { ADMIN_QID, QueueEngine } from "./queues.js";
 import { type QuirkProfileName, type QuirkSwitches, resolveQuirks } from "./quirks.js";
 import { RegisterFile } from "./register-file.js";
 import { buildCap, checkEnable, MPSMIN } from "./registers.js";
-import { type CommandResult, failure, isSuccessStatus } from "./status.js";
+import { type CommandResult, failure } from "./status.js";
 import { type BootPartitionSubsystem, type SubsystemMember, subsystemOf } from "./subsystem.js";
 import { ImmediateScheduler, systemClock } from "./time.js";
 import { TraceBus } from "./trace.js";
@@ -199,7 +201,7 @@ export class NvmeController {
    * would (Security Send is not modelled). A reset or power cycle locks an unlocked BP again
    * (MC-34). Returns false, changing nothing, when the controller is not in RPMB mode.
    */
-  writeRpmbBpLocks(locked: readonly [boolean, boolean]): boolean {
+  writeRpmbBpLocks(locked: BpPair<boolean>): boolean {
     return this.guard("writeRpmbBpLocks", false, () => {
       if (!Array.isArray(locked) || locked.length !== 2 || !locked.every((bit) => typeof bit === "boolean")) {
         throw new ControllerConfigError("locked", "must be [boolean, boolean] (BP0, BP1)", locked);
@@ -360,7 +362,7 @@ export class NvmeController {
       this.trace.emit("command.pending", { sqid, cid: sqe.cid });
       return undefined;
     }
-    if (!isSuccessStatus(result.status)) {
+    if (!isSuccess(result.status)) {
       this.errorLog.record({ sqid, cid: sqe.cid, status: result.status, dnr: result.dnr, nsid: sqe.nsid });
     }
     const completed = result;

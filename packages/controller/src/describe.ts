@@ -1,6 +1,12 @@
-import { describeCommand, describeStatus, type SubmissionQueueEntry, statusName } from "@bplab/nvme-spec";
+import {
+  describeCommand,
+  describeStatus,
+  formatStatus,
+  type SubmissionQueueEntry,
+  statusName,
+} from "@bplab/nvme-spec";
 import { ADMIN_QID } from "./queues.js";
-import { type CommandResult, formatStatus } from "./status.js";
+import type { CommandResult } from "./status.js";
 import { hex32, type TraceFields } from "./trace.js";
 
 /** Fields of a `command` trace event: where it came from, the raw dwords and a readable line. */

@@ -1,4 +1,4 @@
-import type { StatusCode } from "./status.js";
+import type { StatusCode } from "@bplab/nvme-spec";
 
 /** One Error Information log entry as the controller records it (NVMe Base §5.1.12.1.2). */
 export interface ErrorRecord {

@@ -8,7 +8,6 @@ export { type BpLockStateView, type ControllerOptions, NvmeController } from "./
 export { ControllerConfigError, ControllerError, type ControllerErrorCode } from "./errors.js";
 export type {
   BootPartitionStore,
-  BpId,
   Clock,
   HostMemory,
   InterruptSink,
@@ -24,7 +23,7 @@ export {
   type QuirkSwitches,
   resolveQuirks,
 } from "./quirks.js";
-export { type CommandResult, formatStatus, type StatusCode } from "./status.js";
+export type { CommandResult } from "./status.js";
 export * from "./storage/index.js";
 export { ImmediateScheduler, ManualClock, ManualScheduler, systemClock } from "./time.js";
 export { TraceBus, type TraceEvent, type TraceListener, type TraceValue } from "./trace.js";

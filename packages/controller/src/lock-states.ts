@@ -1,11 +1,9 @@
-import { bpWriteProtectionStateName } from "@bplab/nvme-spec";
+import { BP_IDS, type BpPair, bpName, bpWriteProtectionStateName } from "@bplab/nvme-spec";
 import type { LockStateHolder } from "./command-context.js";
 import type { BootPartitionSubsystem } from "./subsystem.js";
 import type { TraceBus } from "./trace.js";
 import {
-  BP_IDS,
   type BpLockStates,
-  key,
   lockStatesAfterControllerReset,
   lockStatesAfterPowerCycle,
   type RpmbProtection,
@@ -36,8 +34,8 @@ export class LockStateKeeper implements LockStateHolder {
     const previous = this.subsystem.lockStates;
     this.subsystem.lockStates = next;
     for (const bpid of BP_IDS) {
-      const from = previous[key(bpid)];
-      const to = next[key(bpid)];
+      const from = previous[bpName(bpid)];
+      const to = next[bpName(bpid)];
       if (from === to) continue;
       this.trace.emit("lock.transition", {
         bpid,
@@ -66,7 +64,7 @@ export class LockStateKeeper implements LockStateHolder {
    * RPMB mode: what an Authenticated Device Configuration Block write with these BPLOCK bits does
    * (Security Send is not modelled, MC-34). Returns false, changing nothing, outside RPMB mode.
    */
-  writeRpmbBpLocks(locked: readonly [boolean, boolean]): boolean {
+  writeRpmbBpLocks(locked: BpPair<boolean>): boolean {
     if (!this.subsystem.rpmb.enabled) return false;
     this.subsystem.rpmb = Object.freeze({
       enabled: true,

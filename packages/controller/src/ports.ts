@@ -3,8 +3,10 @@
  * The names and shapes are a contract (docs/architecture.md); other packages code against them.
  */
 
-/** Which of the two Boot Partitions. */
-export type BpId = 0 | 1;
+/** Which of the two Boot Partitions; the spec vocabulary, re-exported for the port signatures. */
+import type { BpId } from "@bplab/nvme-spec";
+
+export type { BpId };
 
 /** DMA as the device sees it. Both methods throw DmaError when the range is not mapped. */
 export interface HostMemory {

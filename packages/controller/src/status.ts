@@ -1,10 +1,4 @@
-import { Status } from "@bplab/nvme-spec";
-
-/** A status as the spec names it: Status Code Type and Status Code (§2.3 of the spec file). */
-export interface StatusCode {
-  readonly sct: number;
-  readonly sc: number;
-}
+import { Status, type StatusCode } from "@bplab/nvme-spec";
 
 /** What a command handler hands back to the queue engine, which turns it into a CQE. */
 export interface CommandResult {
@@ -27,13 +21,4 @@ export function failure(
   options: { retryable?: boolean } = {},
 ): CommandResult {
   return { status, dw0: 0, dnr: !options.retryable, reason };
-}
-
-export function isSuccessStatus(status: StatusCode): boolean {
-  return status.sct === Status.Success.sct && status.sc === Status.Success.sc;
-}
-
-/** "1h/1Eh": the form the scenario observations and traces use. */
-export function formatStatus(status: StatusCode): string {
-  return `${status.sct.toString(16)}h/${status.sc.toString(16).toUpperCase().padStart(2, "0")}h`;
 }

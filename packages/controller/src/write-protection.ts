@@ -1,13 +1,19 @@
 import {
+  BP_IDS,
+  type BpId,
+  type BpPair,
   BpWriteProtectionState,
+  binarySpec,
+  bpName,
   decodeBpWriteProtectionRaw,
   encodeBpWriteProtectionRaw,
   FeatureCapability,
   FeatureSelect,
+  formatBpwps,
+  GET_FEATURES_CDW10_LAYOUT,
   Status,
+  type StatusCode,
 } from "@bplab/nvme-spec";
-import type { BpId } from "./ports.js";
-import type { StatusCode } from "./status.js";
 
 /**
  * The Set Features Boot Partition write-protection state machine (FID 85h), as pure functions.
@@ -31,7 +37,7 @@ export interface BpLockStates {
 export interface RpmbProtection {
   readonly enabled: boolean;
   /** Per BP: whether the RPMB Device Configuration Block's BPLOCK bit locks it. */
-  readonly locked: readonly [boolean, boolean];
+  readonly locked: BpPair<boolean>;
 }
 
 export const RPMB_DISABLED: RpmbProtection = Object.freeze({ enabled: false, locked: [true, true] as const });
@@ -84,12 +90,12 @@ export function applyWriteProtectionSet(
   }
   const requested = requestedStates(request.cdw11);
   for (const bpid of BP_IDS) {
-    const value = requested[key(bpid)];
+    const value = requested[bpName(bpid)];
     if (value > HIGHEST_SETTABLE_STATE) {
       return {
         ok: false,
         status: Status.InvalidField,
-        reason: `BP${bpid}WPS=${binary(value)} is not a Set value (100b is Get-only, 101b-111b reserved)`,
+        reason: `BP${bpid}WPS=${formatBpwps(value)} is not a Set value (100b is Get-only, 101b-111b reserved)`,
       };
     }
   }
@@ -104,9 +110,9 @@ export function applyWriteProtectionSet(
     };
   }
   for (const bpid of BP_IDS) {
-    const value = requested[key(bpid)];
+    const value = requested[bpName(bpid)];
     const leavesWlupc =
-      current[key(bpid)] === BpWriteProtectionState.WriteLockedUntilPowerCycle &&
+      current[bpName(bpid)] === BpWriteProtectionState.WriteLockedUntilPowerCycle &&
       (value === BpWriteProtectionState.WriteUnlocked || value === BpWriteProtectionState.WriteLocked);
     if (leavesWlupc) {
       return {
@@ -175,7 +181,11 @@ export function getWriteProtectionFeature(
     case FeatureSelect.SupportedCapabilities:
       return { ok: true, dw0: BP_WRITE_PROTECTION_CAPABILITIES };
     default:
-      return { ok: false, status: Status.InvalidField, reason: `SEL=${binary(select)} is reserved` };
+      return {
+        ok: false,
+        status: Status.InvalidField,
+        reason: `SEL=${binarySpec(select, GET_FEATURES_CDW10_LAYOUT.sel.width)} is reserved`,
+      };
   }
 }
 
@@ -186,7 +196,7 @@ export function isBpWritable(
   rpmb: RpmbProtection = RPMB_DISABLED,
 ): boolean {
   if (rpmb.enabled) return !rpmb.locked[bpid];
-  return states[key(bpid)] === BpWriteProtectionState.WriteUnlocked;
+  return states[bpName(bpid)] === BpWriteProtectionState.WriteUnlocked;
 }
 
 /** The state a Get would report for one BP: 100b in RPMB mode, the lock state otherwise. */
@@ -195,19 +205,9 @@ export function reportedLockState(
   bpid: BpId,
   rpmb: RpmbProtection = RPMB_DISABLED,
 ): number {
-  return rpmb.enabled ? BpWriteProtectionState.RpmbControlled : states[key(bpid)];
-}
-
-export const BP_IDS: readonly BpId[] = Object.freeze([0, 1] as const);
-
-export function key(bpid: BpId): "bp0" | "bp1" {
-  return bpid === 0 ? "bp0" : "bp1";
+  return rpmb.enabled ? BpWriteProtectionState.RpmbControlled : states[bpName(bpid)];
 }
 
 function encodeStates(bp0: number, bp1: number): number {
   return encodeBpWriteProtectionRaw({ bp0, bp1 });
-}
-
-function binary(value: number): string {
-  return `${value.toString(2).padStart(3, "0")}b`;
 }

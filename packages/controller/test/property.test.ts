@@ -1,5 +1,6 @@
 import {
   AdminOpcode,
+  type BpId,
   CommitAction,
   CQE_SIZE,
   cqePhase,
@@ -19,7 +20,7 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NvmeController } from "../src/controller.js";
-import type { BootPartitionStore, BpId } from "../src/ports.js";
+import type { BootPartitionStore } from "../src/ports.js";
 import type { QuirkProfileName } from "../src/quirks.js";
 import { createMemoryStore } from "../src/storage/index.js";
 import { ManualScheduler } from "../src/time.js";

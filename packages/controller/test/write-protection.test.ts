@@ -1,4 +1,4 @@
-import { BpWriteProtectionState as S, Status } from "@bplab/nvme-spec";
+import { bpName, BpWriteProtectionState as S, Status } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import {
   applyWriteProtectionSet,
@@ -91,10 +91,6 @@ function startingStates(row: Row, bpid: 0 | 1): BpLockStates {
   return bpid === 0 ? { bp0: state, bp1: other } : { bp0: other, bp1: state };
 }
 
-function field(bpid: 0 | 1): "bp0" | "bp1" {
-  return bpid === 0 ? "bp0" : "bp1";
-}
-
 describe("§7.2 transition table (pure state machine)", () => {
   for (const [row, expected] of Object.entries(TABLE) as [Row, (typeof TABLE)[Row]][]) {
     const rpmb = row === "RPMB" ? RPMB_ON : undefined;
@@ -119,7 +115,7 @@ describe("§7.2 transition table (pure state machine)", () => {
           if (outcome.to === "RPMB") {
             expect(getWriteProtectionFeature(result.next, 0, rpmb)).toEqual({ ok: true, dw0: 0x24 });
           } else {
-            expect(result.next[field(bpid)]).toBe(outcome.to);
+            expect(result.next[bpName(bpid)]).toBe(outcome.to);
           }
         });
       });
@@ -129,7 +125,7 @@ describe("§7.2 transition table (pure state machine)", () => {
         if (expected.controllerReset.to === "RPMB") {
           expect(getWriteProtectionFeature(after, 0, rpmb)).toEqual({ ok: true, dw0: 0x24 });
         } else {
-          expect(after[field(bpid)]).toBe(expected.controllerReset.to);
+          expect(after[bpName(bpid)]).toBe(expected.controllerReset.to);
         }
         expect(after).toEqual(start);
       });
@@ -138,7 +134,7 @@ describe("§7.2 transition table (pure state machine)", () => {
         if (expected.powerCycle.to === "RPMB") {
           expect(getWriteProtectionFeature(after, 0, rpmb)).toEqual({ ok: true, dw0: 0x24 });
         } else {
-          expect(after[field(bpid)]).toBe(expected.powerCycle.to);
+          expect(after[bpName(bpid)]).toBe(expected.powerCycle.to);
         }
         expect(after).toEqual({ bp0: S.WriteLocked, bp1: S.WriteLocked });
       });

@@ -44,14 +44,13 @@ export {
 export {
   DEFAULT_TRANSCRIPT_LIMIT,
   formatBrs,
-  formatStatus,
   formatTranscriptEntry,
   Transcript,
   type TranscriptEntry,
   type TranscriptListener,
 } from "./driver/transcript.js";
 export { CodedError } from "./errors.js";
-export { hex, SCENARIO_POISON_BYTE, ScenarioContext, sha256 } from "./scenarios/context.js";
+export { SCENARIO_POISON_BYTE, ScenarioContext, sha256 } from "./scenarios/context.js";
 export { DownstreamHost, downstreamCommands, readModifyWriteCdw11 } from "./scenarios/downstream-host.js";
 export {
   ScenarioAssertionError,

@@ -1,6 +1,13 @@
-import { buildFirmwareCommit, decodeCqe, encodeCqe, Status, toNvmeStatus } from "@bplab/nvme-spec";
+import {
+  buildFirmwareCommit,
+  decodeCqe,
+  encodeCqe,
+  formatStatus,
+  Status,
+  toNvmeStatus,
+} from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
-import { formatStatus, Transcript, type TranscriptEntry } from "../src/driver/transcript.js";
+import { Transcript, type TranscriptEntry } from "../src/driver/transcript.js";
 
 describe("Transcript", () => {
   it("formats statuses as sct/sc the way the docs write them", () => {

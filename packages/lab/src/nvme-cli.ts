@@ -16,6 +16,7 @@ import {
   bootPartitionLsp,
   decodeStatusField,
   FeatureSelect,
+  hexLiteral,
   type NvmeStatus,
 } from "@bplab/nvme-spec";
 import { GuestOutputError, LabBadOptionError } from "./errors.js";
@@ -23,8 +24,6 @@ import { GuestOutputError, LabBadOptionError } from "./errors.js";
 export const NVME_CONTROLLER_DEVICE = "/dev/nvme0";
 /** libnvme passes `lsp` to the Boot Partition log from this version on (libnvme#739). */
 export const LIBNVME_BOOT_PART_LSP_FIXED: readonly [number, number] = [1, 7];
-
-const hex = (value: number) => `0x${value.toString(16)}`;
 
 function checkUint(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0)
@@ -39,9 +38,9 @@ export const nvmeCli = Object.freeze({
   /** The 4096-byte Identify Controller structure on stdout. */
   idCtrlRaw: (device = NVME_CONTROLLER_DEVICE) => `nvme id-ctrl ${device} --raw-binary`,
   getFeature: (fid: number, sel: number = FeatureSelect.Current, device = NVME_CONTROLLER_DEVICE) =>
-    `nvme get-feature ${device} --feature-id=${hex(checkUint("fid", fid))} --sel=${checkUint("sel", sel)}`,
+    `nvme get-feature ${device} --feature-id=${hexLiteral(checkUint("fid", fid), 1)} --sel=${checkUint("sel", sel)}`,
   setFeature: (fid: number, value: number, device = NVME_CONTROLLER_DEVICE) =>
-    `nvme set-feature ${device} --feature-id=${hex(checkUint("fid", fid))} --value=${hex(checkUint("value", value))}`,
+    `nvme set-feature ${device} --feature-id=${hexLiteral(checkUint("fid", fid), 1)} --value=${hexLiteral(checkUint("value", value), 1)}`,
   fwDownload: (file: string, device = NVME_CONTROLLER_DEVICE) => `nvme fw-download ${device} --fw=${file}`,
   fwCommit: (options: { action: number; bpid?: BpId; slot?: number }, device = NVME_CONTROLLER_DEVICE) =>
     `nvme fw-commit ${device} --action=${checkUint("action", options.action)} --bpid=${options.bpid ?? 0}` +
@@ -51,7 +50,7 @@ export const nvmeCli = Object.freeze({
     `nvme boot-part-log ${device} --lsp=${bootPartitionLsp(bpid)} --output-file=${outputFile}`,
   /** Get Log Page as raw bytes on stdout (for LID 15h: the 16-byte header, then the BP). */
   getLog: (options: { lid: number; lsp?: number; length: number }, device = NVME_CONTROLLER_DEVICE) =>
-    `nvme get-log ${device} --log-id=${hex(checkUint("lid", options.lid))} --lsp=${checkUint("lsp", options.lsp ?? 0)} ` +
+    `nvme get-log ${device} --log-id=${hexLiteral(checkUint("lid", options.lid), 1)} --lsp=${checkUint("lsp", options.lsp ?? 0)} ` +
     `--log-len=${checkUint("length", options.length)} --raw-binary`,
   /** Controller reset through the kernel (NVME_IOCTL_RESET): CC.EN 1→0→1, a Controller Level Reset. */
   reset: (device = NVME_CONTROLLER_DEVICE) => `nvme reset ${device}`,

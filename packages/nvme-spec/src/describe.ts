@@ -13,7 +13,7 @@ import { parseIdentify } from "./commands/identify-command.js";
 import { parseAbort, parseCreateIoCq, parseCreateIoSq, parseDeleteQueue } from "./commands/queues.js";
 import { formatBpWriteProtection } from "./features/bp-write-protection.js";
 import { FEATURE_SELECT_NAMES, FeatureId, FeatureSelect, featureName } from "./features/ids.js";
-import { hexSpec } from "./format.js";
+import { binarySpec, hexSpec } from "./format.js";
 import { cnsName } from "./identify/cns.js";
 import { bootPartitionFromLsp } from "./log-pages/boot-partition.js";
 import { LogPageId, logPageName } from "./log-pages/ids.js";
@@ -146,5 +146,5 @@ export function describeExchange(
 
 /** "110b (replace BP)" for a CA value. */
 export function describeCommitAction(ca: CommitActionValue | number): string {
-  return `${ca.toString(2).padStart(CA_BINARY_DIGITS, "0")}b (${COMMIT_ACTION_NAMES[ca] ?? "reserved"})`;
+  return `${binarySpec(ca, CA_BINARY_DIGITS)} (${COMMIT_ACTION_NAMES[ca] ?? "reserved"})`;
 }

@@ -4,6 +4,7 @@
  */
 
 export * from "./bits.js";
+export * from "./boot-partition-ids.js";
 export * from "./buffer-reader.js";
 export * from "./buffer-writer.js";
 export * from "./commands/common.js";

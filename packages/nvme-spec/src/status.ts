@@ -276,6 +276,14 @@ export function formatStatusCode({ sct, sc }: StatusCode): string {
   return `SCT ${hexSpec(sct, 1)} / SC ${hexSpec(sc)}`;
 }
 
+/**
+ * "1h/1Eh": SCT/SC in the short form the host transcript, the CLI, scenario observations and
+ * docs/model-choices.md use (formatStatusCode is the long form for messages).
+ */
+export function formatStatus({ sct, sc }: StatusCode): string {
+  return `${hexSpec(sct, 1)}/${hexSpec(sc)}`;
+}
+
 /** The spec name of a status, e.g. "Boot Partition Write Prohibited"; unknown pairs get a generic label. */
 export function statusName(status: StatusCode): string {
   const name = statusKeyName(status);

@@ -2,15 +2,19 @@
  * `bplab bp init|status|lock|activate`: create a state directory and look at or change the
  * nonvolatile and per-session state of its BPs through the real command set.
  */
+
 import { formatSize, openStateDir } from "@bplab/controller";
+import { formatBrs } from "@bplab/host";
 import {
   type BpId,
   bootPartitionSizeBytes,
   CommitAction,
   decodeBpWriteProtectionRaw,
+  hexSpec,
+  otherBp,
 } from "@bplab/nvme-spec";
 import type { CliIo } from "../io.js";
-import { expectSuccess, lockStateLabel, otherBp, setBpLock } from "../session.js";
+import { expectSuccess, lockStateLabel, setBpLock } from "../session.js";
 import { withStateDevice } from "./state-device.js";
 
 export interface BpInitOptions {
@@ -65,17 +69,16 @@ export async function bpStatus(io: CliIo, options: { state: string; json?: boole
     io.out(`${JSON.stringify(status)}\n`);
     return status;
   }
-  const hex = (value: number) => `${value.toString(16).toUpperCase().padStart(2, "0")}h`;
   const rows: [string, string][] = [
     ["state directory", status.stateDir],
     ["BPINFO.BPSZ", `${status.bpsz} (${formatSize(status.bpSizeBytes)} per BP)`],
     ["BPINFO.ABPID", `${status.abpid} (the active BP, nonvolatile)`],
-    ["BPINFO.BRS", `${status.brs.toString(2).padStart(2, "0")}b`],
+    ["BPINFO.BRS", formatBrs(status.brs)],
     ["BP0 lock", lockStateLabel(status.locks.bp0)],
     ["BP1 lock", lockStateLabel(status.locks.bp1)],
-    ["Identify FWUG", hex(status.fwug)],
+    ["Identify FWUG", hexSpec(status.fwug)],
     ["Identify MDTS", String(status.mdts)],
-    ["Identify BPCAP", hex(status.bpcap)],
+    ["Identify BPCAP", hexSpec(status.bpcap)],
   ];
   for (const [name, value] of rows) io.out(`${name.padEnd(16)} ${value}\n`);
   io.out(

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { formatSize, type TraceEvent } from "@bplab/controller";
-import { Transcript } from "@bplab/host";
+import { formatBrs, Transcript } from "@bplab/host";
 import { type BpId, BpWriteProtectionState, CommitAction } from "@bplab/nvme-spec";
 import { CliFailure } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -108,9 +108,7 @@ async function flow(session: DeviceSession, run: DemoRun, bpSizeBytes: number): 
   const identity = await driver.identifyController();
   const bpinfo = await driver.readBpinfo();
   const fwug = await driver.firmwareUpdateGranularityBytes();
-  run.say(
-    `  BPINFO: BPSZ=${bpinfo.bpsz} ABPID=${bpinfo.abpid} BRS=${bpinfo.brs.toString(2).padStart(2, "0")}b`,
-  );
+  run.say(`  BPINFO: BPSZ=${bpinfo.bpsz} ABPID=${bpinfo.abpid} BRS=${formatBrs(bpinfo.brs)}`);
   run.say(
     `  Identify: FWUG=${identity.fwug} (${formatSize(fwug)} pieces), MDTS=${identity.mdts}, BPCAP=0x${identity.bpcap.toString(16)}`,
   );

@@ -1,6 +1,9 @@
 import {
+  type BpId,
+  binarySpec,
   CommitAction,
   DWORD_SIZE_BYTES,
+  FIRMWARE_COMMIT_CDW10_LAYOUT,
   FRMW_LAB_DEFAULT,
   FWUG_NO_INFORMATION,
   FWUG_NO_RESTRICTION,
@@ -14,7 +17,6 @@ import {
 } from "@bplab/nvme-spec";
 import { type CommandContext, checkTransferSize, receiveFromHost } from "../command-context.js";
 import { describeThrown } from "../errors.js";
-import type { BpId } from "../ports.js";
 import { type CommandResult, failure, success } from "../status.js";
 import { isBpWritable } from "../write-protection.js";
 
@@ -142,7 +144,10 @@ function runCommit(ctx: CommandContext, ca: number, fs: number, bpid: BpId): Com
       }
       return success();
     default:
-      return failure(Status.InvalidField, `CA=${ca.toString(2).padStart(3, "0")}b is reserved (MC-25)`);
+      return failure(
+        Status.InvalidField,
+        `CA=${binarySpec(ca, FIRMWARE_COMMIT_CDW10_LAYOUT.ca.width)} is reserved (MC-25)`,
+      );
   }
 }
 

@@ -2,7 +2,8 @@
  * The Boot Partitions of a state directory: bp0.img and bp1.img, the staging.img a Firmware Image
  * Download writes, and ABPID in meta.json. A commit renames the staged file over the BP (MC-22).
  */
-import type { BootPartitionStore, BpId } from "../ports.js";
+import type { BpId } from "@bplab/nvme-spec";
+import type { BootPartitionStore } from "../ports.js";
 import { StateDirError } from "./errors.js";
 import {
   fsyncDirectory,

@@ -3,7 +3,8 @@
  * sparse RAM, so even a 1 GiB geometry costs only what is written. Nothing survives the process,
  * and `commitStaged` is trivially atomic (MC-22): the staged image object becomes the BP.
  */
-import type { BootPartitionStore, BpId, NamespaceStore } from "../ports.js";
+import type { BpId } from "@bplab/nvme-spec";
+import type { BootPartitionStore, NamespaceStore } from "../ports.js";
 import { StorageError } from "./errors.js";
 import { checkRange, resolveGeometry } from "./geometry.js";
 import { SparseBytes } from "./sparse-bytes.js";

@@ -2,7 +2,7 @@
  * The state directory's layout and its versioned metadata file. The metadata is checked field by
  * field so a hand-edited or truncated meta.json gets an error that names the field and the rule.
  */
-import type { BpId } from "../ports.js";
+import type { BpId } from "@bplab/nvme-spec";
 import { StateDirError, StorageError } from "./errors.js";
 import { validateBpSizeBytes, validateNamespaceSizeBytes } from "./geometry.js";
 

@@ -6,12 +6,13 @@
  * only what must hold whatever the timing: old or new, never a mix; old when the commit never
  * started; new once the child said the commit returned.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { BpId } from "@bplab/nvme-spec";
 import { afterAll, describe, expect, it } from "vitest";
-import type { BpId } from "../../src/ports.js";
 import { openStateDir, type StateDir } from "../../src/storage/index.js";
 import { type CrashImage, imageBytes, PIECE_BYTES } from "./crash-pattern.js";
 import { tempDirs } from "./temp-dirs.js";

@@ -15,6 +15,7 @@ import {
   encodeAqa,
   encodeAsq,
   encodeCc,
+  formatStatus,
   isSuccess,
   memoryPageSizeBytes,
   RegisterOffset,
@@ -28,7 +29,7 @@ import { AdminQueue, type AdminQueueSettings } from "./admin-queue.js";
 import { ControllerFatalError, HostTimeoutError } from "./errors.js";
 import { buildPrps, encodePrpListPage, prpListPageCount } from "./prp.js";
 import { SerialQueue } from "./serial.js";
-import { formatStatus, Transcript } from "./transcript.js";
+import { Transcript } from "./transcript.js";
 
 export interface DriverOptions {
   /** Entries in the admin SQ and CQ; clamped to 2..min(4096, CAP.MQES+1). Default 32. */

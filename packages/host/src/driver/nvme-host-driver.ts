@@ -21,6 +21,7 @@ import {
   FWUG_NO_INFORMATION,
   FWUG_NO_RESTRICTION,
   FWUG_UNIT_BYTES,
+  formatStatus,
   IDENTIFY_DATA_SIZE,
   type IdentifyController,
   LogPageId,
@@ -40,7 +41,7 @@ import {
   QueueDriver,
 } from "./driver.js";
 import { HostUsageError, NvmeCommandError } from "./errors.js";
-import { formatBrs, formatStatus } from "./transcript.js";
+import { formatBrs } from "./transcript.js";
 
 /** Transfer limit used when Identify reports MDTS=0 (no limit): keeps one command's buffer modest. */
 export const UNLIMITED_MDTS_TRANSFER_BYTES = 1 << 20;

@@ -1,23 +1,16 @@
 import {
+  BPINFO_LAYOUT,
+  binarySpec,
   type CompletionQueueEntry,
   describeCommand,
   describeCompletion,
-  type NvmeStatus,
+  formatStatus,
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
 
-/** BPINFO.BRS is two bits wide (bits 25:24). */
-const BRS_BITS = 2;
-
 /** "10b": a BPINFO.BRS value the way the spec writes it. */
 export function formatBrs(brs: number): string {
-  return `${brs.toString(2).padStart(BRS_BITS, "0")}b`;
-}
-
-/** "1h/1Eh": SCT and SC the way the spec and docs/model-choices.md write them. */
-export function formatStatus(status: Pick<NvmeStatus, "sct" | "sc">): string {
-  const sc = status.sc.toString(16).toUpperCase().padStart(2, "0");
-  return `${status.sct.toString(16).toUpperCase()}h/${sc}h`;
+  return binarySpec(brs, BPINFO_LAYOUT.brs.width);
 }
 
 export type TranscriptEntry =

@@ -1,5 +1,6 @@
 import {
   BOOT_PARTITION_LOG_HEADER_SIZE,
+  BP_IDS,
   BpWriteProtectionState,
   CommitAction,
   decodeBootPartitionLogHeader,
@@ -9,7 +10,7 @@ import {
   Status,
 } from "@bplab/nvme-spec";
 import { type ScenarioContext, sha256 } from "./context.js";
-import { BP_IDS, bpHashViaLog, setOne, writeBothBps } from "./helpers.js";
+import { bpHashViaLog, setOne, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** ABPID as BPINFO and both BPs' log headers report it; all three must agree. */

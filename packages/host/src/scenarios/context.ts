@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { StatusCode } from "@bplab/nvme-spec";
+import { formatStatus, type StatusCode } from "@bplab/nvme-spec";
 import { NvmeHostDriver } from "../driver/nvme-host-driver.js";
-import { formatStatus, type Transcript } from "../driver/transcript.js";
+import type { Transcript } from "../driver/transcript.js";
 import { type Target, type TargetRequest, targetCapabilities } from "../target.js";
 import { ScenarioAssertionError, ScenarioError, ScenarioSkippedError } from "./errors.js";
 import type { Observations, ObservationValue } from "./types.js";
@@ -15,11 +15,6 @@ export const SCENARIO_POISON_BYTE = 0xa5;
 /** sha256 of some bytes, hex: how scenarios observe log bytes and BP contents. */
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** "0x00000012": register values and dwords as observations. */
-export function hex(value: number | bigint, digits = 8): string {
-  return `0x${value.toString(16).padStart(digits, "0")}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   decodeSupportedLogPages,
   FRMW_LAB_DEFAULT,
   FWUG_LAB_DEFAULT,
+  hexLiteral,
   LogPageId,
   Lpa,
   MDTS_LAB_DEFAULT,
@@ -18,7 +19,6 @@ import {
   SUPPORTED_LOG_PAGES_SIZE,
 } from "@bplab/nvme-spec";
 import { formatBrs } from "../driver/transcript.js";
-import { hex } from "./context.js";
 import { expectLocks } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
@@ -49,11 +49,11 @@ const identify: Scenario = {
   async run(ctx) {
     const id = await (await ctx.driver()).identifyController();
     ctx.expect("oacs.fwds", (id.oacs & Oacs.FirmwareDownload) !== 0, true);
-    ctx.expect("frmw", hex(id.frmw, 2), hex(FRMW_LAB_DEFAULT, 2));
+    ctx.expect("frmw", hexLiteral(id.frmw, 2), hexLiteral(FRMW_LAB_DEFAULT, 2));
     ctx.expect("lpa.lpeds", (id.lpa & Lpa.ExtendedData) !== 0, true);
-    ctx.record("lpa", hex(id.lpa, 2));
-    ctx.expect("fwug", hex(id.fwug, 2), hex(FWUG_LAB_DEFAULT, 2));
-    ctx.expect("bpcap", hex(id.bpcap, 2), hex(BPCAP_LAB_DEFAULT, 2));
+    ctx.record("lpa", hexLiteral(id.lpa, 2));
+    ctx.expect("fwug", hexLiteral(id.fwug, 2), hexLiteral(FWUG_LAB_DEFAULT, 2));
+    ctx.expect("bpcap", hexLiteral(id.bpcap, 2), hexLiteral(BPCAP_LAB_DEFAULT, 2));
     ctx.expect("mdts", id.mdts, MDTS_LAB_DEFAULT);
     await expectLocks(ctx, "power-on", {
       bp0: BpWriteProtectionState.WriteLocked,
@@ -71,7 +71,7 @@ const supportedLogs: Scenario = {
     const outcome = await driver.getLogPage(LogPageId.SupportedLogPages, 0, 0, SUPPORTED_LOG_PAGES_SIZE);
     ctx.expectStatus("status", outcome, Status.Success);
     const pages = decodeSupportedLogPages(outcome.data);
-    const supported = [...pages].filter(([, entry]) => entry.lsupp).map(([lid]) => hex(lid, 2));
+    const supported = [...pages].filter(([, entry]) => entry.lsupp).map(([lid]) => hexLiteral(lid, 2));
     ctx.record("supported", supported.join(","));
     ctx.expect("lid-15h.lsupp", pages.get(LogPageId.BootPartition)?.lsupp ?? false, true);
     return ctx.observations;
@@ -84,7 +84,7 @@ const identifyRpmb: Scenario = {
   request: { rpmb: { locked: [true, false] } },
   async run(ctx) {
     const id = await (await ctx.driver()).identifyController();
-    ctx.expect("bpcap", hex(id.bpcap, 2), hex(BPCAP_LAB_RPMB, 2));
+    ctx.expect("bpcap", hexLiteral(id.bpcap, 2), hexLiteral(BPCAP_LAB_RPMB, 2));
     await expectLocks(ctx, "power-on", {
       bp0: BpWriteProtectionState.RpmbControlled,
       bp1: BpWriteProtectionState.RpmbControlled,

@@ -2,6 +2,7 @@ import {
   type BpId,
   BpWriteProtectionState,
   bootPartitionLogOffset,
+  bpName,
   buildFirmwareCommit,
   buildFirmwareImageDownload,
   buildGetFeatures,
@@ -75,7 +76,7 @@ export const downstreamCommands = {
 /** The CDW11 a read-modify-write host sends to put `bpid` in `state`, given the Get DW0 it read. */
 export function readModifyWriteCdw11(currentDw0: number, bpid: BpId, state: number): number {
   const fields = decodeBpWriteProtectionRaw(currentDw0);
-  return encodeBpWriteProtectionRaw({ ...fields, [bpid === 0 ? "bp0" : "bp1"]: state });
+  return encodeBpWriteProtectionRaw({ ...fields, [bpName(bpid)]: state });
 }
 
 export interface LockStep {

@@ -2,11 +2,12 @@ import {
   type BpId,
   BpWriteProtectionState,
   encodeBpWriteProtection,
+  hexLiteral,
   Status,
   type StatusCode,
 } from "@bplab/nvme-spec";
 import { KnownVectors } from "@bplab/nvme-spec/testing";
-import { hex, type ScenarioContext, sha256 } from "./context.js";
+import { type ScenarioContext, sha256 } from "./context.js";
 import { DownstreamHost, downstreamCommands, type LockStep } from "./downstream-host.js";
 import { bpSizeBytes, expectLocks, setOne, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
@@ -30,7 +31,7 @@ function expectLockStep(
   status: StatusCode,
 ): void {
   ctx.expectStatus(`${prefix}.get.status`, step.get, Status.Success);
-  ctx.expect(`${prefix}.cdw11`, hex(step.cdw11), hex(cdw11));
+  ctx.expect(`${prefix}.cdw11`, hexLiteral(step.cdw11), hexLiteral(cdw11));
   if (step.set) ctx.expectStatus(`${prefix}.set.status`, step.set, status);
   else ctx.expect(`${prefix}.set.status`, "not sent", "sent");
 }
@@ -53,8 +54,8 @@ async function writeImage(
   ctx.expect("write-blocks.failure", failure, null);
   ctx.expect(
     "commit.cdw10",
-    hex(downstreamCommands.commit(TARGET_BP).cdw10),
-    hex(KnownVectors.commitReplaceBp1Cdw10),
+    hexLiteral(downstreamCommands.commit(TARGET_BP).cdw10),
+    hexLiteral(KnownVectors.commitReplaceBp1Cdw10),
   );
   ctx.expectStatus("commit.status", await host.writeClose(TARGET_BP), Status.Success);
 }
@@ -74,7 +75,10 @@ async function readImage(
     data.set(outcome.data, block * blockBytes);
   }
   ctx.expect("read-blocks.failure", failure, null);
-  ctx.record("read-blocks.first-cdw10", hex(downstreamCommands.readBlock(TARGET_BP, blockBytes, 0).cdw10));
+  ctx.record(
+    "read-blocks.first-cdw10",
+    hexLiteral(downstreamCommands.readBlock(TARGET_BP, blockBytes, 0).cdw10),
+  );
   return data;
 }
 
@@ -90,7 +94,7 @@ const firmwareSequence: Scenario = {
     const image = testImage(size, 0xd1);
     const get = await host.getLockConfig();
     ctx.expectStatus("get.status", get, Status.Success);
-    ctx.expect("get.dw0", hex(get.dw0), hex(KnownVectors.bpwpDefaultDw0));
+    ctx.expect("get.dw0", hexLiteral(get.dw0), hexLiteral(KnownVectors.bpwpDefaultDw0));
     ctx.expectStatus(
       "unlock-both.status",
       await host.setLockConfig(KnownVectors.bpwpUnlockBothCdw11),
@@ -210,7 +214,7 @@ const echoRpmb: Scenario = {
     const driver = await ctx.driver();
     const host = new DownstreamHost(driver);
     const open = await host.writeOpen(TARGET_BP);
-    ctx.expect("get.dw0", hex(open.get.dw0), hex(KnownVectors.bpwpRpmbDw0));
+    ctx.expect("get.dw0", hexLiteral(open.get.dw0), hexLiteral(KnownVectors.bpwpRpmbDw0));
     expectLockStep(ctx, "unlock-bp1", open, encodeBpWriteProtection({ bp0: R, bp1: U }), Status.InvalidField);
     ctx.expectStatus(
       "correct-host-unlock.status",

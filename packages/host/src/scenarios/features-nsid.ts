@@ -3,13 +3,14 @@ import {
   encodeBpWriteProtection,
   encodeTemperatureThreshold,
   FeatureId,
+  hexLiteral,
   Status,
   type StatusCode,
   ThresholdType,
   U32_MAX,
 } from "@bplab/nvme-spec";
 import type { NvmeHostDriver } from "../driver/nvme-host-driver.js";
-import { hex, type ScenarioContext } from "./context.js";
+import type { ScenarioContext } from "./context.js";
 import { ScenarioAssertionError } from "./errors.js";
 import { expectLocks } from "./helpers.js";
 import type { Scenario } from "./types.js";
@@ -112,7 +113,7 @@ function getIgnoresNsid(id: string, title: string, feature: FeatureUnderTest): S
       ] as const) {
         const outcome = await driver.getFeature(feature.fid, { cdw11: feature.getCdw11, nsid });
         ctx.expectStatus(`get-${name}.status`, outcome, Status.Success);
-        ctx.expect(`get-${name}.dw0`, hex(outcome.dw0), value);
+        ctx.expect(`get-${name}.dw0`, hexLiteral(outcome.dw0), value);
       }
       return ctx.observations;
     },
@@ -128,7 +129,7 @@ async function readFeature(
 ): Promise<string> {
   const outcome = await driver.getFeature(fid, { cdw11 });
   if (!outcome.ok) throw new ScenarioAssertionError(`${field}.get.status`, "0h/00h", outcome.status);
-  return hex(outcome.dw0);
+  return hexLiteral(outcome.dw0);
 }
 
 const BP_WRITE_PROTECTION: FeatureUnderTest = {

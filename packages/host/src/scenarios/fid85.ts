@@ -1,20 +1,25 @@
 import {
+  BP_IDS,
   BP_WRITE_PROTECTION_LAYOUT,
   BPWPS_MAX_DEFINED,
   BpWriteProtectionState,
+  bpName,
   bpWriteProtectionCodec,
   encodeBpWriteProtection,
   encodeBpWriteProtectionRaw,
   FeatureId,
   FeatureSelect,
   featureCapabilitiesCodec,
+  formatBpwps,
+  formatStatus,
+  hexLiteral,
+  otherBp,
   Status,
   type StatusCode,
 } from "@bplab/nvme-spec";
-import { formatStatus } from "../driver/transcript.js";
-import { hex, type ScenarioContext } from "./context.js";
+import type { ScenarioContext } from "./context.js";
 import { ScenarioAssertionError } from "./errors.js";
-import { BP_IDS, expectLocks, otherBp, readLocks, stateName } from "./helpers.js";
+import { expectLocks, readLocks, stateName } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 const { NoChange, WriteUnlocked, WriteLocked, WriteLockedUntilPowerCycle, RpmbControlled } =
@@ -22,7 +27,6 @@ const { NoChange, WriteUnlocked, WriteLocked, WriteLockedUntilPowerCycle, RpmbCo
 
 /** Every value a 3-bit BPxWPS field can carry: 000b-100b and the reserved 101b-111b. */
 const ALL_SET_VALUES = Array.from({ length: BP_WRITE_PROTECTION_LAYOUT.bp0.max + 1 }, (_, value) => value);
-const BPWPS_FIELD_BITS = BP_WRITE_PROTECTION_LAYOUT.bp0.width;
 /** 101b, the first reserved value. */
 const FIRST_RESERVED = BPWPS_MAX_DEFINED + 1;
 
@@ -84,10 +88,6 @@ export const SET_TRANSITIONS: Readonly<Record<number, readonly Cell[]>> = Object
   ],
 });
 
-function bits(value: number): string {
-  return `${value.toString(2).padStart(BPWPS_FIELD_BITS, "0")}b`;
-}
-
 /**
  * Puts both BPs in `state` from whatever they are in now, power cycling only when a BP must leave
  * Write Locked Until Power Cycle.
@@ -114,13 +114,13 @@ function setTableRow(from: number, slug: string, request?: Scenario["request"]):
         for (const value of ALL_SET_VALUES) {
           if (from !== R) await enterBoth(ctx, from);
           const fields = { bp0: NoChange as number, bp1: NoChange as number };
-          fields[bpid === 0 ? "bp0" : "bp1"] = value;
+          fields[bpName(bpid)] = value;
           const outcome = await driver.setFeature(
             FeatureId.BootPartitionWriteProtection,
             encodeBpWriteProtectionRaw(fields),
           );
           const [status, after] = SET_TRANSITIONS[from]![value]!;
-          const cell = `bp${bpid}.set-${bits(value)}`;
+          const cell = `bp${bpid}.set-${formatBpwps(value)}`;
           ctx.expect(`${cell}.status`, outcome.status, formatStatus(status));
           const locks = await readLocks(driver);
           const other = otherBp(bpid);
@@ -193,7 +193,7 @@ const reservedBits: Scenario = {
   async run(ctx) {
     const driver = await ctx.driver();
     const cdw11 = (bpWriteProtectionCodec.reservedMask | encodeBpWriteProtection({ bp0: U, bp1: U })) >>> 0;
-    ctx.record("cdw11", hex(cdw11));
+    ctx.record("cdw11", hexLiteral(cdw11));
     ctx.expectStatus(
       "set.status",
       await driver.setFeature(FeatureId.BootPartitionWriteProtection, cdw11),
@@ -229,7 +229,7 @@ const getSelect: Scenario = {
     for (const [name, sel, dw0] of expected) {
       const outcome = await driver.getBpWriteProtection(sel);
       ctx.expectStatus(`sel-${name}.status`, outcome, Status.Success);
-      ctx.expect(`sel-${name}.dw0`, hex(outcome.dw0), hex(dw0));
+      ctx.expect(`sel-${name}.dw0`, hexLiteral(outcome.dw0), hexLiteral(dw0));
     }
     return ctx.observations;
   },

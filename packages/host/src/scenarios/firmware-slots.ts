@@ -1,15 +1,18 @@
 import {
   AdminOpcode,
   BpWriteProtectionState,
+  binarySpec,
   CommitAction,
   emptySqe,
+  FIRMWARE_COMMIT_CDW10_LAYOUT,
   FRMW_LAB_DEFAULT,
   firmwareCommitCdw10Codec,
   frmwCodec,
+  hexLiteral,
   Status,
 } from "@bplab/nvme-spec";
 import { outcomeOf } from "../driver/driver.js";
-import { hex, sha256 } from "./context.js";
+import { sha256 } from "./context.js";
 import { bpHashViaLog, bpSizeBytes, setOne, stageImage, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
@@ -31,7 +34,7 @@ const slotActions: Scenario = {
     const driver = await ctx.driver();
     const { frmw } = await driver.identifyController();
     const { nofs } = frmwCodec.decode(frmw);
-    ctx.expect("frmw", hex(frmw, 2), hex(FRMW_LAB_DEFAULT, 2));
+    ctx.expect("frmw", hexLiteral(frmw, 2), hexLiteral(FRMW_LAB_DEFAULT, 2));
     const size = await bpSizeBytes(ctx);
     const image = testImage(size, 0xe0);
     await stageImage(ctx, "download.ok", image);
@@ -73,7 +76,7 @@ const slotActions: Scenario = {
         cdw10: firmwareCommitCdw10Codec.encode({ ca, fs: readOnlySlot, bpid: 0 }),
       };
       ctx.expectStatus(
-        `ca-${ca.toString(2)}b.status`,
+        `ca-${binarySpec(ca, FIRMWARE_COMMIT_CDW10_LAYOUT.ca.width)}.status`,
         outcomeOf(await driver.submitAdmin(sqe)),
         Status.InvalidField,
       );

@@ -1,7 +1,10 @@
 import {
+  BP_IDS,
   type BpId,
+  type BpPair,
   BpWriteProtectionState,
   bootPartitionSizeBytes,
+  bpName,
   bpWriteProtectionStateName,
   CommitAction,
   decodeBpinfo,
@@ -11,13 +14,6 @@ import {
 import type { NvmeHostDriver } from "../driver/nvme-host-driver.js";
 import { type ScenarioContext, sha256 } from "./context.js";
 import { ScenarioAssertionError } from "./errors.js";
-
-export const BP_IDS: readonly BpId[] = [0, 1];
-
-/** The other Boot Partition. */
-export function otherBp(bpid: BpId): BpId {
-  return bpid === 0 ? 1 : 0;
-}
 
 /** Lock states by name, as observations show them. */
 export const stateName = bpWriteProtectionStateName;
@@ -73,7 +69,7 @@ export function setOne(bpid: BpId, state: number): { bp0: number; bp1: number } 
     bp0: BpWriteProtectionState.NoChange as number,
     bp1: BpWriteProtectionState.NoChange as number,
   };
-  request[bpid === 0 ? "bp0" : "bp1"] = state;
+  request[bpName(bpid)] = state;
   return request;
 }
 
@@ -125,9 +121,9 @@ export async function writeBootPartition(
  * Gives each BP its own full-size test image (seeds `seed` and `seed + 1`) through the write flow,
  * so later reads can tell the two BPs and their offsets apart. Returns the images by BPID.
  */
-export async function writeBothBps(ctx: ScenarioContext, seed: number): Promise<[Uint8Array, Uint8Array]> {
+export async function writeBothBps(ctx: ScenarioContext, seed: number): Promise<BpPair<Uint8Array>> {
   const size = await bpSizeBytes(ctx);
-  const images: [Uint8Array, Uint8Array] = [testImage(size, seed), testImage(size, seed + 1)];
+  const images: BpPair<Uint8Array> = [testImage(size, seed), testImage(size, seed + 1)];
   for (const bpid of BP_IDS) await writeBootPartition(ctx, `write.bp${bpid}`, bpid, images[bpid]);
   return images;
 }

@@ -1,4 +1,4 @@
-import { type BpId, BpWriteProtectionState, Status } from "@bplab/nvme-spec";
+import { type BpId, BpWriteProtectionState, bpName, Status } from "@bplab/nvme-spec";
 import type { ScenarioContext } from "./context.js";
 import {
   bpSizeBytes,
@@ -34,7 +34,7 @@ function commitInState(bpid: BpId, state: number, slug: string): Scenario {
       const enter = await driver.setBpWriteProtection(setOne(bpid, state));
       ctx.expectStatus("enter-state.status", enter, Status.Success);
       const expected = { bp0: WriteLocked as number, bp1: WriteLocked as number };
-      expected[bpid === 0 ? "bp0" : "bp1"] = state;
+      expected[bpName(bpid)] = state;
       await expectLocks(ctx, "before-commit", expected);
       await stageImage(ctx, "download.ok", imageB);
       if (writable) await commitAndCheck(ctx, "unlocked", bpid, imageB);

@@ -2,12 +2,14 @@ import {
   BOOT_PARTITION_LOG_HEADER_SIZE,
   BOOT_PARTITION_LSP_BPID_MASK,
   BootReadStatus,
+  BP_IDS,
   BPRSEL_UNIT_BYTES,
   bootPartitionLogOffset,
   DWORD_SIZE_BYTES,
   decodeBpinfo,
   encodeBootPartitionLogHeader,
   GET_LOG_PAGE_CDW10_LAYOUT,
+  hexLiteral,
   LogPageId,
   RegisterOffset,
   Status,
@@ -15,8 +17,8 @@ import {
 import { bpRegisterRead } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
 import { formatBrs } from "../driver/transcript.js";
-import { hex, type ScenarioContext, sha256 } from "./context.js";
-import { BP_IDS, bpSizeBytes, writeBothBps } from "./helpers.js";
+import { type ScenarioContext, sha256 } from "./context.js";
+import { bpSizeBytes, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** A read that is one page of data, for the offset probes. */
@@ -186,9 +188,9 @@ const registersUntouched: Scenario = {
   async run(ctx) {
     await completeRegisterRead(ctx);
     const snapshot = async () => ({
-      bpinfo: hex(await ctx.target.mmioRead32(RegisterOffset.BPINFO)),
-      bprsel: hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
-      bpmbl: hex(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16),
+      bpinfo: hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPINFO)),
+      bprsel: hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
+      bpmbl: hexLiteral(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16),
     });
     const before = await snapshot();
     await (await ctx.driver()).bpReadViaLog(1, 0, PROBE_BYTES);

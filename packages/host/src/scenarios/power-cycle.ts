@@ -5,13 +5,14 @@ import {
   BpWriteProtectionState,
   CommitAction,
   decodeBpinfo,
+  hexLiteral,
   RegisterOffset,
   Status,
 } from "@bplab/nvme-spec";
 import { bpRegisterRead } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
 import { formatBrs } from "../driver/transcript.js";
-import { hex, sha256 } from "./context.js";
+import { sha256 } from "./context.js";
 import {
   bpHashViaLog,
   bpSizeBytes,
@@ -73,8 +74,8 @@ const keepsContents: Scenario = {
     const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     ctx.expect("abpid", bpinfo.abpid, 1);
     ctx.expect("brs", formatBrs(bpinfo.brs), formatBrs(BootReadStatus.None));
-    ctx.expect("bprsel", hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hex(0));
-    ctx.expect("bpmbl", hex(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16), hex(0, 16));
+    ctx.expect("bprsel", hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hexLiteral(0));
+    ctx.expect("bpmbl", hexLiteral(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16), hexLiteral(0, 16));
     ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
     ctx.expectStatus("unlock.status", await driver.setBpWriteProtection(setOne(0, U)), Status.Success);
     const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0);

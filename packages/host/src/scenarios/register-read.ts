@@ -1,12 +1,14 @@
 import {
   BASE_ADDRESS_ALIGNMENT_BYTES,
   BootReadStatus,
+  BP_IDS,
   BPRSEL_UNIT_BYTES,
   decodeBpinfo,
   decodeCc,
   decodeCsts,
   encodeBpmbl,
   encodeBprsel,
+  hexLiteral,
   RegisterOffset,
 } from "@bplab/nvme-spec";
 import {
@@ -18,8 +20,8 @@ import {
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { targetCapabilities } from "../target.js";
-import { hex, SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
-import { BP_IDS, bpHashViaLog, bpSizeBytes, writeBothBps } from "./helpers.js";
+import { SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
+import { bpHashViaLog, bpSizeBytes, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** A host buffer for register reads, filled with the poison byte so untouched bytes show. */
@@ -72,13 +74,13 @@ const neverEnabled: Scenario = {
       ctx.expect(`bp${bpid}.brs`, formatBrs(result.brs), formatBrs(BootReadStatus.Success));
       ctx.expect(
         `bp${bpid}.bprsel`,
-        hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
-        hex(encodeBprsel({ bpid, bprof: 0, bprsz: units })),
+        hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
+        hexLiteral(encodeBprsel({ bpid, bprof: 0, bprsz: units })),
       );
       ctx.expect(
         `bp${bpid}.bpmbl`,
-        hex(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16),
-        hex(addr, 16),
+        hexLiteral(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16),
+        hexLiteral(addr, 16),
       );
       hashes.push(sha256(await ctx.target.memRead(addr, size)));
     }
@@ -196,7 +198,11 @@ const bpmblReservedBits: Scenario = {
     const addr = await ctx.target.alloc(BPRSEL_UNIT_BYTES, BASE_ADDRESS_ALIGNMENT_BYTES);
     const reservedBits = BigInt(BASE_ADDRESS_ALIGNMENT_BYTES - 1);
     await ctx.target.mmioWrite64(RegisterOffset.BPMBL, encodeBpmbl({ bmbba: addr }) | reservedBits);
-    ctx.expect("bpmbl", hex(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16), hex(addr, 16));
+    ctx.expect(
+      "bpmbl",
+      hexLiteral(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16),
+      hexLiteral(addr, 16),
+    );
     return ctx.observations;
   },
 };
@@ -219,8 +225,8 @@ const busyBprsel: Scenario = {
     await ctx.target.mmioWrite32(RegisterOffset.BPRSEL, encodeBprsel({ bpid: 1, bprof: 1, bprsz: 1 }));
     ctx.expect(
       "bprsel-after-second-write",
-      hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
-      hex(firstValue),
+      hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
+      hexLiteral(firstValue),
     );
     const result = await waitBpRegisterRead(ctx.target, DEFAULT_MAX_POLLS);
     ctx.expect("brs", formatBrs(result.brs), formatBrs(BootReadStatus.Success));

@@ -6,13 +6,14 @@ import {
   decodeBpinfo,
   decodeCc,
   encodeCc,
+  hexLiteral,
   RegisterOffset,
   Status,
 } from "@bplab/nvme-spec";
 import { bpRegisterRead, startBpRegisterRead } from "../driver/bp-register-read.js";
 import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
 import { formatBrs } from "../driver/transcript.js";
-import { hex, SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
+import { SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
 import { expectLocks } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
@@ -66,11 +67,15 @@ const clearsReadRegisters: Scenario = {
       ctx.expect(`${reset.name}.brs`, formatBrs(after.brs), formatBrs(BootReadStatus.None));
       ctx.expect(`${reset.name}.bpsz`, after.bpsz, before.bpsz);
       ctx.expect(`${reset.name}.abpid`, after.abpid, before.abpid);
-      ctx.expect(`${reset.name}.bprsel`, hex(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hex(0));
+      ctx.expect(
+        `${reset.name}.bprsel`,
+        hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
+        hexLiteral(0),
+      );
       ctx.expect(
         `${reset.name}.bpmbl`,
-        hex(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16),
-        hex(0, 16),
+        hexLiteral(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16),
+        hexLiteral(0, 16),
       );
     }
     return ctx.observations;

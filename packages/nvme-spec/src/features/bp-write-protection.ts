@@ -1,4 +1,5 @@
 import { reservedValueError } from "../errors.js";
+import { binarySpec } from "../format.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
 
 /**
@@ -42,9 +43,14 @@ const STATE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [BpWriteProtectionState.RpmbControlled]: "Write Protection controlled by RPMB",
 });
 
+/** "010b": a BPxWPS value written as the spec writes it, three binary digits. */
+export function formatBpwps(value: number): string {
+  return binarySpec(value, BP_WRITE_PROTECTION_LAYOUT.bp0.width);
+}
+
 /** The spec name of a BPxWPS value; reserved values print as "Reserved (101b)". */
 export function bpWriteProtectionStateName(value: number): string {
-  return STATE_NAMES[value] ?? `Reserved (${value.toString(2).padStart(3, "0")}b)`;
+  return STATE_NAMES[value] ?? `Reserved (${formatBpwps(value)})`;
 }
 
 export function isReservedBpWriteProtectionState(value: number): boolean {

@@ -1,9 +1,10 @@
 import { checkU64 } from "../bits.js";
+import type { BpId } from "../boot-partition-ids.js";
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
 import { NvmeSpecError } from "../errors.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
-import { type BpId, bootPartitionSizeBytes } from "../registers/bpinfo.js";
+import { bootPartitionSizeBytes } from "../registers/bpinfo.js";
 import { LogPageId } from "./ids.js";
 
 /**

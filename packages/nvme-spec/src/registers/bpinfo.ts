@@ -35,7 +35,6 @@ export type BootReadStatusValue = (typeof BootReadStatus)[keyof typeof BootReadS
 
 /** Number of Boot Partitions a controller has when CAP.BPS = 1 (BP0 and BP1). */
 export const BOOT_PARTITION_COUNT = 2;
-export type BpId = 0 | 1;
 
 export function decodeBpinfo(value: number): Bpinfo {
   return bpinfoCodec.decode(value);
