@@ -59,7 +59,11 @@ describe("the series in patches/", () => {
       "hw/nvme: add the Boot Partition log page",
       "hw/nvme: write Boot Partitions with Firmware Image Download and Commit",
       "hw/nvme: add Boot Partition write protection",
-      "tests/qtest/nvme-test: add Boot Partition tests",
+      "tests/qtest/libqos: add an NVMe admin queue helper",
+      "tests/qtest/nvme-test: test Boot Partition reads",
+      "tests/qtest/nvme-test: test the Supported Log Pages and Boot Partition logs",
+      "tests/qtest/nvme-test: test Boot Partition updates",
+      "tests/qtest/nvme-test: test Boot Partition write protection and power cycles",
       "docs/system/devices/nvme: document Boot Partitions",
     ]);
   });
@@ -77,7 +81,7 @@ describe("the series in patches/", () => {
   it("has a cover letter that explains the use case, the migration decision and the ABPID storage", () => {
     const cover = readFileSync(series.coverLetter ?? "", "utf8");
     expect(cover).toContain(
-      "Subject: [PATCH 0/8] hw/nvme: Boot Partitions and Boot Partition write protection",
+      "Subject: [PATCH 00/12] hw/nvme: Boot Partitions and Boot Partition write protection",
     );
     expect(cover).toContain("UEFI recovery code");
     expect(cover).toContain(".unmigratable = 1");
