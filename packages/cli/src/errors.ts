@@ -2,6 +2,9 @@
  * Exit codes and the errors that choose them. A wrong argument is the user's to fix (exit 2, the
  * message names the option and the rule); a device or file problem is a failure (exit 1).
  */
+
+import { CodedError } from "@bplab/node-kit";
+
 export const ExitCode = Object.freeze({
   Ok: 0,
   /** The command ran and something failed: a rejected commit, a failing scenario, a bad state dir. */
@@ -12,13 +15,11 @@ export const ExitCode = Object.freeze({
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A bad argument: names the option (e.g. "--bpsz") and the rule it broke. */
-export class CliUsageError extends Error {
-  override readonly name = "CliUsageError";
-  readonly code = "CLI_USAGE" as const;
+export class CliUsageError extends CodedError<"CLI_USAGE"> {
   readonly option: string;
 
   constructor(option: string, rule: string) {
-    super(`${option}: ${rule}`);
+    super("CLI_USAGE", `${option}: ${rule}`);
     this.option = option;
   }
 }
@@ -33,12 +34,4 @@ export type CliFailureCode =
   /** A check the command makes failed (a read-back mismatch, a failing scenario). */
   | "CLI_CHECK_FAILED";
 
-export class CliFailure extends Error {
-  override readonly name = "CliFailure";
-  readonly code: CliFailureCode;
-
-  constructor(code: CliFailureCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export class CliFailure extends CodedError<CliFailureCode> {}

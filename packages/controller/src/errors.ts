@@ -3,25 +3,18 @@
  * raised for anything a host sends: host input ends in a status code, a BRS value or CSTS.CFS.
  */
 
+import { CodedError } from "@bplab/node-kit";
+
 export type ControllerErrorCode =
   /** A ControllerConfig field, a quirk or a port does not satisfy its rule. */
   | "CONFIG_INVALID"
   /** A ManualScheduler ran more tasks than its bound without going idle. */
   | "SCHEDULER_RUNAWAY";
 
-export class ControllerError extends Error {
-  override readonly name: string = "ControllerError";
-  readonly code: ControllerErrorCode;
-
-  constructor(code: ControllerErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export class ControllerError extends CodedError<ControllerErrorCode> {}
 
 /** A construction-time problem: names the field and the rule it breaks. */
 export class ControllerConfigError extends ControllerError {
-  override readonly name = "ControllerConfigError";
   readonly field: string;
   readonly rule: string;
 

@@ -3,9 +3,10 @@
  * The names and shapes are a contract (docs/architecture.md); other packages code against them.
  */
 
-/** Which of the two Boot Partitions; the spec vocabulary, re-exported for the port signatures. */
+import { CodedError } from "@bplab/node-kit";
 import type { BpId } from "@bplab/nvme-spec";
 
+/** The port signatures use the spec's BpId; re-exported for the core's own modules and tests. */
 export type { BpId };
 
 /** DMA as the device sees it. Both methods throw DmaError when the range is not mapped. */
@@ -60,16 +61,15 @@ export interface NamespaceStore {
 }
 
 /** Thrown by a HostMemory implementation when a DMA touches memory that is not mapped. */
-export class DmaError extends Error {
-  readonly code = "DMA_UNMAPPED" as const;
+export class DmaError extends CodedError<"DMA_UNMAPPED"> {
   readonly addr: bigint;
   readonly length: number;
 
   constructor(addr: bigint, length: number, detail?: string) {
     super(
+      "DMA_UNMAPPED",
       `DMA to unmapped host memory: ${length} bytes at 0x${addr.toString(16)}${detail ? ` (${detail})` : ""}`,
     );
-    this.name = "DmaError";
     this.addr = addr;
     this.length = length;
   }

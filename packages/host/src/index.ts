@@ -49,7 +49,6 @@ export {
   type TranscriptEntry,
   type TranscriptListener,
 } from "./driver/transcript.js";
-export { CodedError } from "./errors.js";
 export { SCENARIO_POISON_BYTE, ScenarioContext, sha256 } from "./scenarios/context.js";
 export { DownstreamHost, downstreamCommands, readModifyWriteCdw11 } from "./scenarios/downstream-host.js";
 export {

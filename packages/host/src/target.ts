@@ -1,4 +1,4 @@
-import { CodedError } from "./errors.js";
+import { CodedError } from "@bplab/node-kit";
 
 /**
  * The Target interface: the only thing the host driver and the scenario suite know about a device.

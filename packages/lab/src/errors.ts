@@ -3,7 +3,7 @@
  * message says what went wrong and, where there is one, what to do about it.
  */
 
-import { CommandFailedError } from "@bplab/node-kit";
+import { CodedError, CommandFailedError } from "@bplab/node-kit";
 
 export type LabErrorCode =
   | "LAB_BAD_OPTION"
@@ -16,15 +16,7 @@ export type LabErrorCode =
   | "LAB_GUEST_PROTOCOL"
   | "LAB_GUEST_OUTPUT";
 
-export class LabError extends Error {
-  readonly code: LabErrorCode;
-
-  constructor(code: LabErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class LabError extends CodedError<LabErrorCode> {}
 
 /**
  * Command failures are @bplab/node-kit's one CommandFailedError, which cannot also extend this

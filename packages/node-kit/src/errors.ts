@@ -1,28 +1,42 @@
 /**
- * Typed errors of @bplab/node-kit. Each has a stable `code`; packages that need their own code
- * (for example "QEMU_COMMAND_FAILED") pass it in, so one class serves every package.
+ * Typed errors of @bplab/node-kit, and CodedError, the base every package's errors extend (except
+ * @bplab/nvme-spec's, which has no dependencies and keeps a shape-compatible base of its own).
+ * Each error has a stable `code`; packages that need their own command-failure code (for example
+ * "QEMU_COMMAND_FAILED") pass it to CommandFailedError, so one class serves every package.
  */
 
-/** A live process holds a pid lock and the caller asked not to wait for it. */
-export class PidLockBusyError extends Error {
-  override readonly name = "PidLockBusyError";
-  readonly code = "PID_LOCK_BUSY";
+/**
+ * An error with a machine-readable `code` next to a message that names the field and the rule.
+ * `name` is the concrete class's name, so logs and `String(error)` say which class was thrown.
+ * Subclasses narrow `Code` to their own union.
+ */
+export class CodedError<Code extends string = string> extends Error {
+  readonly code: Code;
 
+  constructor(code: Code, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A live process holds a pid lock and the caller asked not to wait for it. */
+export class PidLockBusyError extends CodedError<"PID_LOCK_BUSY"> {
   constructor(
     /** The lock file. */
     readonly path: string,
     /** The live process that holds it (or is taking it over from a dead owner right now). */
     readonly ownerPid: number,
   ) {
-    super(`${path}: locked by ${ownerPid === process.pid ? "this process" : `process ${ownerPid}`}`);
+    super(
+      "PID_LOCK_BUSY",
+      `${path}: locked by ${ownerPid === process.pid ? "this process" : `process ${ownerPid}`}`,
+    );
   }
 }
 
 /** A command exited with a code the caller does not accept, was killed, or could not start. */
-export class CommandFailedError<Code extends string = "COMMAND_FAILED"> extends Error {
-  override readonly name = "CommandFailedError";
-  readonly code: Code;
-
+export class CommandFailedError<Code extends string = "COMMAND_FAILED"> extends CodedError<Code> {
   constructor(
     /** The command line, quoted so it can be pasted into a shell. */
     readonly command: string,
@@ -32,7 +46,9 @@ export class CommandFailedError<Code extends string = "COMMAND_FAILED"> extends 
     readonly outputTail: string,
     code: Code = "COMMAND_FAILED" as Code,
   ) {
-    super(`command failed (exit ${exitCode ?? "signal"}): ${command}${outputTail ? `\n${outputTail}` : ""}`);
-    this.code = code;
+    super(
+      code,
+      `command failed (exit ${exitCode ?? "signal"}): ${command}${outputTail ? `\n${outputTail}` : ""}`,
+    );
   }
 }

@@ -1,9 +1,10 @@
 /**
  * @bplab/node-kit: the small Node.js helpers the lab's packages share, so each exists once:
- * process liveness, the pid lock file, and running external commands.
+ * process liveness, the pid lock file, running external commands, and the CodedError base of
+ * every package's errors.
  */
 
-export { CommandFailedError, PidLockBusyError } from "./errors.js";
+export { CodedError, CommandFailedError, PidLockBusyError } from "./errors.js";
 export type { FailFastLockOptions, PidLock, PidLockOptions, WaitingLockOptions } from "./pid-lock.js";
 export {
   acquirePidLock,

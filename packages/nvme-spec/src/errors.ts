@@ -15,6 +15,11 @@ export type NvmeSpecErrorCode =
   /** A structure header does not carry the identifier the spec requires (e.g. LID 15h). */
   | "BAD_IDENTIFIER";
 
+/**
+ * Not a @bplab/node-kit CodedError: this package has no dependencies (docs/architecture.md). It
+ * has the same shape (`code`, `name` = the class name, the message), so code that handles any
+ * package's error by its `code` handles this one too.
+ */
 export class NvmeSpecError extends Error {
   override readonly name = "NvmeSpecError";
   readonly code: NvmeSpecErrorCode;

@@ -3,7 +3,7 @@
  * test suite) switch on; the message says what went wrong and what to do about it.
  */
 
-import { CommandFailedError } from "@bplab/node-kit";
+import { CodedError, CommandFailedError } from "@bplab/node-kit";
 
 export type QemuPatchesErrorCode =
   | "QEMU_BAD_OPTION"
@@ -16,15 +16,7 @@ export type QemuPatchesErrorCode =
   | "QEMU_BUILD_FAILED"
   | "QEMU_NOT_BUILT";
 
-export class QemuPatchesError extends Error {
-  readonly code: QemuPatchesErrorCode;
-
-  constructor(code: QemuPatchesErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class QemuPatchesError extends CodedError<QemuPatchesErrorCode> {}
 
 /**
  * Command failures are @bplab/node-kit's one CommandFailedError, which cannot also extend this

@@ -2,6 +2,9 @@
  * Typed errors of @bplab/qtest. Every error carries a stable `code` so callers (the CLI, the
  * scenario runner, tests) can branch on what went wrong without parsing messages.
  */
+
+import { CodedError } from "@bplab/node-kit";
+
 export type QtestErrorCode =
   | "QTEST_INVALID_REQUEST"
   | "QTEST_COMMAND_FAILED"
@@ -18,15 +21,7 @@ export type QtestErrorCode =
   | "PCI_DEVICE_NOT_FOUND"
   | "PCI_BAR";
 
-export class QtestLabError extends Error {
-  readonly code: QtestErrorCode;
-
-  constructor(code: QtestErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "QtestLabError";
-    this.code = code;
-  }
-}
+export class QtestLabError extends CodedError<QtestErrorCode> {}
 
 /** Bad input to a public function: names the field and the rule it broke. */
 export class InvalidArgumentError extends QtestLabError {
@@ -35,7 +30,6 @@ export class InvalidArgumentError extends QtestLabError {
 
   constructor(field: string, rule: string, got: unknown) {
     super("INVALID_ARGUMENT", `${field} ${rule} (got ${describe(got)})`);
-    this.name = "InvalidArgumentError";
     this.field = field;
     this.rule = rule;
   }
@@ -52,7 +46,6 @@ export class QtestRequestError extends QtestLabError {
 
   constructor(command: string, field: string, rule: string, got: unknown) {
     super("QTEST_INVALID_REQUEST", `qtest ${command}: ${field} ${rule} (got ${describe(got)})`);
-    this.name = "QtestRequestError";
     this.command = command;
     this.field = field;
     this.rule = rule;
@@ -66,7 +59,6 @@ export class QtestCommandFailedError extends QtestLabError {
 
   constructor(request: string, reply: string) {
     super("QTEST_COMMAND_FAILED", `qtest request "${abbreviate(request)}" failed: ${reply}`);
-    this.name = "QtestCommandFailedError";
     this.request = request;
     this.reply = reply;
   }
@@ -78,7 +70,6 @@ export class QtestProtocolError extends QtestLabError {
 
   constructor(message: string, line: string) {
     super("QTEST_PROTOCOL", `${message}: ${JSON.stringify(abbreviate(line))}`);
-    this.name = "QtestProtocolError";
     this.line = line;
   }
 }
@@ -94,7 +85,6 @@ export class ReplyTimeoutError extends QtestLabError {
       "REPLY_TIMEOUT",
       `${protocol} request "${abbreviate(request)}" got no reply within ${timeoutMs} ms`,
     );
-    this.name = "ReplyTimeoutError";
     this.request = request;
     this.timeoutMs = timeoutMs;
   }
@@ -104,7 +94,6 @@ export class ReplyTimeoutError extends QtestLabError {
 export class ConnectionClosedError extends QtestLabError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("CONNECTION_CLOSED", message, options);
-    this.name = "ConnectionClosedError";
   }
 }
 
@@ -116,7 +105,6 @@ export class QmpError extends QtestLabError {
 
   constructor(command: string, errorClass: string, desc: string) {
     super("QMP_ERROR", `QMP ${command} failed: ${errorClass}: ${desc}`);
-    this.name = "QmpError";
     this.command = command;
     this.errorClass = errorClass;
     this.desc = desc;
@@ -129,7 +117,6 @@ export class QmpProtocolError extends QtestLabError {
 
   constructor(message: string, line: string) {
     super("QMP_PROTOCOL", `${message}: ${JSON.stringify(abbreviate(line))}`);
-    this.name = "QmpProtocolError";
     this.line = line;
   }
 }
@@ -145,7 +132,6 @@ export class QemuNotFoundError extends QtestLabError {
       `no QEMU binary found (tried: ${tried.join(", ") || "nothing"}). Build the patched QEMU with: ${buildCommand}` +
         " or set BPLAB_QEMU to a qemu-system-x86_64 binary",
     );
-    this.name = "QemuNotFoundError";
     this.tried = tried;
     this.buildCommand = buildCommand;
   }
@@ -161,7 +147,6 @@ export class QemuExitedError extends QtestLabError {
     const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
     const tail = stderrTail.trim() ? `; last stderr lines:\n${stderrTail.trimEnd()}` : "; stderr was empty";
     super("QEMU_EXITED", `QEMU ${how}${tail}`);
-    this.name = "QemuExitedError";
     this.exitCode = exitCode;
     this.signal = signal;
     this.stderrTail = stderrTail;
@@ -178,7 +163,6 @@ export class ConnectTimeoutError extends QtestLabError {
       `QEMU did not connect its ${what} socket within ${timeoutMs} ms` +
         (stderrTail.trim() ? `; last stderr lines:\n${stderrTail.trimEnd()}` : ""),
     );
-    this.name = "ConnectTimeoutError";
     this.timeoutMs = timeoutMs;
   }
 }
@@ -189,14 +173,12 @@ export class GuestOutOfMemoryError extends QtestLabError {
       "GUEST_OUT_OF_MEMORY",
       `guest allocator cannot find ${size} contiguous bytes aligned to ${align} (${freeBytes} bytes free in total)`,
     );
-    this.name = "GuestOutOfMemoryError";
   }
 }
 
 export class PciError extends QtestLabError {
   constructor(code: "PCI_DEVICE_NOT_FOUND" | "PCI_BAR", message: string) {
     super(code, message);
-    this.name = "PciError";
   }
 }
 

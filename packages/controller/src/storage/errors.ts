@@ -3,6 +3,8 @@
  * message that names the field or file and the rule that was broken (for people).
  */
 
+import { CodedError } from "@bplab/node-kit";
+
 export type StorageErrorCode =
   /** A size or option is not acceptable (not an integer, not a multiple of its unit, too large). */
   | "STORAGE_INVALID_ARGUMENT"
@@ -13,15 +15,12 @@ export type StorageErrorCode =
   /** A size string such as "1G" or "128K" cannot be parsed. */
   | "STORAGE_INVALID_SIZE";
 
-export class StorageError extends Error {
-  override readonly name: string = "StorageError";
-  readonly code: StorageErrorCode;
+export class StorageError extends CodedError<StorageErrorCode> {
   /** The argument or option that was rejected, e.g. "bpSizeBytes". */
   readonly field: string;
 
   constructor(code: StorageErrorCode, field: string, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.field = field;
   }
 }
@@ -48,15 +47,12 @@ export type StateDirErrorCode =
   /** The operating system refused an operation (permissions, disk full, ...). */
   | "STATE_DIR_IO";
 
-export class StateDirError extends Error {
-  override readonly name = "StateDirError";
-  readonly code: StateDirErrorCode;
+export class StateDirError extends CodedError<StateDirErrorCode> {
   /** The file or directory the error is about. */
   readonly path: string;
 
   constructor(code: StateDirErrorCode, path: string, message: string, options?: { cause?: unknown }) {
-    super(`${path}: ${message}`, options);
-    this.code = code;
+    super(code, `${path}: ${message}`, options);
     this.path = path;
   }
 }

@@ -1,5 +1,5 @@
+import { CodedError } from "@bplab/node-kit";
 import type { CompletionQueueEntry } from "@bplab/nvme-spec";
-import { CodedError } from "../errors.js";
 
 export type HostDriverErrorCode =
   | "HOST_TIMEOUT"

@@ -1,4 +1,4 @@
-import { CodedError } from "../errors.js";
+import { CodedError } from "@bplab/node-kit";
 import type { ObservationValue } from "./types.js";
 
 export type ScenarioErrorCode = "SCENARIO_ASSERTION" | "SCENARIO_SKIPPED" | "DUPLICATE_OBSERVATION";
