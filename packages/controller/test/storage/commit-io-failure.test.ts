@@ -153,7 +153,8 @@ describe("a commit that fails with an I/O error discards the staged image (MC-13
         expect(bp0.subarray(PAGE).every((byte) => byte === 0)).toBe(true);
       } finally {
         state?.close();
-        execFileSync("umount", [mountPoint]);
+        // Lazy: a failed test may leave a file open, and the mount must not outlive the run.
+        execFileSync("umount", ["--lazy", mountPoint]);
       }
     },
   );
