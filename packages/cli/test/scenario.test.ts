@@ -5,7 +5,7 @@ import {
   type TargetFactory,
   TargetUnsupportedError,
 } from "@bplab/host";
-import { encodeCap, RegisterOffset } from "@bplab/nvme-spec";
+import { capCodec, RegisterOffset } from "@bplab/nvme-spec";
 import { findPatchedQemu, QEMU_BUILD_COMMAND, qemuChildProcesses } from "@bplab/qtest";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScenarioMatrix } from "../src/commands/scenario.js";
@@ -29,7 +29,7 @@ const patchedQemu = await findPatchedQemu().catch((error: Error) => {
  */
 function coreWithDoorbellStride(): TargetFactory {
   const core = inProcessTargetFactory();
-  const stride = encodeCap({ dstrd: 1 });
+  const stride = capCodec.encode({ dstrd: 1 });
   return async (request) => {
     const target = await core(request);
     const changed: Target = {

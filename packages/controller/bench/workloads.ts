@@ -8,12 +8,12 @@ import {
   BPRSEL_UNIT_BYTES,
   bootPartitionLogOffset,
   bootPartitionLsp,
+  bpinfoCodec,
+  bprselCodec,
   buildGetFeatures,
   buildGetLogPage,
   CQE_SIZE,
-  decodeBpinfo,
   encodeBpmbl,
-  encodeBprsel,
   FeatureId,
   LogPageId,
   RegisterOffset,
@@ -132,14 +132,14 @@ export function benchBpReadBprsel(bpBytes: number, passes: number): BenchResult 
   const buffer = rig.memory.alloc(BPRSEL_CHUNK_BYTES, BPRSEL_UNIT_BYTES);
   rig.controller.mmioWrite64(RegisterOffset.BPMBL, encodeBpmbl({ bmbba: buffer }));
   const read = (offset: number, length: number) => {
-    const bprsel = encodeBprsel({
+    const bprsel = bprselCodec.encode({
       bpid: 0,
       bprof: offset / BPRSEL_UNIT_BYTES,
       bprsz: Math.ceil(length / BPRSEL_UNIT_BYTES),
     });
     rig.controller.mmioWrite32(RegisterOffset.BPRSEL, bprsel);
     rig.host.scheduler.runUntilIdle();
-    const { brs } = decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO));
+    const { brs } = bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO));
     if (brs !== BootReadStatus.Success)
       throw new Error(`BPRSEL read at ${offset} ended with BRS=${brs.toString(2)}b`);
   };

@@ -3,8 +3,7 @@ import {
   BootReadStatus,
   BPRSEL_UNIT_BYTES,
   type BpId,
-  decodeBprsel,
-  encodeBprsel,
+  bprselCodec,
 } from "@bplab/nvme-spec";
 import { describeThrown } from "./errors.js";
 import { type BootPartitionStore, DmaError, type HostMemory, type Scheduler } from "./ports.js";
@@ -20,7 +19,7 @@ import { hex32, type TraceBus } from "./trace.js";
 /** BPMBL bits 11:0 are reserved: writes are dropped and they read as 0 (MC-4). */
 const BPMBL_RESERVED_MASK = 0xfff;
 /** BPRSEL bit 30 is reserved. */
-const BPRSEL_WRITABLE_MASK = encodeBprsel({ bprsz: 0x3ff, bprof: 0xfffff, bpid: 1 });
+const BPRSEL_WRITABLE_MASK = bprselCodec.encode({ bprsz: 0x3ff, bprof: 0xfffff, bpid: 1 });
 const DWORD_SHIFT = 32n;
 const DWORD_MASK = 0xffff_ffffn;
 
@@ -82,7 +81,7 @@ export class BootPartitionReader {
     }
     this.bprsel = (value & BPRSEL_WRITABLE_MASK) >>> 0;
     this.brs = BootReadStatus.Reading;
-    const request = decodeBprsel(this.bprsel);
+    const request = bprselCodec.decode(this.bprsel);
     // The buffer address is taken when the read starts, so a later BPMBL write cannot redirect it.
     const buffer = this.bpmbl;
     const generation = this.generation;

@@ -1,10 +1,10 @@
 import {
   type BpPair,
-  decodeCc,
+  bpinfoCodec,
+  ccCodec,
+  cstsCodec,
   decodeDoorbellOffset,
   decodeDoorbellValue,
-  encodeBpinfo,
-  encodeCsts,
   isSuccess,
   memoryPageSizeBytes,
   ShutdownNotification,
@@ -147,7 +147,7 @@ export class NvmeController {
       bootReader: this.bootReader,
       queues: this.queues,
       bpinfo: () =>
-        encodeBpinfo({
+        bpinfoCodec.encode({
           bpsz: this.bootReader.bpsz,
           brs: this.bootReader.bootReadStatus,
           abpid: this.bootPartitions.activeBpid,
@@ -216,8 +216,8 @@ export class NvmeController {
   }
 
   private onCcWrite(previous: number, next: number): void {
-    const before = decodeCc(previous);
-    const after = decodeCc(next);
+    const before = ccCodec.decode(previous);
+    const after = ccCodec.decode(next);
     if (before.en && !after.en) this.reset("cc.en");
     else if (!before.en && after.en) this.enable();
     if (before.shn === ShutdownNotification.None && after.shn !== ShutdownNotification.None) {
@@ -271,7 +271,7 @@ export class NvmeController {
       errorLog: this.errorLog,
       supportedAdminOpcodes: SUPPORTED_ADMIN_OPCODES,
     };
-    this.registers.setStatus(encodeCsts({ rdy: true }));
+    this.registers.setStatus(cstsCodec.encode({ rdy: true }));
     this.trace.emit("controller.ready", {
       pageSize: setup.pageSize,
       adminSqEntries: setup.submissionEntries,
@@ -304,7 +304,7 @@ export class NvmeController {
   }
 
   private fatal(reason: string): void {
-    this.registers.setStatus(this.registers.status | encodeCsts({ cfs: true }));
+    this.registers.setStatus(this.registers.status | cstsCodec.encode({ cfs: true }));
     this.session = undefined;
     this.trace.emit("controller.fatal", { reason });
   }

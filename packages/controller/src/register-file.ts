@@ -1,4 +1,4 @@
-import { aqaCodec, ccCodec, cstsCodec, encodeCsts, RegisterOffset, registerName } from "@bplab/nvme-spec";
+import { aqaCodec, ccCodec, cstsCodec, RegisterOffset, registerName } from "@bplab/nvme-spec";
 import type { BootPartitionReader } from "./boot-partitions.js";
 import type { QueueEngine } from "./queues.js";
 import { CONTROLLER_VERSION } from "./registers.js";
@@ -73,7 +73,7 @@ export class RegisterFile {
 
   /** CSTS clears; CC.EN 1→0 keeps CC/AQA/ASQ/ACQ, a function reset or power cycle clears them. */
   reset(options: { keepAdminQueueRegisters: boolean }): void {
-    this.csts = encodeCsts({});
+    this.csts = cstsCodec.encode({});
     if (options.keepAdminQueueRegisters) return;
     this.cc = 0;
     this.aqa = 0;

@@ -1,13 +1,12 @@
 import {
+  aqaCodec,
   type Cap,
   CapCss,
   CcAms,
   CcCss,
   CQE_SIZE_LOG2,
-  decodeAqa,
-  decodeCap,
-  decodeCc,
-  encodeCap,
+  capCodec,
+  ccCodec,
   memoryPageSizeBytes,
   NVME_VERSION_2_1,
   SQE_SIZE_LOG2,
@@ -38,7 +37,7 @@ export function buildCap(config: ResolvedConfig): bigint {
     mpsmin: MPSMIN,
     mpsmax: MPSMAX,
   };
-  return encodeCap(cap);
+  return capCodec.encode(cap);
 }
 
 export interface AdminQueueSetup {
@@ -65,9 +64,9 @@ export function checkEnable(
   asq: bigint,
   acq: bigint,
 ): EnableCheck {
-  const cap = decodeCap(capValue);
-  const cc = decodeCc(ccValue);
-  const aqa = decodeAqa(aqaValue);
+  const cap = capCodec.decode(capValue);
+  const cc = ccCodec.decode(ccValue);
+  const aqa = aqaCodec.decode(aqaValue);
   if (cc.mps < cap.mpsmin || cc.mps > cap.mpsmax) {
     return {
       ok: false,

@@ -5,8 +5,7 @@ import {
   BpWriteProtectionState,
   binarySpec,
   bpName,
-  decodeBpWriteProtectionRaw,
-  encodeBpWriteProtectionRaw,
+  bpWriteProtectionCodec,
   FeatureCapability,
   FeatureSelect,
   formatBpwps,
@@ -67,7 +66,7 @@ export type WriteProtectionSetOutcome =
 
 /** The two raw 3-bit request fields of a Set, reserved bits dropped (MC-32). */
 export function requestedStates(cdw11: number): { bp0: number; bp1: number } {
-  return decodeBpWriteProtectionRaw(cdw11 >>> 0);
+  return bpWriteProtectionCodec.decode(cdw11 >>> 0);
 }
 
 /**
@@ -209,5 +208,5 @@ export function reportedLockState(
 }
 
 function encodeStates(bp0: number, bp1: number): number {
-  return encodeBpWriteProtectionRaw({ bp0, bp1 });
+  return bpWriteProtectionCodec.encode({ bp0, bp1 });
 }

@@ -1,4 +1,4 @@
-import { BootReadStatus, decodeBpinfo, encodeBprsel, LogPageId, RegisterOffset } from "@bplab/nvme-spec";
+import { BootReadStatus, bpinfoCodec, bprselCodec, LogPageId, RegisterOffset } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { commit, download, readLog, setWriteProtection } from "./flows.js";
 import { createRig, kinds, PAGE, pattern, type Rig, sameBytes } from "./harness.js";
@@ -28,7 +28,7 @@ function rigWithImages(options: Parameters<typeof createRig>[0] = {}): {
 }
 
 function brs(rig: Rig): number {
-  return decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO)).brs;
+  return bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO)).brs;
 }
 
 function prefilledBuffer(rig: Rig, length: number): bigint {
@@ -39,7 +39,7 @@ function prefilledBuffer(rig: Rig, length: number): bigint {
 
 function startRead(rig: Rig, buffer: bigint, select: { bpid: number; bprof: number; bprsz: number }): void {
   rig.controller.mmioWrite64(RegisterOffset.BPMBL, buffer);
-  rig.controller.mmioWrite32(RegisterOffset.BPRSEL, encodeBprsel(select));
+  rig.controller.mmioWrite32(RegisterOffset.BPRSEL, bprselCodec.encode(select));
 }
 
 describe("BPRSEL read path", () => {
@@ -54,7 +54,7 @@ describe("BPRSEL read path", () => {
     expect(brs(rig)).toBe(BootReadStatus.Success);
     expect(sameBytes(rig.memory.read(buffer, 2 * PAGE), images[1].subarray(3 * PAGE, 5 * PAGE))).toBe(true);
     expect(rig.controller.mmioRead32(RegisterOffset.BPRSEL)).toBe(
-      encodeBprsel({ bpid: 1, bprof: 3, bprsz: 2 }),
+      bprselCodec.encode({ bpid: 1, bprof: 3, bprsz: 2 }),
     );
     expect(kinds(rig.events).filter((kind) => kind.startsWith("bp.read"))).toEqual([
       "bp.read.start",
@@ -106,9 +106,9 @@ describe("BPRSEL read path", () => {
     const { rig, images } = rigWithImages();
     const buffer = prefilledBuffer(rig, PAGE);
     startRead(rig, buffer, { bpid: 0, bprof: 0, bprsz: 1 });
-    rig.controller.mmioWrite32(RegisterOffset.BPRSEL, encodeBprsel({ bpid: 1, bprof: 1, bprsz: 1 }));
+    rig.controller.mmioWrite32(RegisterOffset.BPRSEL, bprselCodec.encode({ bpid: 1, bprof: 1, bprsz: 1 }));
     expect(rig.controller.mmioRead32(RegisterOffset.BPRSEL)).toBe(
-      encodeBprsel({ bpid: 0, bprof: 0, bprsz: 1 }),
+      bprselCodec.encode({ bpid: 0, bprof: 0, bprsz: 1 }),
     );
     expect(rig.scheduler.runUntilIdle()).toBe(1);
     expect(sameBytes(rig.memory.read(buffer, PAGE), images[0].subarray(0, PAGE))).toBe(true);
@@ -187,7 +187,7 @@ describe("a 1 GiB Boot Partition (BPSZ=2000h, the real firmware's size)", () => 
   it("reports BPSZ=2000h, commits a short image and reads both ends through BPRSEL and the log page", () => {
     const oneGiB = 1024 * 1024 * 1024;
     const rig = createRig({ bpSizeBytes: oneGiB });
-    expect(decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO)).bpsz).toBe(0x2000);
+    expect(bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO)).bpsz).toBe(0x2000);
     rig.host.enable();
     setWriteProtection(rig, 0x08);
     const head = pattern(2 * PAGE, 55);

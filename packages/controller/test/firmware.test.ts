@@ -1,4 +1,4 @@
-import { buildFirmwareImageDownload, CommitAction, decodeBpinfo, RegisterOffset } from "@bplab/nvme-spec";
+import { bpinfoCodec, buildFirmwareImageDownload, CommitAction, RegisterOffset } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { commit, download, setWriteProtection } from "./flows.js";
 import { createRig, PAGE, pattern, type Rig, readBp, sameBytes, statusOf } from "./harness.js";
@@ -90,11 +90,11 @@ describe("Firmware Commit CA=110b against the lock state (MC-20)", () => {
 describe("Firmware Commit CA=111b (MC-23)", () => {
   it("switches ABPID on a locked BP without a staged image; ABPID survives power cycle", () => {
     const rig = enabledRig();
-    expect(decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO)).abpid).toBe(0);
+    expect(bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO)).abpid).toBe(0);
     expect(statusOf(commit(rig, CommitAction.ActivateBootPartition, 1))).toBe("0h/00h");
-    expect(decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO)).abpid).toBe(1);
+    expect(bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO)).abpid).toBe(1);
     rig.controller.powerCycle();
-    expect(decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO)).abpid).toBe(1);
+    expect(bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO)).abpid).toBe(1);
     rig.host.forgetQueues();
     rig.host.enable();
     expect(statusOf(commit(rig, CommitAction.ActivateBootPartition, 0))).toBe("0h/00h");

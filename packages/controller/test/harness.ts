@@ -1,13 +1,14 @@
 import {
+  aqaCodec,
   BOOT_PARTITION_UNIT_BYTES,
+  type Cc,
   type CompletionQueueEntry,
   CQE_SIZE,
   CQE_SIZE_LOG2,
+  ccCodec,
   cqePhase,
   cqHeadDoorbellOffset,
   decodeCqe,
-  encodeAqa,
-  encodeCc,
   encodeSqe,
   RegisterOffset,
   SQE_SIZE,
@@ -124,20 +125,20 @@ export class TestHost {
   ) {}
 
   /** Programs AQA/ASQ/ACQ and sets CC.EN=1 with 64/16-byte entries; returns CSTS. */
-  enable(ccOverrides: Parameters<typeof encodeCc>[0] = {}): number {
+  enable(ccOverrides: Partial<Cc> = {}): number {
     const sq = this.memory.alloc(this.adminEntries * SQE_SIZE);
     const cq = this.memory.alloc(this.adminEntries * CQE_SIZE);
     this.queues.set(0, { sq, cq, entries: this.adminEntries, tail: 0, head: 0, phase: 1 });
     const c = this.controller;
     c.mmioWrite32(
       RegisterOffset.AQA,
-      encodeAqa({ asqs: this.adminEntries - 1, acqs: this.adminEntries - 1 }),
+      aqaCodec.encode({ asqs: this.adminEntries - 1, acqs: this.adminEntries - 1 }),
     );
     c.mmioWrite64(RegisterOffset.ASQ, sq);
     c.mmioWrite64(RegisterOffset.ACQ, cq);
     c.mmioWrite32(
       RegisterOffset.CC,
-      encodeCc({ en: true, iosqes: SQE_SIZE_LOG2, iocqes: CQE_SIZE_LOG2, ...ccOverrides }),
+      ccCodec.encode({ en: true, iosqes: SQE_SIZE_LOG2, iocqes: CQE_SIZE_LOG2, ...ccOverrides }),
     );
     return c.mmioRead32(RegisterOffset.CSTS);
   }

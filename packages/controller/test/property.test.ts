@@ -1,15 +1,15 @@
 import {
   AdminOpcode,
+  aqaCodec,
   type BpId,
   CommitAction,
   CQE_SIZE,
+  ccCodec,
   cqePhase,
   cqHeadDoorbellOffset,
+  cstsCodec,
   decodeCqe,
-  decodeCsts,
   emptySqe,
-  encodeAqa,
-  encodeCc,
   encodeSqe,
   FeatureId,
   RegisterOffset,
@@ -201,7 +201,8 @@ class RecoveringHost {
   }
 
   submit(sqe: SubmissionQueueEntry): void {
-    if (!this.inSync || !decodeCsts(this.controller.mmioRead32(RegisterOffset.CSTS)).rdy) this.reenable();
+    if (!this.inSync || !cstsCodec.decode(this.controller.mmioRead32(RegisterOffset.CSTS)).rdy)
+      this.reenable();
     this.cid = (this.cid + 1) & 0xffff;
     const cid = this.cid;
     const slot = ADMIN_SQ + BigInt(this.tail * SQE_SIZE);
@@ -230,15 +231,15 @@ class RecoveringHost {
     this.memory.write(ADMIN_CQ, new Uint8Array(ADMIN_ENTRIES * CQE_SIZE));
     this.controller.mmioWrite32(
       RegisterOffset.AQA,
-      encodeAqa({ asqs: ADMIN_ENTRIES - 1, acqs: ADMIN_ENTRIES - 1 }),
+      aqaCodec.encode({ asqs: ADMIN_ENTRIES - 1, acqs: ADMIN_ENTRIES - 1 }),
     );
     this.controller.mmioWrite64(RegisterOffset.ASQ, ADMIN_SQ);
     this.controller.mmioWrite64(RegisterOffset.ACQ, ADMIN_CQ);
-    this.controller.mmioWrite32(RegisterOffset.CC, encodeCc({ en: true, iosqes: 6, iocqes: 4 }));
+    this.controller.mmioWrite32(RegisterOffset.CC, ccCodec.encode({ en: true, iosqes: 6, iocqes: 4 }));
     this.tail = 0;
     this.head = 0;
     this.phase = 1;
-    this.inSync = decodeCsts(this.controller.mmioRead32(RegisterOffset.CSTS)).rdy;
+    this.inSync = cstsCodec.decode(this.controller.mmioRead32(RegisterOffset.CSTS)).rdy;
   }
 }
 

@@ -1,8 +1,8 @@
 import {
   BootReadStatus,
+  bpinfoCodec,
+  bprselCodec,
   CommitAction,
-  decodeBpinfo,
-  encodeBprsel,
   LogPageId,
   RegisterOffset,
 } from "@bplab/nvme-spec";
@@ -81,10 +81,14 @@ describe("quirk bprselReadAlwaysErrors", () => {
     const buffer = rig.memory.alloc(PAGE);
     rig.memory.write(buffer, new Uint8Array(PAGE).fill(0x5a));
     rig.controller.mmioWrite64(RegisterOffset.BPMBL, buffer);
-    rig.controller.mmioWrite32(RegisterOffset.BPRSEL, encodeBprsel({ bpid: 0, bprof: 0, bprsz: 1 }));
-    expect(decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(BootReadStatus.Reading);
+    rig.controller.mmioWrite32(RegisterOffset.BPRSEL, bprselCodec.encode({ bpid: 0, bprof: 0, bprsz: 1 }));
+    expect(bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(
+      BootReadStatus.Reading,
+    );
     rig.scheduler.runUntilIdle();
-    expect(decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(BootReadStatus.Error);
+    expect(bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(
+      BootReadStatus.Error,
+    );
     expect(rig.memory.read(buffer, PAGE).every((byte) => byte === 0x5a)).toBe(true);
     rig.host.enable();
     expect(statusOf(readLog(rig, { lid: LogPageId.BootPartition, length: PAGE }).cqe)).toBe("0h/00h");

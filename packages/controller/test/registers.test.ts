@@ -1,10 +1,11 @@
 import {
+  aqaCodec,
+  binarySpec,
   buildGetFeatures,
   CQE_SIZE_LOG2,
-  decodeCap,
-  decodeCsts,
-  encodeAqa,
-  encodeCc,
+  capCodec,
+  ccCodec,
+  cstsCodec,
   FeatureId,
   RegisterOffset,
   SQE_SIZE_LOG2,
@@ -17,13 +18,13 @@ import { createRig, kinds, type Rig, statusOf } from "./harness.js";
 /** BAR0: CAP/VS/BPINFO values, CC.EN/CSTS.RDY, CSTS.CFS for malformed setup (MC-60), shutdown. */
 
 function csts(rig: Rig) {
-  return decodeCsts(rig.controller.mmioRead32(RegisterOffset.CSTS));
+  return cstsCodec.decode(rig.controller.mmioRead32(RegisterOffset.CSTS));
 }
 
 describe("capabilities and identity registers", () => {
   it("advertises BPS, DSTRD=0, the configured MQES and TO, NVM CSS, MPSMIN=0 (CAP)", () => {
     const rig = createRig({ config: { maxQueueEntries: 256, readyTimeoutUnits: 20 } });
-    const cap = decodeCap(rig.controller.mmioRead64(RegisterOffset.CAP));
+    const cap = capCodec.decode(rig.controller.mmioRead64(RegisterOffset.CAP));
     expect(cap).toMatchObject({
       bps: true,
       dstrd: 0,
@@ -85,7 +86,7 @@ describe("CC.EN and CSTS.RDY", () => {
     // CC.EN 1→0 keeps AQA/ASQ/ACQ: enabling again needs no reprogramming.
     rig.controller.mmioWrite32(
       RegisterOffset.CC,
-      encodeCc({ en: true, iosqes: SQE_SIZE_LOG2, iocqes: CQE_SIZE_LOG2 }),
+      ccCodec.encode({ en: true, iosqes: SQE_SIZE_LOG2, iocqes: CQE_SIZE_LOG2 }),
     );
     expect(csts(rig).rdy).toBe(true);
   });
@@ -109,10 +110,10 @@ describe("CC.EN and CSTS.RDY", () => {
     const rig = createRig();
     const sq = rig.memory.alloc(8192, 8192);
     const cq = rig.memory.alloc(8192, 8192);
-    rig.controller.mmioWrite32(RegisterOffset.AQA, encodeAqa({ asqs: 3, acqs: 3 }));
+    rig.controller.mmioWrite32(RegisterOffset.AQA, aqaCodec.encode({ asqs: 3, acqs: 3 }));
     rig.controller.mmioWrite64(RegisterOffset.ASQ, sq);
     rig.controller.mmioWrite64(RegisterOffset.ACQ, cq);
-    rig.controller.mmioWrite32(RegisterOffset.CC, encodeCc({ en: true, mps: 1, iosqes: 6, iocqes: 4 }));
+    rig.controller.mmioWrite32(RegisterOffset.CC, ccCodec.encode({ en: true, mps: 1, iosqes: 6, iocqes: 4 }));
     expect(csts(rig)).toMatchObject({ rdy: true, cfs: false });
     expect(rig.events.find((event) => event.kind === "controller.ready")).toMatchObject({ pageSize: 8192 });
   });
@@ -139,10 +140,10 @@ describe("CSTS.CFS for a malformed queue setup (MC-60)", () => {
     it(`${name} → CFS=1, RDY=0; CC.EN=0 clears it`, () => {
       const rig = createRig();
       const setup = { ...good, ...override };
-      rig.controller.mmioWrite32(RegisterOffset.AQA, encodeAqa({ asqs: setup.asqs, acqs: setup.acqs }));
+      rig.controller.mmioWrite32(RegisterOffset.AQA, aqaCodec.encode({ asqs: setup.asqs, acqs: setup.acqs }));
       rig.controller.mmioWrite64(RegisterOffset.ASQ, setup.asq);
       rig.controller.mmioWrite64(RegisterOffset.ACQ, setup.acq);
-      rig.controller.mmioWrite32(RegisterOffset.CC, encodeCc(setup.cc));
+      rig.controller.mmioWrite32(RegisterOffset.CC, ccCodec.encode(setup.cc));
       expect(csts(rig)).toMatchObject({ rdy: false, cfs: true });
       expect(rig.events.find((event) => event.kind === "controller.fatal")).toBeDefined();
       rig.controller.mmioWrite32(RegisterOffset.CC, 0);
@@ -152,10 +153,10 @@ describe("CSTS.CFS for a malformed queue setup (MC-60)", () => {
 
   it("an admin SQ in unmapped memory → CFS when the doorbell makes the controller fetch", () => {
     const rig = createRig();
-    rig.controller.mmioWrite32(RegisterOffset.AQA, encodeAqa({ asqs: 3, acqs: 3 }));
+    rig.controller.mmioWrite32(RegisterOffset.AQA, aqaCodec.encode({ asqs: 3, acqs: 3 }));
     rig.controller.mmioWrite64(RegisterOffset.ASQ, 0x4000_0000n);
     rig.controller.mmioWrite64(RegisterOffset.ACQ, 0x2000n);
-    rig.controller.mmioWrite32(RegisterOffset.CC, encodeCc({ en: true, iosqes: 6, iocqes: 4 }));
+    rig.controller.mmioWrite32(RegisterOffset.CC, ccCodec.encode({ en: true, iosqes: 6, iocqes: 4 }));
     expect(csts(rig).rdy).toBe(true);
     rig.controller.mmioWrite32(sqTailDoorbellOffset(0, 0), 1);
     rig.scheduler.runUntilIdle();
@@ -165,7 +166,7 @@ describe("CSTS.CFS for a malformed queue setup (MC-60)", () => {
 
 describe("shutdown (CC.SHN / CSTS.SHST)", () => {
   for (const shn of [0b01, 0b10]) {
-    it(`SHN=${shn.toString(2).padStart(2, "0")}b reports shutdown complete, and clearing SHN returns SHST to 00b`, () => {
+    it(`SHN=${binarySpec(shn, 2)} reports shutdown complete, and clearing SHN returns SHST to 00b`, () => {
       const rig = createRig();
       rig.host.enable();
       const cc = rig.controller.mmioRead32(RegisterOffset.CC);

@@ -1,4 +1,4 @@
-import { CommitAction, decodeCc, encodeCc, RegisterOffset } from "@bplab/nvme-spec";
+import { CommitAction, ccCodec, RegisterOffset } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { commit, download, getWriteProtection } from "./flows.js";
 import { createRig, PAGE, pattern, type Rig, statusOf } from "./harness.js";
@@ -26,7 +26,7 @@ function stageAndCommit(rig: Rig, bpid: 0 | 1): string {
 
 function ccEnableCycle(rig: Rig): void {
   const cc = rig.controller.mmioRead32(RegisterOffset.CC);
-  rig.controller.mmioWrite32(RegisterOffset.CC, encodeCc({ ...decodeCc(cc), en: false }));
+  rig.controller.mmioWrite32(RegisterOffset.CC, ccCodec.encode({ ...ccCodec.decode(cc), en: false }));
   rig.host.forgetQueues();
   rig.host.enable();
 }

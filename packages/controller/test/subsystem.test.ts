@@ -1,4 +1,4 @@
-import { CommitAction, decodeCsts, RegisterOffset } from "@bplab/nvme-spec";
+import { CommitAction, cstsCodec, RegisterOffset } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { commit, download, getWriteProtection, setWriteProtection } from "./flows.js";
 import { createRig, PAGE, pattern, type Rig, readBp, statusOf } from "./harness.js";
@@ -69,7 +69,7 @@ describe("two controllers on one Boot Partition store share the lock state (MC-4
     const { a, b } = twoControllers();
     expect(statusOf(setWriteProtection(a, WLUPC_BOTH))).toBe("0h/00h");
     a.controller.powerCycle();
-    expect(decodeCsts(b.controller.mmioRead32(RegisterOffset.CSTS)).rdy).toBe(false);
+    expect(cstsCodec.decode(b.controller.mmioRead32(RegisterOffset.CSTS)).rdy).toBe(false);
     expect(b.events.some((event) => event.kind === "power-cycle")).toBe(true);
     reenable(a);
     reenable(b);

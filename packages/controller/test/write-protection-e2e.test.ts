@@ -1,4 +1,4 @@
-import { BpWriteProtectionState as S } from "@bplab/nvme-spec";
+import { formatBpwps, BpWriteProtectionState as S } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { getWriteProtection, setWriteProtection } from "./flows.js";
 import { createRig, type Rig, statusOf } from "./harness.js";
@@ -78,7 +78,7 @@ describe("§7.2 through the controller", () => {
     for (const bpid of [0, 1] as const) {
       const other = bpid === 0 ? 1 : 0;
       SET_EXPECTATIONS[row].forEach(([status, after], value) => {
-        it(`${row}, BP${bpid}: Set ${value.toString(2).padStart(3, "0")}b → ${status}`, () => {
+        it(`${row}, BP${bpid}: Set ${formatBpwps(value)} → ${status}`, () => {
           const rig = rigIn(row, bpid);
           const otherBefore = stateOf(rig, other);
           expect(statusOf(setWriteProtection(rig, value << (3 * bpid)))).toBe(status);
@@ -87,7 +87,7 @@ describe("§7.2 through the controller", () => {
         });
       });
       for (const value of RESERVED_SET_VALUES) {
-        it(`${row}, BP${bpid}: Set ${value.toString(2)}b → Invalid Field, nothing changes`, () => {
+        it(`${row}, BP${bpid}: Set ${formatBpwps(value)} → Invalid Field, nothing changes`, () => {
           const rig = rigIn(row, bpid);
           expect(statusOf(setWriteProtection(rig, value << (3 * bpid)))).toBe("0h/02h");
           expect(stateOf(rig, bpid)).toBe(START[row]);

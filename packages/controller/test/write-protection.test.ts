@@ -1,4 +1,4 @@
-import { bpName, BpWriteProtectionState as S, Status } from "@bplab/nvme-spec";
+import { bpName, formatBpwps, BpWriteProtectionState as S, Status } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import {
   applyWriteProtectionSet,
@@ -96,7 +96,7 @@ describe("§7.2 transition table (pure state machine)", () => {
     const rpmb = row === "RPMB" ? RPMB_ON : undefined;
     for (const bpid of [0, 1] as const) {
       expected.set.forEach((outcome, value) => {
-        it(`${row}, BP${bpid}, Set ${value.toString(2).padStart(3, "0")}b`, () => {
+        it(`${row}, BP${bpid}, Set ${formatBpwps(value)}`, () => {
           const start = startingStates(row, bpid);
           const result = applyWriteProtectionSet(
             start,

@@ -1,8 +1,8 @@
 import {
   AdminOpcode,
+  aqaCodec,
   buildGetFeatures,
-  decodeAqa,
-  decodeCc,
+  ccCodec,
   emptySqe,
   RegisterOffset,
   Status,
@@ -37,7 +37,7 @@ describe("NvmeHostDriver bring-up", () => {
   it("disables, programs AQA/ASQ/ACQ and enables with 64-byte SQEs and 16-byte CQEs", async () => {
     const target = new FakeTarget();
     const driver = await NvmeHostDriver.attach(target, { adminQueueDepth: 8 });
-    const cc = decodeCc(await target.mmioRead32(RegisterOffset.CC));
+    const cc = ccCodec.decode(await target.mmioRead32(RegisterOffset.CC));
     expect(cc).toMatchObject({ en: true, iosqes: 6, iocqes: 4, mps: 0, css: 0 });
     expect(driver.memoryPageSize).toBe(4096);
     expect((await driver.submitAdmin(marked(7))).dw0).toBe(7);
@@ -52,7 +52,7 @@ describe("NvmeHostDriver bring-up", () => {
       return original(offset, value);
     };
     await NvmeHostDriver.attach(target, { adminQueueDepth: 64 });
-    expect(decodeAqa(writes[0]!)).toEqual({ asqs: 3, acqs: 3 });
+    expect(aqaCodec.decode(writes[0]!)).toEqual({ asqs: 3, acqs: 3 });
   });
 
   it("throws ControllerFatalError when CSTS.CFS is set during enable", async () => {

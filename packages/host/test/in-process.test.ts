@@ -2,10 +2,10 @@ import {
   BOOT_PARTITION_UNIT_BYTES,
   BootReadStatus,
   BpWriteProtectionState,
+  bpinfoCodec,
+  bprselCodec,
   CommitAction,
-  decodeBpinfo,
-  decodeCsts,
-  encodeBprsel,
+  cstsCodec,
   LogPageId,
   RegisterOffset,
 } from "@bplab/nvme-spec";
@@ -52,10 +52,14 @@ describe("the in-process target", () => {
     const target = createInProcessTarget();
     const buffer = await target.alloc(4096, 4096);
     await target.mmioWrite64(RegisterOffset.BPMBL, buffer);
-    await target.mmioWrite32(RegisterOffset.BPRSEL, encodeBprsel({ bpid: 0, bprof: 0, bprsz: 1 }));
-    expect(decodeBpinfo(await target.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(BootReadStatus.Reading);
+    await target.mmioWrite32(RegisterOffset.BPRSEL, bprselCodec.encode({ bpid: 0, bprof: 0, bprsz: 1 }));
+    expect(bpinfoCodec.decode(await target.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(
+      BootReadStatus.Reading,
+    );
     await target.settle();
-    expect(decodeBpinfo(await target.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(BootReadStatus.Success);
+    expect(bpinfoCodec.decode(await target.mmioRead32(RegisterOffset.BPINFO)).brs).toBe(
+      BootReadStatus.Success,
+    );
   });
 
   it("turns a DMA outside host memory into DmaError inside the core, which ends the read with BRS=11b", async () => {
@@ -73,7 +77,7 @@ describe("the in-process target", () => {
     const driver = await NvmeHostDriver.attach(target);
     await driver.setBpWriteProtection({ bp0: WriteUnlocked, bp1: WriteUnlocked });
     await target.functionReset();
-    expect(decodeCsts(await target.mmioRead32(RegisterOffset.CSTS)).rdy).toBe(false);
+    expect(cstsCodec.decode(await target.mmioRead32(RegisterOffset.CSTS)).rdy).toBe(false);
     await driver.reattach();
     expect(await driver.getBpWriteProtection()).toMatchObject({ bp0: WriteUnlocked, bp1: WriteUnlocked });
     await target.powerCycle();
@@ -83,7 +87,7 @@ describe("the in-process target", () => {
 
   it("sizes the BPs from bpSizeBytes and refuses use after close", async () => {
     const target = createInProcessTarget({ bpSizeBytes: 5 * BOOT_PARTITION_UNIT_BYTES });
-    expect(decodeBpinfo(await target.mmioRead32(RegisterOffset.BPINFO)).bpsz).toBe(5);
+    expect(bpinfoCodec.decode(await target.mmioRead32(RegisterOffset.BPINFO)).bpsz).toBe(5);
     await target.close();
     await expect(target.mmioRead32(RegisterOffset.CAP)).rejects.toMatchObject({ code: "TARGET_CLOSED" });
   });

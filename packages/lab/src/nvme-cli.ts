@@ -14,10 +14,10 @@ import {
   BOOT_PARTITION_LOG_HEADER_SIZE,
   type BpId,
   bootPartitionLsp,
-  decodeStatusField,
   FeatureSelect,
   hexLiteral,
   type NvmeStatus,
+  statusFieldCodec,
 } from "@bplab/nvme-spec";
 import { GuestOutputError, LabBadOptionError } from "./errors.js";
 
@@ -80,7 +80,7 @@ export function parseNvmeCliStatus(output: string): NvmeCliStatus | undefined {
   const match = /NVMe status: (.*)\((0x[0-9a-fA-F]+)\)/.exec(output);
   if (!match?.[2]) return undefined;
   const field = Number.parseInt(match[2], 16);
-  return { ...decodeStatusField(field), field, text: (match[1] ?? "").trim() };
+  return { ...statusFieldCodec.decode(field), field, text: (match[1] ?? "").trim() };
 }
 
 export interface NvmeCliVersions {

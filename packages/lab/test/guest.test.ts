@@ -14,9 +14,9 @@ import {
   decodeBootPartitionLogHeader,
   decodeIdentifyController,
   encodeBpWriteProtection,
-  encodeFeatureCapabilities,
   FRMW_LAB_DEFAULT,
   FWUG_LAB_DEFAULT,
+  featureCapabilitiesCodec,
   isSameStatus,
   Oacs,
   Status,
@@ -129,7 +129,7 @@ describe.skipIf(labSkipReason !== undefined)("a Linux guest with nvme-cli 2.3 on
     expect(lockValue(report, "lock.current")).toBe(BOTH_LOCKED);
     expect(lockValue(report, "lock.default")).toBe(BOTH_LOCKED);
     const capabilities = lockValue(report, "lock.capabilities");
-    expect(capabilities).toBe(encodeFeatureCapabilities({ changeable: true }));
+    expect(capabilities).toBe(featureCapabilitiesCodec.encode({ changeable: true }));
   });
 });
 

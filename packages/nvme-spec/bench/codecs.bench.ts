@@ -8,17 +8,17 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  bpinfoCodec,
+  bprselCodec,
+  bpWriteProtectionCodec,
   buildFirmwareCommit,
   buildGetLogPage,
   CommitAction,
-  decodeBpinfo,
-  decodeBpWriteProtectionRaw,
-  decodeCap,
+  capCodec,
   decodeCqe,
   decodeIdentifyController,
   decodeSqe,
   describeCommand,
-  encodeBprsel,
   encodeBpWriteProtection,
   encodeCqe,
   encodeIdentifyController,
@@ -81,11 +81,13 @@ const cqeBytes = encodeCqe(cqe);
 const identify = encodeIdentifyController();
 
 const results: Result[] = [
-  measure("decodeBpinfo", () => decodeBpinfo(KnownVectors.bpinfoBpsz2000Success)),
-  measure("encodeBprsel", () => encodeBprsel({ bprsz: 2, bprof: 3, bpid: 1 })),
-  measure("decodeCap", () => decodeCap(CAP_QEMU_LIKE_WITH_BPS)),
+  measure("bpinfoCodec.decode", () => bpinfoCodec.decode(KnownVectors.bpinfoBpsz2000Success)),
+  measure("bprselCodec.encode", () => bprselCodec.encode({ bprsz: 2, bprof: 3, bpid: 1 })),
+  measure("capCodec.decode", () => capCodec.decode(CAP_QEMU_LIKE_WITH_BPS)),
   measure("encodeBpWriteProtection", () => encodeBpWriteProtection({ bp0: 1, bp1: 1 })),
-  measure("decodeBpWriteProtectionRaw", () => decodeBpWriteProtectionRaw(KnownVectors.bpwpUnlockBothCdw11)),
+  measure("bpWriteProtectionCodec.decode", () =>
+    bpWriteProtectionCodec.decode(KnownVectors.bpwpUnlockBothCdw11),
+  ),
   measure("encodeSqe", () => encodeSqe(logRead)),
   measure("decodeSqe", () => decodeSqe(sqeBytes)),
   measure("encodeCqe", () => encodeCqe(cqe)),

@@ -71,15 +71,6 @@ export function writeBits(field: string, value: number, range: BitRange): number
   return checkUint(field, value, range.max) * 2 ** range.lsb;
 }
 
-/** Reads a 1-bit field as a boolean. */
-export function readFlag(value: number, range: BitRange): boolean {
-  return readBits(value, range) === 1;
-}
-
-export function writeFlag(flag: boolean, range: BitRange): number {
-  return flag ? 2 ** range.lsb : 0;
-}
-
 /** Reads a field (at most 32 bits wide) of a 64-bit value. */
 export function readBits64(value: bigint, range: BitRange): number {
   return Number((value >> BigInt(range.lsb)) & BigInt(range.max));

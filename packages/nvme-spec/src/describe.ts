@@ -145,6 +145,6 @@ export function describeExchange(
 }
 
 /** "110b (replace BP)" for a CA value. */
-export function describeCommitAction(ca: CommitActionValue | number): string {
+function describeCommitAction(ca: CommitActionValue | number): string {
   return `${binarySpec(ca, CA_BINARY_DIGITS)} (${COMMIT_ACTION_NAMES[ca] ?? "reserved"})`;
 }

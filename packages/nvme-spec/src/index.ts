@@ -1,31 +1,41 @@
 /**
  * @bplab/nvme-spec: typed NVMe definitions and pure codecs for Boot Partitions and BP write
  * protection. One module per spec structure; see README.md for the map.
+ *
+ * The index is curated: every spec structure's module is exported whole (its layout, its codec
+ * object, its constants and types; the paths name the area: registers/, queue/, commands/,
+ * features/, identify/, log-pages/). Of the machinery the codecs are built from (bits.ts,
+ * layout.ts, struct.ts, the buffer reader/writer, errors.ts) only what a caller needs is
+ * exported, so the internals can change without a breaking release.
+ *
+ * One API per structure: a dword or qword structure is its codec object (`bpinfoCodec.decode`,
+ * `ccCodec.encode`, `statusFieldCodec.decode`), which also tells which reserved bits a value set
+ * (`reservedBits`). A plain `encodeX`/`decodeX` function exists only where it does more than the
+ * codec: check reserved values (`encodeBpWriteProtection`), handle addresses (`decodeBpmbl`) or
+ * whole buffers (`decodeCqe`, `decodeIdentifyController`, the log pages).
  */
 
-export * from "./bits.js";
+export { U8_MAX, U16_MAX, U32_MAX, U64_MAX } from "./bits.js";
 export * from "./boot-partition-ids.js";
-export * from "./buffer-reader.js";
-export * from "./buffer-writer.js";
-export * from "./commands/common.js";
+export { DWORD_SIZE_BYTES, numdForBytes, numdToBytes } from "./commands/common.js";
 export * from "./commands/features-command.js";
 export * from "./commands/firmware.js";
 export * from "./commands/get-log-page.js";
 export * from "./commands/identify-command.js";
 export * from "./commands/queues.js";
-export * from "./describe.js";
-export * from "./errors.js";
+export { describeCommand, describeCompletion, describeExchange, describeStatus } from "./describe.js";
+export { fieldRangeError, NvmeSpecError, type NvmeSpecErrorCode } from "./errors.js";
 export * from "./features/basic-features.js";
 export * from "./features/bp-write-protection.js";
 export * from "./features/ids.js";
-export * from "./format.js";
+export { binarySpec, hexLiteral, hexSpec } from "./format.js";
 export * from "./identify/cns.js";
 export * from "./identify/controller.js";
 export * from "./identify/controller-bits.js";
 export * from "./identify/lists.js";
 export * from "./identify/namespace.js";
 export * from "./identify/power-state.js";
-export * from "./layout.js";
+export type { DwordCodec, Fields, Layout, QwordCodec } from "./layout.js";
 export * from "./log-pages/boot-partition.js";
 export * from "./log-pages/changed-namespace-list.js";
 export * from "./log-pages/commands-supported-effects.js";
@@ -49,4 +59,3 @@ export * from "./registers/doorbell.js";
 export * from "./registers/offsets.js";
 export * from "./registers/vs.js";
 export * from "./status.js";
-export * from "./struct.js";

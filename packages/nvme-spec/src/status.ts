@@ -313,13 +313,3 @@ export function toNvmeStatus(
     dnr: options.dnr ?? false,
   };
 }
-
-/** Packs a status into the 15-bit Status Field. */
-export function encodeStatusField(status: NvmeStatus): number {
-  return statusFieldCodec.encode(status);
-}
-
-/** Unpacks the 15-bit Status Field; bit 15 and above (the phase tag's neighbours) are ignored. */
-export function decodeStatusField(field: number): NvmeStatus {
-  return statusFieldCodec.decode(field);
-}

@@ -1,19 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
   bootPartitionSizeBytes,
+  bpinfoCodec,
+  bprselCodec,
   buildFirmwareCommit,
   buildGetFeatures,
   buildGetLogPage,
   buildIdentify,
+  ccCodec,
   decodeBootPartitionLogHeader,
-  decodeBpinfo,
   decodeBpWriteProtection,
   decodeSqe,
-  encodeBpinfo,
   encodeBpmbl,
-  encodeBprsel,
   encodeBpWriteProtection,
-  encodeCc,
   encodeCqe,
   NvmeSpecError,
   numdForBytes,
@@ -35,7 +34,7 @@ function specError(attempt: () => unknown): NvmeSpecError {
 
 describe("out-of-range values raise a typed error naming the field and the limit", () => {
   it("BPSZ above 0x7FFF", () => {
-    const error = specError(() => encodeBpinfo({ bpsz: 0x8000 }));
+    const error = specError(() => bpinfoCodec.encode({ bpsz: 0x8000 }));
     expect(error.code).toBe("FIELD_RANGE");
     expect(error.field).toBe("BPINFO.BPSZ");
     expect(error.limit).toBe(0x7fff);
@@ -44,9 +43,9 @@ describe("out-of-range values raise a typed error naming the field and the limit
   });
 
   it("BPROF over 20 bits and BPRSZ over 10 bits", () => {
-    const bprof = specError(() => encodeBprsel({ bprof: 0x10_0000 }));
+    const bprof = specError(() => bprselCodec.encode({ bprof: 0x10_0000 }));
     expect([bprof.field, bprof.limit]).toEqual(["BPRSEL.BPROF", 0xf_ffff]);
-    const bprsz = specError(() => encodeBprsel({ bprsz: 1024 }));
+    const bprsz = specError(() => bprselCodec.encode({ bprsz: 1024 }));
     expect([bprsz.field, bprsz.limit]).toEqual(["BPRSEL.BPRSZ", 1023]);
   });
 
@@ -77,8 +76,8 @@ describe("out-of-range values raise a typed error naming the field and the limit
   });
 
   it("non-integers, negatives and values past 32 / 64 bits", () => {
-    expect(specError(() => encodeCc({ mps: 1.5 })).field).toBe("CC.MPS");
-    expect(specError(() => encodeCc({ mps: -1 })).field).toBe("CC.MPS");
+    expect(specError(() => ccCodec.encode({ mps: 1.5 })).field).toBe("CC.MPS");
+    expect(specError(() => ccCodec.encode({ mps: -1 })).field).toBe("CC.MPS");
     expect(specError(() => buildGetLogPage({ lid: 2, numd: 2 ** 32, prp1: 0n })).field).toBe(
       "Get Log Page.NUMD",
     );
@@ -91,13 +90,13 @@ describe("out-of-range values raise a typed error naming the field and the limit
   });
 
   it("a register value past 32 bits; a signed int32 is the same 32 bits and decodes", () => {
-    expect(specError(() => decodeBpinfo(2 ** 32)).field).toBe("BPINFO");
-    expect(specError(() => decodeBpinfo(0.5)).code).toBe("FIELD_RANGE");
-    expect(decodeBpinfo((1 << 31) | 0x10)).toEqual({ bpsz: 0x10, brs: 0, abpid: 1 });
+    expect(specError(() => bpinfoCodec.decode(2 ** 32)).field).toBe("BPINFO");
+    expect(specError(() => bpinfoCodec.decode(0.5)).code).toBe("FIELD_RANGE");
+    expect(bpinfoCodec.decode((1 << 31) | 0x10)).toEqual({ bpsz: 0x10, brs: 0, abpid: 1 });
   });
 
   it("a flag given a non-boolean", () => {
-    const error = specError(() => encodeCc({ en: 1 as unknown as boolean }));
+    const error = specError(() => ccCodec.encode({ en: 1 as unknown as boolean }));
     expect([error.code, error.field, error.limit]).toEqual(["FIELD_RANGE", "CC.EN", "boolean"]);
   });
 

@@ -2,41 +2,38 @@ import { describe, expect, it } from "vitest";
 import {
   ASYNC_EVENT_CONFIG_LAYOUT,
   AsyncEventType,
+  arbitrationCodec,
+  asyncEventConfigCodec,
   asyncEventDw0Codec,
   BOOT_PARTITION_LOG_HEADER_SIZE,
   BpWriteProtectionState,
   bootPartitionFromLsp,
   bootPartitionLogSize,
   bootPartitionLsp,
+  bpWriteProtectionCodec,
   bpWriteProtectionStateName,
   CHANGED_NAMESPACE_LIST_MAX_ENTRIES,
   CHANGED_NAMESPACE_LIST_OVERFLOW,
   CHANGED_NAMESPACE_LIST_SIZE,
-  decodeArbitration,
   decodeBootPartitionLogHeader,
   decodeBpWriteProtection,
-  decodeBpWriteProtectionRaw,
   decodeChangedNamespaceList,
-  decodeFeatureCapabilities,
-  decodeNumberOfQueues,
   emptySqe,
-  encodeAsyncEventConfig,
   encodeBootPartitionLogHeader,
-  encodeBpWriteProtectionRaw,
   encodeChangedNamespaceList,
-  encodeFeatureCapabilities,
-  encodeInterruptCoalescing,
-  encodeNumberOfQueues,
-  encodeTemperatureThreshold,
-  encodeVolatileWriteCache,
   FeatureId,
+  featureCapabilitiesCodec,
   formatBpWriteProtection,
+  interruptCoalescingCodec,
   isReservedBpWriteProtectionState,
   isValidBpWriteProtectionSetValue,
   LogPageId,
   LPA_LAB_DEFAULT,
+  numberOfQueuesCodec,
   parseFirmwareCommit,
   parseGetLogPage,
+  temperatureThresholdCodec,
+  volatileWriteCacheCodec,
 } from "../src/index.js";
 import { KnownVectors } from "../src/testing/index.js";
 
@@ -59,8 +56,8 @@ describe("FID 85h Boot Partition Write Protection Config", () => {
   });
 
   it("reports raw reserved values so a controller can answer Invalid Field (MC-30)", () => {
-    expect(decodeBpWriteProtectionRaw(0b111_101)).toEqual({ bp0: 0b101, bp1: 0b111 });
-    expect(encodeBpWriteProtectionRaw({ bp0: 0b110, bp1: 0 })).toBe(0b110);
+    expect(bpWriteProtectionCodec.decode(0b111_101)).toEqual({ bp0: 0b101, bp1: 0b111 });
+    expect(bpWriteProtectionCodec.encode({ bp0: 0b110, bp1: 0 })).toBe(0b110);
     expect(isReservedBpWriteProtectionState(0b100)).toBe(false);
     expect(isReservedBpWriteProtectionState(0b101)).toBe(true);
     expect([0, 1, 2, 3, 4, 5, 6, 7].filter(isValidBpWriteProtectionSetValue)).toEqual([0, 1, 2, 3]);
@@ -79,8 +76,8 @@ describe("FID 85h Boot Partition Write Protection Config", () => {
   });
 
   it("SEL=011b capabilities for 85h are changeable only: 04h (MC-33)", () => {
-    expect(encodeFeatureCapabilities({ changeable: true })).toBe(KnownVectors.bpwpCapabilitiesDw0);
-    expect(decodeFeatureCapabilities(0b011)).toEqual({
+    expect(featureCapabilitiesCodec.encode({ changeable: true })).toBe(KnownVectors.bpwpCapabilitiesDw0);
+    expect(featureCapabilitiesCodec.decode(0b011)).toEqual({
       saveable: true,
       namespaceSpecific: true,
       changeable: false,
@@ -90,15 +87,15 @@ describe("FID 85h Boot Partition Write Protection Config", () => {
 
 describe("other features", () => {
   it("encode at the spec's bit positions", () => {
-    expect(encodeNumberOfQueues({ nsq: 3, ncq: 7 })).toBe(0x0007_0003);
-    expect(decodeNumberOfQueues(0xffff_ffff)).toEqual({ nsq: 0xffff, ncq: 0xffff });
-    expect(decodeArbitration(0x0302_0107)).toEqual({ ab: 7, lpw: 1, mpw: 2, hpw: 3 });
-    expect(encodeTemperatureThreshold({ tmpth: 343, tmpsel: 1, thsel: 1 })).toBe(0x0011_0157);
-    expect(encodeVolatileWriteCache({ wce: true })).toBe(1);
-    expect(encodeInterruptCoalescing({ thr: 4, time: 10 })).toBe(0x0a04);
-    expect(encodeAsyncEventConfig({ smartCriticalWarnings: 0xff, firmwareActivationNotices: true })).toBe(
-      0x2ff,
-    );
+    expect(numberOfQueuesCodec.encode({ nsq: 3, ncq: 7 })).toBe(0x0007_0003);
+    expect(numberOfQueuesCodec.decode(0xffff_ffff)).toEqual({ nsq: 0xffff, ncq: 0xffff });
+    expect(arbitrationCodec.decode(0x0302_0107)).toEqual({ ab: 7, lpw: 1, mpw: 2, hpw: 3 });
+    expect(temperatureThresholdCodec.encode({ tmpth: 343, tmpsel: 1, thsel: 1 })).toBe(0x0011_0157);
+    expect(volatileWriteCacheCodec.encode({ wce: true })).toBe(1);
+    expect(interruptCoalescingCodec.encode({ thr: 4, time: 10 })).toBe(0x0a04);
+    expect(
+      asyncEventConfigCodec.encode({ smartCriticalWarnings: 0xff, firmwareActivationNotices: true }),
+    ).toBe(0x2ff);
     expect(ASYNC_EVENT_CONFIG_LAYOUT.discoveryLogChangeNotices.lsb).toBe(31);
   });
 

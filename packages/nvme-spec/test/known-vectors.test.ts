@@ -2,22 +2,19 @@ import { describe, expect, it } from "vitest";
 import {
   BootReadStatus,
   BpWriteProtectionState,
+  bpinfoCodec,
+  bprselCodec,
   buildFirmwareCommit,
   buildGetLogPage,
   CommitAction,
+  capCodec,
   decodeBootPartitionLogHeader,
-  decodeBpinfo,
-  decodeBprsel,
   decodeBpWriteProtection,
-  decodeCap,
   encodeBootPartitionLogHeader,
-  encodeBpinfo,
-  encodeBprsel,
   encodeBpWriteProtection,
-  encodeCap,
-  encodeStatusField,
   LogPageId,
   Status,
+  statusFieldCodec,
   toNvmeStatus,
 } from "../src/index.js";
 import {
@@ -56,19 +53,19 @@ describe("known answers from docs/spec/boot-partitions.md and the downstream fir
   });
 
   it("BPINFO, BPRSEL and CAP.BPS decode to the documented fields", () => {
-    expect(decodeBpinfo(KnownVectors.bpinfoBpsz2000Success)).toEqual({
+    expect(bpinfoCodec.decode(KnownVectors.bpinfoBpsz2000Success)).toEqual({
       bpsz: 0x2000,
       brs: BootReadStatus.Success,
       abpid: 1,
     });
-    expect(encodeBpinfo({ bpsz: 0x2000, brs: 2, abpid: 1 })).toBe(KnownVectors.bpinfoBpsz2000Success);
-    expect(decodeBprsel(KnownVectors.bprselBp1Of3Sz2)).toEqual({ bprsz: 2, bprof: 3, bpid: 1 });
-    expect(encodeBprsel({ bprsz: 2, bprof: 3, bpid: 1 })).toBe(KnownVectors.bprselBp1Of3Sz2);
-    const cap = decodeCap(CAP_QEMU_LIKE_WITH_BPS);
+    expect(bpinfoCodec.encode({ bpsz: 0x2000, brs: 2, abpid: 1 })).toBe(KnownVectors.bpinfoBpsz2000Success);
+    expect(bprselCodec.decode(KnownVectors.bprselBp1Of3Sz2)).toEqual({ bprsz: 2, bprof: 3, bpid: 1 });
+    expect(bprselCodec.encode({ bprsz: 2, bprof: 3, bpid: 1 })).toBe(KnownVectors.bprselBp1Of3Sz2);
+    const cap = capCodec.decode(CAP_QEMU_LIKE_WITH_BPS);
     expect(cap.bps).toBe(true);
     expect(cap.mqes).toBe(0x7ff);
     expect(cap.mpsmax).toBe(4);
-    expect(encodeCap(cap)).toBe(CAP_QEMU_LIKE_WITH_BPS);
+    expect(capCodec.encode(cap)).toBe(CAP_QEMU_LIKE_WITH_BPS);
   });
 
   it("the BP log header is LID 15h, BPINFO at bytes 7:4", () => {
@@ -82,7 +79,7 @@ describe("known answers from docs/spec/boot-partitions.md and the downstream fir
   });
 
   it("Boot Partition Write Prohibited is SCT<<8|SC = 0x011E", () => {
-    expect(encodeStatusField(toNvmeStatus(Status.BootPartitionWriteProhibited))).toBe(
+    expect(statusFieldCodec.encode(toNvmeStatus(Status.BootPartitionWriteProhibited))).toBe(
       KnownVectors.statusBootPartitionWriteProhibited,
     );
   });

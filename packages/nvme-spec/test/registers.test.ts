@@ -1,20 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
+  aqaCodec,
+  bpinfoCodec,
   bprselByteRange,
+  bprselCodec,
+  capCodec,
+  ccCodec,
   cqHeadDoorbellOffset,
-  decodeBpinfo,
+  cstsCodec,
   decodeBpmbl,
-  decodeBprsel,
-  decodeCap,
-  decodeCc,
-  decodeCsts,
   decodeDoorbellOffset,
   decodeDoorbellValue,
-  decodeVs,
-  encodeAqa,
-  encodeCap,
-  encodeCc,
-  encodeCsts,
   formatVersion,
   isBprselInRange,
   memoryPageSizeBytes,
@@ -23,6 +19,7 @@ import {
   registerName,
   ShutdownNotification,
   sqTailDoorbellOffset,
+  vsCodec,
 } from "../src/index.js";
 
 describe("register offsets", () => {
@@ -53,37 +50,37 @@ describe("register offsets", () => {
 
 describe("CAP, VS, CC, CSTS, AQA", () => {
   it("CAP fields sit at the spec's bits (BPS 45, DSTRD 35:32, MPSMIN 51:48, TO 31:24)", () => {
-    expect(encodeCap({ bps: true })).toBe(1n << 45n);
-    expect(encodeCap({ dstrd: 0xf })).toBe(0xfn << 32n);
-    expect(encodeCap({ mpsmin: 1 })).toBe(1n << 48n);
-    expect(encodeCap({ to: 0xff })).toBe(0xffn << 24n);
-    expect(decodeCap(1n << 63n)).toEqual(decodeCap(0n)); // bits 63:62 reserved
+    expect(capCodec.encode({ bps: true })).toBe(1n << 45n);
+    expect(capCodec.encode({ dstrd: 0xf })).toBe(0xfn << 32n);
+    expect(capCodec.encode({ mpsmin: 1 })).toBe(1n << 48n);
+    expect(capCodec.encode({ to: 0xff })).toBe(0xffn << 24n);
+    expect(capCodec.decode(1n << 63n)).toEqual(capCodec.decode(0n)); // bits 63:62 reserved
     expect(memoryPageSizeBytes(0)).toBe(4096);
   });
 
   it("CC and CSTS follow §3.1.4.5 / §3.1.4.6 and ignore reserved bits", () => {
-    const cc = encodeCc({ en: true, iosqes: 6, iocqes: 4, shn: ShutdownNotification.Normal });
+    const cc = ccCodec.encode({ en: true, iosqes: 6, iocqes: 4, shn: ShutdownNotification.Normal });
     expect(cc).toBe(0x0046_4001);
-    expect(decodeCc(cc | 0b1110)).toEqual(decodeCc(cc)); // bits 3:1 reserved
-    expect(decodeCc(0xffff_ffff).crime).toBe(true);
-    expect(encodeCsts({ rdy: true, shst: 0b10 })).toBe(0b1001);
-    expect(decodeCsts(0x8000_0001)).toMatchObject({ rdy: true, cfs: false });
-    expect(encodeAqa({ asqs: 31, acqs: 31 })).toBe(0x001f_001f);
+    expect(ccCodec.decode(cc | 0b1110)).toEqual(ccCodec.decode(cc)); // bits 3:1 reserved
+    expect(ccCodec.decode(0xffff_ffff).crime).toBe(true);
+    expect(cstsCodec.encode({ rdy: true, shst: 0b10 })).toBe(0b1001);
+    expect(cstsCodec.decode(0x8000_0001)).toMatchObject({ rdy: true, cfs: false });
+    expect(aqaCodec.encode({ asqs: 31, acqs: 31 })).toBe(0x001f_001f);
   });
 
   it("VS encodes major.minor.tertiary", () => {
-    expect(decodeVs(NVME_VERSION_2_1)).toEqual({ mjr: 2, mnr: 1, ter: 0 });
+    expect(vsCodec.decode(NVME_VERSION_2_1)).toEqual({ mjr: 2, mnr: 1, ter: 0 });
     expect(formatVersion(0x0001_0400)).toBe("1.4.0");
   });
 });
 
 describe("Boot Partition registers", () => {
   it("BPINFO ignores reserved bits 30:26 and 23:15", () => {
-    expect(decodeBpinfo(0x7c00_0000 | 0x00ff_8000 | 0x10)).toEqual({ bpsz: 0x10, brs: 0, abpid: 0 });
+    expect(bpinfoCodec.decode(0x7c00_0000 | 0x00ff_8000 | 0x10)).toEqual({ bpsz: 0x10, brs: 0, abpid: 0 });
   });
 
   it("BPRSEL ignores reserved bit 30; BPRSZ is not 0's based", () => {
-    expect(decodeBprsel(0x4000_0001)).toEqual({ bprsz: 1, bprof: 0, bpid: 0 });
+    expect(bprselCodec.decode(0x4000_0001)).toEqual({ bprsz: 1, bprof: 0, bpid: 0 });
     expect(bprselByteRange({ bprsz: 1, bprof: 2, bpid: 0 })).toEqual({
       offsetBytes: 8192,
       lengthBytes: 4096,

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  decodeStatusField,
-  encodeStatusField,
   formatStatusCode,
   isSameStatus,
   isSuccess,
   STATUS_TEXT,
   Status,
   StatusCodeType,
+  statusFieldCodec,
   statusKeyName,
   statusName,
 } from "../src/index.js";
@@ -74,8 +73,8 @@ describe("status codes", () => {
 
   it("packs SC 7:0, SCT 10:8, CRD 12:11, More 13, DNR 14", () => {
     const status = { sct: 1, sc: 0x1e, crd: 2, more: true, dnr: true };
-    expect(encodeStatusField(status)).toBe(0x011e | (2 << 11) | (1 << 13) | (1 << 14));
-    expect(decodeStatusField(encodeStatusField(status))).toEqual(status);
+    expect(statusFieldCodec.encode(status)).toBe(0x011e | (2 << 11) | (1 << 13) | (1 << 14));
+    expect(statusFieldCodec.decode(statusFieldCodec.encode(status))).toEqual(status);
   });
 
   it("treats only 0h/00h as success", () => {

@@ -1,7 +1,7 @@
 // The QEMU Target: MMIO on BAR0, guest memory, resets (MC-40) and power cycles (MC-42).
 
 import { DEFAULT_FLAT_MEMORY_BASE, NvmeHostDriver, TargetUnsupportedError } from "@bplab/host";
-import { BOOT_PARTITION_UNIT_BYTES, CommitAction, decodeBpinfo, RegisterOffset } from "@bplab/nvme-spec";
+import { BOOT_PARTITION_UNIT_BYTES, bpinfoCodec, CommitAction, RegisterOffset } from "@bplab/nvme-spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQemuTargetFactory, findPatchedQemu } from "../src/factory.js";
 import { QEMU_BUILD_COMMAND } from "../src/find-qemu.js";
@@ -187,7 +187,7 @@ describe.skipIf(!qemuHasBootPartitions)("QemuTarget boot-partition image (patche
       const before = target.instance.pid;
       await target.powerCycle();
       expect(target.instance.pid).not.toBe(before);
-      const bpinfo = decodeBpinfo(await target.mmioRead32(RegisterOffset.BPINFO));
+      const bpinfo = bpinfoCodec.decode(await target.mmioRead32(RegisterOffset.BPINFO));
       expect(bpinfo).toMatchObject({ abpid: 1, bpsz: bpSizeBytes / BOOT_PARTITION_UNIT_BYTES });
     } finally {
       await target.close();

@@ -8,8 +8,8 @@ import { formatBrs } from "@bplab/host";
 import {
   type BpId,
   bootPartitionSizeBytes,
+  bpWriteProtectionCodec,
   CommitAction,
-  decodeBpWriteProtectionRaw,
   hexSpec,
   otherBp,
 } from "@bplab/nvme-spec";
@@ -100,7 +100,7 @@ export async function bpLock(io: CliIo, options: BpLockOptions): Promise<void> {
     io.out(`Set Features 85h BP${options.bp}WPS=${lockStateLabel(options.set)}: status ${outcome.status}\n`);
     expectSuccess("Set Features 85h", outcome);
     const after = await driver.getBpWriteProtection();
-    const states = decodeBpWriteProtectionRaw(after.dw0);
+    const states = bpWriteProtectionCodec.decode(after.dw0);
     io.out(`now: BP0 ${lockStateLabel(states.bp0)}, BP1 ${lockStateLabel(states.bp1)}\n`);
     io.out(
       `note: lock states are volatile and this process is the device's whole power-on period; the next bplab invocation starts with both BPs Write Locked (BP${otherBp(options.bp)} was left as it was).\n`,

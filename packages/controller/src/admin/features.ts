@@ -1,23 +1,20 @@
 import {
   arbitrationCodec,
   asyncEventConfigCodec,
-  decodeNumberOfQueues,
-  decodePowerManagement,
-  decodeTemperatureThreshold,
-  encodeFeatureCapabilities,
-  encodeNumberOfQueues,
-  encodeTemperatureThreshold,
   FEATURE_SELECT_MAX,
   FeatureId,
   FeatureSelect,
+  featureCapabilitiesCodec,
   interruptCoalescingCodec,
   NUMBER_OF_QUEUES_INVALID,
+  numberOfQueuesCodec,
   parseGetFeatures,
   parseSetFeatures,
   powerManagementCodec,
   Status,
   type SubmissionQueueEntry,
   ThresholdType,
+  temperatureThresholdCodec,
   volatileWriteCacheCodec,
 } from "@bplab/nvme-spec";
 import type { CommandContext } from "../command-context.js";
@@ -91,7 +88,7 @@ function storedDword(
 }
 
 function checkPowerState(cdw11: number): string | undefined {
-  const { ps } = decodePowerManagement(cdw11);
+  const { ps } = powerManagementCodec.decode(cdw11);
   return ps > HIGHEST_POWER_STATE ? `PS=${ps} is above NPSS=${HIGHEST_POWER_STATE}` : undefined;
 }
 
@@ -101,14 +98,14 @@ const temperatureThreshold: FeatureHandler = {
     if (typeof selection === "string") return failure(Status.InvalidField, selection);
     const values = select === FeatureSelect.Current ? ctx.features : new FeatureValues();
     const kelvin = selection.over ? values.overTemperatureK : values.underTemperatureK;
-    const { tmpsel, thsel } = decodeTemperatureThreshold(cdw11);
-    return success(encodeTemperatureThreshold({ tmpth: kelvin, tmpsel, thsel }));
+    const { tmpsel, thsel } = temperatureThresholdCodec.decode(cdw11);
+    return success(temperatureThresholdCodec.encode({ tmpth: kelvin, tmpsel, thsel }));
   },
   set(ctx, cdw11, save) {
     if (save) return notSaveable();
     const selection = selectThreshold(cdw11);
     if (typeof selection === "string") return failure(Status.InvalidField, selection);
-    const { tmpth } = decodeTemperatureThreshold(cdw11);
+    const { tmpth } = temperatureThresholdCodec.decode(cdw11);
     if (selection.over) ctx.features.overTemperatureK = tmpth;
     else ctx.features.underTemperatureK = tmpth;
     return success();
@@ -116,7 +113,7 @@ const temperatureThreshold: FeatureHandler = {
 };
 
 function selectThreshold(cdw11: number): { over: boolean } | string {
-  const { tmpsel, thsel } = decodeTemperatureThreshold(cdw11);
+  const { tmpsel, thsel } = temperatureThresholdCodec.decode(cdw11);
   if (tmpsel !== TMPSEL_COMPOSITE && tmpsel !== TMPSEL_ALL_SENSORS) {
     return `TMPSEL=${tmpsel}: the controller reports only the composite temperature`;
   }
@@ -130,7 +127,7 @@ const numberOfQueues: FeatureHandler = {
   get: (ctx) => success(allocatedQueues(ctx)),
   set(ctx, cdw11, save) {
     if (save) return notSaveable();
-    const requested = decodeNumberOfQueues(cdw11);
+    const requested = numberOfQueuesCodec.decode(cdw11);
     if (requested.nsq === NUMBER_OF_QUEUES_INVALID || requested.ncq === NUMBER_OF_QUEUES_INVALID) {
       return failure(Status.InvalidField, "NSQR/NCQR of FFFFh (65536 queues) is not allowed");
     }
@@ -144,7 +141,7 @@ const numberOfQueues: FeatureHandler = {
 
 function allocatedQueues(ctx: CommandContext): number {
   const zeroBased = ctx.config.maxIoQueues - 1;
-  return encodeNumberOfQueues({ nsq: zeroBased, ncq: zeroBased });
+  return numberOfQueuesCodec.encode({ nsq: zeroBased, ncq: zeroBased });
 }
 
 const bootPartitionWriteProtection: FeatureHandler = {
@@ -171,11 +168,8 @@ const HANDLERS: ReadonlyMap<number, FeatureHandler> = new Map([
   [FeatureId.BootPartitionWriteProtection, bootPartitionWriteProtection],
 ]);
 
-/** Feature IDs this controller implements, for the Commands Supported and Effects log and docs. */
-export const SUPPORTED_FEATURE_IDS: readonly number[] = Object.freeze([...HANDLERS.keys()]);
-
 /** Every supported feature: changeable, not namespace specific, not saveable (MC-33). */
-const CAPABILITIES = encodeFeatureCapabilities({
+const CAPABILITIES = featureCapabilitiesCodec.encode({
   saveable: false,
   namespaceSpecific: false,
   changeable: true,

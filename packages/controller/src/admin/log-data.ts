@@ -4,12 +4,12 @@ import {
   encodeErrorInformationLog,
   encodeFirmwareSlotLog,
   encodeSmartHealthLog,
-  encodeStatusField,
   encodeSupportedLogPages,
   FIRMWARE_SLOT_COUNT,
   LogPageId,
   PARAMETER_ERROR_LOCATION_NOT_APPLICABLE,
   SUPPORTED_NO_EFFECTS,
+  statusFieldCodec,
   supportedLogPagesOf,
   toNvmeStatus,
 } from "@bplab/nvme-spec";
@@ -45,7 +45,7 @@ export function errorInformation(ctx: CommandContext): Uint8Array {
       sqid: record?.sqid ?? 0,
       cid: record?.cid ?? 0,
       statusField: record
-        ? encodeStatusField(toNvmeStatus(record.status, { dnr: record.dnr })) << STATUS_FIELD_SHIFT
+        ? statusFieldCodec.encode(toNvmeStatus(record.status, { dnr: record.dnr })) << STATUS_FIELD_SHIFT
         : 0,
       parameterErrorLocation: record ? PARAMETER_ERROR_LOCATION_NOT_APPLICABLE : 0,
       lba: 0n,

@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, rmSync, statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { decodeBpinfo, RegisterOffset } from "@bplab/nvme-spec";
+import { bpinfoCodec, RegisterOffset } from "@bplab/nvme-spec";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BpId } from "../../src/ports.js";
 import { openStateDir, type StateDir } from "../../src/storage/index.js";
@@ -165,7 +165,7 @@ function afterRestart(state: StateDir): { locksDw0: number; abpid: number } {
   const rig = createRig({ store: state });
   rig.host.enable();
   const locksDw0 = getWriteProtection(rig).dw0;
-  const { abpid } = decodeBpinfo(rig.controller.mmioRead32(RegisterOffset.BPINFO));
+  const { abpid } = bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO));
   return { locksDw0, abpid };
 }
 

@@ -4,9 +4,9 @@ import {
   BPRSEL_LAYOUT,
   BPRSEL_UNIT_BYTES,
   type BpId,
-  decodeBpinfo,
+  bpinfoCodec,
+  bprselCodec,
   encodeBpmbl,
-  encodeBprsel,
   RegisterOffset,
 } from "@bplab/nvme-spec";
 import type { Target } from "../target.js";
@@ -39,14 +39,18 @@ export interface BpRegisterReadResult {
  */
 export async function startBpRegisterRead(target: Target, request: BpRegisterReadRequest): Promise<void> {
   await target.mmioWrite64(RegisterOffset.BPMBL, encodeBpmbl({ bmbba: request.bufferAddr }));
-  const bprsel = encodeBprsel({ bpid: request.bpid, bprof: request.bprofUnits, bprsz: request.bprszUnits });
+  const bprsel = bprselCodec.encode({
+    bpid: request.bpid,
+    bprof: request.bprofUnits,
+    bprsz: request.bprszUnits,
+  });
   await target.mmioWrite32(RegisterOffset.BPRSEL, bprsel);
 }
 
 /** Step 7: poll BPINFO.BRS while it is 01b, letting the device work between polls. */
 export async function waitBpRegisterRead(target: Target, maxPolls: number): Promise<BpRegisterReadResult> {
   for (let polls = 1; polls <= maxPolls; polls++) {
-    const { brs } = decodeBpinfo(await target.mmioRead32(RegisterOffset.BPINFO));
+    const { brs } = bpinfoCodec.decode(await target.mmioRead32(RegisterOffset.BPINFO));
     if (brs !== BootReadStatus.Reading) return { brs: brs as BootReadStatusValue, polls };
     await target.settle();
   }

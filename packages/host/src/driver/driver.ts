@@ -1,6 +1,7 @@
 import {
   ADMIN_QUEUE_MAX_ENTRIES,
   ADMIN_QUEUE_MIN_ENTRIES,
+  aqaCodec,
   BASE_ADDRESS_ALIGNMENT_BYTES,
   type Cap,
   CcAms,
@@ -8,13 +9,11 @@ import {
   type CompletionQueueEntry,
   CQE_SIZE,
   CQE_SIZE_LOG2,
-  decodeCap,
-  decodeCc,
-  decodeCsts,
+  capCodec,
+  ccCodec,
+  cstsCodec,
   encodeAcq,
-  encodeAqa,
   encodeAsq,
-  encodeCc,
   formatStatus,
   isSuccess,
   memoryPageSizeBytes,
@@ -115,7 +114,7 @@ export class QueueDriver {
    * `reallocate` (a target whose power cycle loses host memory).
    */
   protected async bringUp(reallocate = false): Promise<void> {
-    this.cap = decodeCap(await this.target.mmioRead64(RegisterOffset.CAP));
+    this.cap = capCodec.decode(await this.target.mmioRead64(RegisterOffset.CAP));
     this.pageSize = memoryPageSizeBytes(this.cap.mpsmin);
     await this.disable();
     if (!this.queueMemory || reallocate) {
@@ -140,7 +139,7 @@ export class QueueDriver {
       await this.queue.reset();
     }
     const zeroBased = settings.depth - 1;
-    await this.target.mmioWrite32(RegisterOffset.AQA, encodeAqa({ asqs: zeroBased, acqs: zeroBased }));
+    await this.target.mmioWrite32(RegisterOffset.AQA, aqaCodec.encode({ asqs: zeroBased, acqs: zeroBased }));
     await this.target.mmioWrite64(RegisterOffset.ASQ, encodeAsq({ asqb: settings.sqAddr }));
     await this.target.mmioWrite64(RegisterOffset.ACQ, encodeAcq({ acqb: settings.cqAddr }));
     this.transcript.register(
@@ -151,16 +150,16 @@ export class QueueDriver {
 
   /** CC.EN=0 and wait for CSTS.RDY=0. A Controller Level Reset when the controller was enabled. */
   async disable(): Promise<void> {
-    const cc = decodeCc(await this.target.mmioRead32(RegisterOffset.CC));
+    const cc = ccCodec.decode(await this.target.mmioRead32(RegisterOffset.CC));
     if (cc.en) {
-      await this.target.mmioWrite32(RegisterOffset.CC, encodeCc({ ...cc, en: false }));
+      await this.target.mmioWrite32(RegisterOffset.CC, ccCodec.encode({ ...cc, en: false }));
       this.transcript.register("CC.EN ← 0");
     }
     await this.waitForReady(false, "disable (CC.EN=0)");
   }
 
   private async enable(): Promise<void> {
-    const cc = encodeCc({
+    const cc = ccCodec.encode({
       en: true,
       css: CcCss.Nvm,
       mps: this.cap.mpsmin,
@@ -176,7 +175,7 @@ export class QueueDriver {
 
   private async waitForReady(ready: boolean, during: string): Promise<void> {
     for (let poll = 0; poll < this.maxPolls; poll++) {
-      const csts = decodeCsts(await this.target.mmioRead32(RegisterOffset.CSTS));
+      const csts = cstsCodec.decode(await this.target.mmioRead32(RegisterOffset.CSTS));
       if (csts.cfs) throw new ControllerFatalError(during);
       if (csts.rdy === ready) return;
       await this.target.settle();

@@ -3,7 +3,10 @@ import {
   BootReadStatus,
   BPRSEL_UNIT_BYTES,
   type BpId,
+  type Bpinfo,
   bootPartitionLogOffset,
+  bpinfoCodec,
+  bpWriteProtectionCodec,
   buildFirmwareCommit,
   buildFirmwareImageDownload,
   buildGetFeatures,
@@ -12,8 +15,6 @@ import {
   buildSetFeatures,
   Cns,
   DWORD_SIZE_BYTES,
-  decodeBpinfo,
-  decodeBpWriteProtectionRaw,
   decodeIdentifyController,
   encodeBpWriteProtection,
   FeatureId,
@@ -168,7 +169,7 @@ export class NvmeHostDriver extends QueueDriver {
   /** Get Features FID 85h; `sel` picks current / default / saved / supported capabilities. */
   async getBpWriteProtection(sel: number = FeatureSelect.Current): Promise<BpWriteProtectionOutcome> {
     const outcome = await this.getFeature(FeatureId.BootPartitionWriteProtection, { sel });
-    const { bp0, bp1 } = decodeBpWriteProtectionRaw(outcome.dw0);
+    const { bp0, bp1 } = bpWriteProtectionCodec.decode(outcome.dw0);
     return { ...outcome, bp0, bp1 };
   }
 
@@ -305,8 +306,8 @@ export class NvmeHostDriver extends QueueDriver {
   }
 
   /** BPINFO decoded: BPSZ, BRS, ABPID. */
-  async readBpinfo(): Promise<ReturnType<typeof decodeBpinfo>> {
-    return decodeBpinfo(await this.target.mmioRead32(RegisterOffset.BPINFO));
+  async readBpinfo(): Promise<Bpinfo> {
+    return bpinfoCodec.decode(await this.target.mmioRead32(RegisterOffset.BPINFO));
   }
 }
 

@@ -2,9 +2,9 @@ import {
   BOOT_PARTITION_LOG_HEADER_SIZE,
   BP_IDS,
   BpWriteProtectionState,
+  bpinfoCodec,
   CommitAction,
   decodeBootPartitionLogHeader,
-  decodeBpinfo,
   LogPageId,
   RegisterOffset,
   Status,
@@ -18,7 +18,7 @@ async function expectAbpid(ctx: ScenarioContext, prefix: string, expected: numbe
   const driver = await ctx.driver();
   ctx.expect(
     `${prefix}.bpinfo.abpid`,
-    decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).abpid,
+    bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).abpid,
     expected,
   );
   for (const bpid of BP_IDS) {

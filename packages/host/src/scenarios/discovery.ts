@@ -4,8 +4,8 @@ import {
   BPCAP_LAB_DEFAULT,
   BPCAP_LAB_RPMB,
   BpWriteProtectionState,
-  decodeBpinfo,
-  decodeCap,
+  bpinfoCodec,
+  capCodec,
   decodeSupportedLogPages,
   FRMW_LAB_DEFAULT,
   FWUG_LAB_DEFAULT,
@@ -30,11 +30,11 @@ const registers: Scenario = {
   title: "CAP.BPS=1 and BPINFO: BPSZ as configured, BRS=00b, ABPID=0 on a new store",
   request: { bpSizeBytes: DISCOVERY_BP_BYTES },
   async run(ctx) {
-    const cap = decodeCap(await ctx.target.mmioRead64(RegisterOffset.CAP));
+    const cap = capCodec.decode(await ctx.target.mmioRead64(RegisterOffset.CAP));
     ctx.expect("cap.bps", cap.bps, true);
     ctx.record("cap.dstrd", cap.dstrd);
     ctx.record("cap.mpsmin", cap.mpsmin);
-    const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+    const bpinfo = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     ctx.expect("bpinfo.bpsz", bpinfo.bpsz, DISCOVERY_BP_BYTES / BOOT_PARTITION_UNIT_BYTES);
     ctx.expect("bpinfo.brs", formatBrs(bpinfo.brs), formatBrs(BootReadStatus.None));
     ctx.expect("bpinfo.abpid", bpinfo.abpid, 0);

@@ -3,6 +3,7 @@ import {
   BpWriteProtectionState,
   bootPartitionLogOffset,
   bpName,
+  bpWriteProtectionCodec,
   buildFirmwareCommit,
   buildFirmwareImageDownload,
   buildGetFeatures,
@@ -10,8 +11,6 @@ import {
   buildSetFeatures,
   CommitAction,
   DWORD_SIZE_BYTES,
-  decodeBpWriteProtectionRaw,
-  encodeBpWriteProtectionRaw,
   FeatureId,
   GET_LOG_PAGE_CDW10_LAYOUT,
   LogPageId,
@@ -75,8 +74,8 @@ export const downstreamCommands = {
 
 /** The CDW11 a read-modify-write host sends to put `bpid` in `state`, given the Get DW0 it read. */
 export function readModifyWriteCdw11(currentDw0: number, bpid: BpId, state: number): number {
-  const fields = decodeBpWriteProtectionRaw(currentDw0);
-  return encodeBpWriteProtectionRaw({ ...fields, [bpName(bpid)]: state });
+  const fields = bpWriteProtectionCodec.decode(currentDw0);
+  return bpWriteProtectionCodec.encode({ ...fields, [bpName(bpid)]: state });
 }
 
 export interface LockStep {

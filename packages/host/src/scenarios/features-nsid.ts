@@ -1,12 +1,12 @@
 import {
   BpWriteProtectionState,
   encodeBpWriteProtection,
-  encodeTemperatureThreshold,
   FeatureId,
   hexLiteral,
   Status,
   type StatusCode,
   ThresholdType,
+  temperatureThresholdCodec,
   U32_MAX,
 } from "@bplab/nvme-spec";
 import type { NvmeHostDriver } from "../driver/nvme-host-driver.js";
@@ -144,7 +144,7 @@ const BP_WRITE_PROTECTION: FeatureUnderTest = {
 
 /** Over Temperature Threshold of the composite sensor: TMPSEL 0h, THSEL 00b. */
 function overTemperature(kelvin: number): number {
-  return encodeTemperatureThreshold({ tmpth: kelvin, tmpsel: 0, thsel: ThresholdType.OverTemperature });
+  return temperatureThresholdCodec.encode({ tmpth: kelvin, tmpsel: 0, thsel: ThresholdType.OverTemperature });
 }
 
 const TEMPERATURE_THRESHOLD: FeatureUnderTest = {

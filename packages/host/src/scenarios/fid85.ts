@@ -5,8 +5,8 @@ import {
   BpWriteProtectionState,
   bpName,
   bpWriteProtectionCodec,
+  bpWriteProtectionStateName,
   encodeBpWriteProtection,
-  encodeBpWriteProtectionRaw,
   FeatureId,
   FeatureSelect,
   featureCapabilitiesCodec,
@@ -19,7 +19,7 @@ import {
 } from "@bplab/nvme-spec";
 import type { ScenarioContext } from "./context.js";
 import { ScenarioAssertionError } from "./errors.js";
-import { expectLocks, readLocks, stateName } from "./helpers.js";
+import { expectLocks, readLocks } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 const { NoChange, WriteUnlocked, WriteLocked, WriteLockedUntilPowerCycle, RpmbControlled } =
@@ -99,14 +99,18 @@ async function enterBoth(ctx: ScenarioContext, state: number): Promise<void> {
   if (state !== W && (now.bp0 === W || now.bp1 === W)) await ctx.powerCycle();
   const set = await driver.setBpWriteProtection({ bp0: state, bp1: state });
   if (!set.ok)
-    throw new ScenarioAssertionError(`enter-${stateName(state)}.status`, formatStatus(OK), set.status);
+    throw new ScenarioAssertionError(
+      `enter-${bpWriteProtectionStateName(state)}.status`,
+      formatStatus(OK),
+      set.status,
+    );
 }
 
 /** Every cell of one row of the table, for both BPs, checking the other BP never moves. */
 function setTableRow(from: number, slug: string, request?: Scenario["request"]): Scenario {
   return {
     id: `fid85.set-from-${slug}`,
-    title: `Set Features 85h with each value 000b-111b on a BP in ${stateName(from)} (spec file §7.2)`,
+    title: `Set Features 85h with each value 000b-111b on a BP in ${bpWriteProtectionStateName(from)} (spec file §7.2)`,
     request,
     async run(ctx) {
       const driver = await ctx.driver();
@@ -117,18 +121,22 @@ function setTableRow(from: number, slug: string, request?: Scenario["request"]):
           fields[bpName(bpid)] = value;
           const outcome = await driver.setFeature(
             FeatureId.BootPartitionWriteProtection,
-            encodeBpWriteProtectionRaw(fields),
+            bpWriteProtectionCodec.encode(fields),
           );
           const [status, after] = SET_TRANSITIONS[from]![value]!;
           const cell = `bp${bpid}.set-${formatBpwps(value)}`;
           ctx.expect(`${cell}.status`, outcome.status, formatStatus(status));
           const locks = await readLocks(driver);
           const other = otherBp(bpid);
-          ctx.expect(`${cell}.bp${bpid}`, stateName(bpid === 0 ? locks.bp0 : locks.bp1), stateName(after));
+          ctx.expect(
+            `${cell}.bp${bpid}`,
+            bpWriteProtectionStateName(bpid === 0 ? locks.bp0 : locks.bp1),
+            bpWriteProtectionStateName(after),
+          );
           ctx.expect(
             `${cell}.bp${other}`,
-            stateName(other === 0 ? locks.bp0 : locks.bp1),
-            stateName(from),
+            bpWriteProtectionStateName(other === 0 ? locks.bp0 : locks.bp1),
+            bpWriteProtectionStateName(from),
             "the other BP",
           );
         }
@@ -150,7 +158,7 @@ const saveValue: Scenario = {
       await driver.setFeature(fid, unlock, { sv: true }),
       Status.FeatureIdentifierNotSaveable,
     );
-    const reserved = encodeBpWriteProtectionRaw({ bp0: FIRST_RESERVED, bp1: NoChange });
+    const reserved = bpWriteProtectionCodec.encode({ bp0: FIRST_RESERVED, bp1: NoChange });
     ctx.expectStatus(
       "sv-reserved.status",
       await driver.setFeature(fid, reserved, { sv: true }),
@@ -168,7 +176,7 @@ const allOrNothing: Scenario = {
     const driver = await ctx.driver();
     const fid = FeatureId.BootPartitionWriteProtection;
     const set = (bp0: number, bp1: number) =>
-      driver.setFeature(fid, encodeBpWriteProtectionRaw({ bp0, bp1 }));
+      driver.setFeature(fid, bpWriteProtectionCodec.encode({ bp0, bp1 }));
     ctx.expectStatus("unlock0-reserved1.status", await set(U, FIRST_RESERVED), Status.InvalidField);
     await expectLocks(ctx, "after-reserved", { bp0: L, bp1: L });
     ctx.expectStatus("wlupc1.status", await set(NoChange, W), Status.Success);

@@ -4,26 +4,16 @@ import {
   type BpPair,
   BpWriteProtectionState,
   bootPartitionSizeBytes,
+  bpinfoCodec,
   bpName,
   bpWriteProtectionStateName,
   CommitAction,
-  decodeBpinfo,
   RegisterOffset,
   Status,
 } from "@bplab/nvme-spec";
 import type { NvmeHostDriver } from "../driver/nvme-host-driver.js";
 import { type ScenarioContext, sha256 } from "./context.js";
 import { ScenarioAssertionError } from "./errors.js";
-
-/** Lock states by name, as observations show them. */
-export const stateName = bpWriteProtectionStateName;
-
-/** The three Set Features write protection states a BP can be put in (plus RPMB, which Get reports). */
-export const SETTABLE_STATES = [
-  BpWriteProtectionState.WriteLocked,
-  BpWriteProtectionState.WriteUnlocked,
-  BpWriteProtectionState.WriteLockedUntilPowerCycle,
-] as const;
 
 /** Multiplier of a 32-bit LCG (Numerical Recipes): deterministic test images without a dependency. */
 const LCG_MULTIPLIER = 1_664_525;
@@ -59,8 +49,18 @@ export async function expectLocks(
   why?: string,
 ): Promise<void> {
   const locks = await readLocks(await ctx.driver());
-  ctx.expect(`${prefix}.bp0`, stateName(locks.bp0), stateName(expected.bp0), why);
-  ctx.expect(`${prefix}.bp1`, stateName(locks.bp1), stateName(expected.bp1), why);
+  ctx.expect(
+    `${prefix}.bp0`,
+    bpWriteProtectionStateName(locks.bp0),
+    bpWriteProtectionStateName(expected.bp0),
+    why,
+  );
+  ctx.expect(
+    `${prefix}.bp1`,
+    bpWriteProtectionStateName(locks.bp1),
+    bpWriteProtectionStateName(expected.bp1),
+    why,
+  );
 }
 
 /** A Set Features 85h changing only `bpid` (the other field 000b, as a correct host sends it). */
@@ -161,6 +161,6 @@ export async function bpHashViaLog(ctx: ScenarioContext, bpid: BpId): Promise<st
 
 /** Size of each BP as BPINFO.BPSZ reports it, in bytes. */
 export async function bpSizeBytes(ctx: ScenarioContext): Promise<number> {
-  const { bpsz } = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+  const { bpsz } = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
   return bootPartitionSizeBytes(bpsz);
 }

@@ -1,4 +1,10 @@
-import { type BpId, BpWriteProtectionState, bpName, Status } from "@bplab/nvme-spec";
+import {
+  type BpId,
+  BpWriteProtectionState,
+  bpName,
+  bpWriteProtectionStateName,
+  Status,
+} from "@bplab/nvme-spec";
 import type { ScenarioContext } from "./context.js";
 import {
   bpSizeBytes,
@@ -7,7 +13,6 @@ import {
   expectLocks,
   setOne,
   stageImage,
-  stateName,
   testImage,
   writeBootPartition,
 } from "./helpers.js";
@@ -25,7 +30,7 @@ function commitInState(bpid: BpId, state: number, slug: string): Scenario {
   const writable = state === WriteUnlocked;
   return {
     id: `locks.commit-bp${bpid}-${slug}`,
-    title: `CA=110b to BP${bpid} in ${stateName(state)} → ${writable ? "success, new bytes" : "1h/1Eh, bytes unchanged"}`,
+    title: `CA=110b to BP${bpid} in ${bpWriteProtectionStateName(state)} → ${writable ? "success, new bytes" : "1h/1Eh, bytes unchanged"}`,
     async run(ctx) {
       const driver = await ctx.driver();
       const size = await bpSizeBytes(ctx);

@@ -5,8 +5,8 @@ import {
   BP_IDS,
   BPRSEL_UNIT_BYTES,
   bootPartitionLogOffset,
+  bpinfoCodec,
   DWORD_SIZE_BYTES,
-  decodeBpinfo,
   encodeBootPartitionLogHeader,
   GET_LOG_PAGE_CDW10_LAYOUT,
   hexLiteral,
@@ -64,7 +64,7 @@ const header: Scenario = {
   title: "LID 15h header: byte 0 = 15h, bytes 7:4 = BPSZ and ABPID without BRS, the rest 0 (MC-54)",
   async run(ctx) {
     await completeRegisterRead(ctx);
-    const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+    const bpinfo = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     const expected = encodeBootPartitionLogHeader({ bpsz: bpinfo.bpsz, abpid: bpinfo.abpid });
     for (const bpid of BP_IDS) {
       const outcome = await (await ctx.driver()).getLogPage(
@@ -91,7 +91,7 @@ const offsets: Scenario = {
   async run(ctx) {
     const size = await bpSizeBytes(ctx);
     const images = await writeBothBps(ctx, 0x10);
-    const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+    const bpinfo = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     const headerBytes = encodeBootPartitionLogHeader({ bpsz: bpinfo.bpsz, abpid: bpinfo.abpid });
     const image0 = images[0]!;
     const logSize = BOOT_PARTITION_LOG_HEADER_SIZE + size;

@@ -3,8 +3,9 @@ import {
   BootReadStatus,
   BPRSEL_UNIT_BYTES,
   BpWriteProtectionState,
+  bpinfoCodec,
+  bpWriteProtectionStateName,
   CommitAction,
-  decodeBpinfo,
   hexLiteral,
   RegisterOffset,
   Status,
@@ -19,7 +20,6 @@ import {
   expectLocks,
   setOne,
   stageImage,
-  stateName,
   testImage,
   writeBootPartition,
 } from "./helpers.js";
@@ -30,7 +30,7 @@ const { WriteUnlocked: U, WriteLocked: L, WriteLockedUntilPowerCycle: W } = BpWr
 function toLocked(slug: string, from: { bp0: number; bp1: number }): Scenario {
   return {
     id: `power-cycle.${slug}`,
-    title: `Power cycle from BP0 ${stateName(from.bp0)} / BP1 ${stateName(from.bp1)} → both Write Locked, unlockable again (MC-41)`,
+    title: `Power cycle from BP0 ${bpWriteProtectionStateName(from.bp0)} / BP1 ${bpWriteProtectionStateName(from.bp1)} → both Write Locked, unlockable again (MC-41)`,
     async run(ctx) {
       const driver = await ctx.driver();
       ctx.expectStatus("set.status", await driver.setBpWriteProtection(from), Status.Success);
@@ -71,7 +71,7 @@ const keepsContents: Scenario = {
     ctx.expect("read.brs", formatBrs(read.brs), formatBrs(BootReadStatus.Success));
 
     await ctx.powerCycle();
-    const bpinfo = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+    const bpinfo = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     ctx.expect("abpid", bpinfo.abpid, 1);
     ctx.expect("brs", formatBrs(bpinfo.brs), formatBrs(BootReadStatus.None));
     ctx.expect("bprsel", hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hexLiteral(0));

@@ -3,11 +3,11 @@ import {
   BootReadStatus,
   BP_IDS,
   BPRSEL_UNIT_BYTES,
-  decodeBpinfo,
-  decodeCc,
-  decodeCsts,
+  bpinfoCodec,
+  bprselCodec,
+  ccCodec,
+  cstsCodec,
   encodeBpmbl,
-  encodeBprsel,
   hexLiteral,
   RegisterOffset,
 } from "@bplab/nvme-spec";
@@ -60,8 +60,8 @@ const neverEnabled: Scenario = {
   id: "register-read.never-enabled",
   title: "BP read through BPRSEL/BPMBL on a controller that was never enabled (CC.EN=0, no queues; MC-6)",
   async run(ctx) {
-    const cc = decodeCc(await ctx.target.mmioRead32(RegisterOffset.CC));
-    const csts = decodeCsts(await ctx.target.mmioRead32(RegisterOffset.CSTS));
+    const cc = ccCodec.decode(await ctx.target.mmioRead32(RegisterOffset.CC));
+    const csts = cstsCodec.decode(await ctx.target.mmioRead32(RegisterOffset.CSTS));
     ctx.expect("cc.en", cc.en, false);
     ctx.expect("csts.rdy", csts.rdy, false);
     const size = await bpSizeBytes(ctx);
@@ -75,7 +75,7 @@ const neverEnabled: Scenario = {
       ctx.expect(
         `bp${bpid}.bprsel`,
         hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),
-        hexLiteral(encodeBprsel({ bpid, bprof: 0, bprsz: units })),
+        hexLiteral(bprselCodec.encode({ bpid, bprof: 0, bprsz: units })),
       );
       ctx.expect(
         `bp${bpid}.bpmbl`,
@@ -105,8 +105,8 @@ const afterDisable: Scenario = {
     const images = await writeBothBps(ctx, 0xb0);
     const driver = await ctx.driver();
     await driver.disable();
-    ctx.expect("cc.en", decodeCc(await ctx.target.mmioRead32(RegisterOffset.CC)).en, false);
-    ctx.expect("abpid", decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).abpid, 0);
+    ctx.expect("cc.en", ccCodec.decode(await ctx.target.mmioRead32(RegisterOffset.CC)).en, false);
+    ctx.expect("abpid", bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).abpid, 0);
     const units = size / BPRSEL_UNIT_BYTES;
     const { addr } = await poisonedBuffer(ctx, size);
     for (const bpid of [1, 0] as const) {
@@ -215,14 +215,14 @@ const busyBprsel: Scenario = {
     const { addr } = await poisonedBuffer(ctx, BPRSEL_UNIT_BYTES);
     const first = { bpid: 0 as const, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr };
     await startBpRegisterRead(ctx.target, first);
-    const brs = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs;
+    const brs = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs;
     if (brs !== BootReadStatus.Reading) {
       ctx.record("brs-right-after-start", formatBrs(brs));
       return ctx.skip(`the ${ctx.target.name} target finished the read before the host could see BRS=01b`);
     }
     ctx.expect("brs-right-after-start", formatBrs(brs), formatBrs(BootReadStatus.Reading));
     const firstValue = await ctx.target.mmioRead32(RegisterOffset.BPRSEL);
-    await ctx.target.mmioWrite32(RegisterOffset.BPRSEL, encodeBprsel({ bpid: 1, bprof: 1, bprsz: 1 }));
+    await ctx.target.mmioWrite32(RegisterOffset.BPRSEL, bprselCodec.encode({ bpid: 1, bprof: 1, bprsz: 1 }));
     ctx.expect(
       "bprsel-after-second-write",
       hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),

@@ -3,9 +3,8 @@ import {
   BootReadStatus,
   BPRSEL_UNIT_BYTES,
   BpWriteProtectionState,
-  decodeBpinfo,
-  decodeCc,
-  encodeCc,
+  bpinfoCodec,
+  ccCodec,
   hexLiteral,
   RegisterOffset,
   Status,
@@ -55,7 +54,7 @@ const clearsReadRegisters: Scenario = {
     await ctx.driver();
     const addr = await ctx.target.alloc(BPRSEL_UNIT_BYTES, BASE_ADDRESS_ALIGNMENT_BYTES);
     for (const reset of RESETS) {
-      const before = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+      const before = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
       const read = await bpRegisterRead(
         ctx.target,
         { bpid: 1, bprofUnits: 1, bprszUnits: 1, bufferAddr: addr },
@@ -63,7 +62,7 @@ const clearsReadRegisters: Scenario = {
       );
       ctx.expect(`${reset.name}.read.brs`, formatBrs(read.brs), formatBrs(BootReadStatus.Success));
       await reset.run(ctx);
-      const after = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
+      const after = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
       ctx.expect(`${reset.name}.brs`, formatBrs(after.brs), formatBrs(BootReadStatus.None));
       ctx.expect(`${reset.name}.bpsz`, after.bpsz, before.bpsz);
       ctx.expect(`${reset.name}.abpid`, after.abpid, before.abpid);
@@ -93,7 +92,7 @@ const cancelsRead: Scenario = {
     const poison = new Uint8Array(size).fill(SCENARIO_POISON_BYTE);
     await ctx.target.memWrite(addr, poison);
     await startBpRegisterRead(ctx.target, { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr });
-    const brs = decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs;
+    const brs = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs;
     if (brs !== BootReadStatus.Reading) {
       ctx.record("brs-right-after-start", formatBrs(brs));
       return ctx.skip(
@@ -101,12 +100,12 @@ const cancelsRead: Scenario = {
       );
     }
     ctx.expect("brs-right-after-start", formatBrs(brs), formatBrs(BootReadStatus.Reading));
-    const cc = decodeCc(await ctx.target.mmioRead32(RegisterOffset.CC));
-    await ctx.target.mmioWrite32(RegisterOffset.CC, encodeCc({ ...cc, en: false }));
+    const cc = ccCodec.decode(await ctx.target.mmioRead32(RegisterOffset.CC));
+    await ctx.target.mmioWrite32(RegisterOffset.CC, ccCodec.encode({ ...cc, en: false }));
     await ctx.target.settle();
     ctx.expect(
       "brs-after-reset",
-      formatBrs(decodeBpinfo(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs),
+      formatBrs(bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO)).brs),
       formatBrs(BootReadStatus.None),
     );
     ctx.expect(

@@ -1,14 +1,14 @@
 import {
+  aqaCodec,
   CapCss,
   type CompletionQueueEntry,
   CQE_SIZE,
-  decodeAqa,
-  decodeCc,
+  capCodec,
+  ccCodec,
+  cstsCodec,
   decodeDoorbellOffset,
   decodeSqe,
-  encodeCap,
   encodeCqe,
-  encodeCsts,
   RegisterOffset,
   SQE_SIZE,
   Status,
@@ -71,16 +71,16 @@ export class FakeTarget implements Target {
   }
 
   private get depths(): { sq: number; cq: number } {
-    const aqa = decodeAqa(this.aqa);
+    const aqa = aqaCodec.decode(this.aqa);
     return { sq: aqa.asqs + 1, cq: aqa.acqs + 1 };
   }
 
   async mmioRead32(offset: number): Promise<number> {
     if (offset === RegisterOffset.CC) return this.cc;
     if (offset === RegisterOffset.CSTS) {
-      return encodeCsts({
+      return cstsCodec.encode({
         rdy: this.ready,
-        cfs: Boolean(this.options.fatalOnEnable && decodeCc(this.cc).en),
+        cfs: Boolean(this.options.fatalOnEnable && ccCodec.decode(this.cc).en),
       });
     }
     return 0;
@@ -88,7 +88,7 @@ export class FakeTarget implements Target {
 
   async mmioRead64(offset: number): Promise<bigint> {
     if (offset !== RegisterOffset.CAP) return 0n;
-    return encodeCap({
+    return capCodec.encode({
       mqes: this.options.mqes ?? 63,
       dstrd: this.options.dstrd ?? 0,
       css: CapCss.Nvm,
@@ -160,9 +160,9 @@ export class FakeTarget implements Target {
   }
 
   private writeCc(value: number): void {
-    const wasEnabled = decodeCc(this.cc).en;
+    const wasEnabled = ccCodec.decode(this.cc).en;
     this.cc = value;
-    const enabled = decodeCc(value).en;
+    const enabled = ccCodec.decode(value).en;
     if (enabled && !wasEnabled) {
       this.sqHead = this.sqTail = this.cqTail = this.cqHead = 0;
       this.phase = 1;

@@ -109,25 +109,3 @@ export const asyncEventConfigCodec = dwordCodec(
   "Asynchronous Event Configuration",
   ASYNC_EVENT_CONFIG_LAYOUT,
 );
-
-export const encodeArbitration = (v: Partial<Arbitration>): number => arbitrationCodec.encode(v);
-export const decodeArbitration = (dw: number): Arbitration => arbitrationCodec.decode(dw);
-export const encodePowerManagement = (v: Partial<PowerManagement>): number => powerManagementCodec.encode(v);
-export const decodePowerManagement = (dw: number): PowerManagement => powerManagementCodec.decode(dw);
-export const encodeTemperatureThreshold = (v: Partial<TemperatureThreshold>): number =>
-  temperatureThresholdCodec.encode(v);
-export const decodeTemperatureThreshold = (dw: number): TemperatureThreshold =>
-  temperatureThresholdCodec.decode(dw);
-export const encodeVolatileWriteCache = (v: Partial<VolatileWriteCache>): number =>
-  volatileWriteCacheCodec.encode(v);
-export const decodeVolatileWriteCache = (dw: number): VolatileWriteCache =>
-  volatileWriteCacheCodec.decode(dw);
-export const encodeNumberOfQueues = (v: Partial<NumberOfQueues>): number => numberOfQueuesCodec.encode(v);
-export const decodeNumberOfQueues = (dw: number): NumberOfQueues => numberOfQueuesCodec.decode(dw);
-export const encodeInterruptCoalescing = (v: Partial<InterruptCoalescing>): number =>
-  interruptCoalescingCodec.encode(v);
-export const decodeInterruptCoalescing = (dw: number): InterruptCoalescing =>
-  interruptCoalescingCodec.decode(dw);
-export const encodeAsyncEventConfig = (v: Partial<AsyncEventConfig>): number =>
-  asyncEventConfigCodec.encode(v);
-export const decodeAsyncEventConfig = (dw: number): AsyncEventConfig => asyncEventConfigCodec.decode(dw);

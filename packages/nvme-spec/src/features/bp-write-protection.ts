@@ -83,19 +83,9 @@ export function encodeBpWriteProtection(states: { bp0: number; bp1: number }): n
   return value;
 }
 
-/** Like encodeBpWriteProtection but lets reserved values through, to test a controller's checks. */
-export function encodeBpWriteProtectionRaw(states: BpWriteProtectionRaw): number {
-  return bpWriteProtectionCodec.encode(states);
-}
-
-/** Both raw fields of a dword; never throws for a 32-bit value; bits 31:6 are ignored (MC-32). */
-export function decodeBpWriteProtectionRaw(dword: number): BpWriteProtectionRaw {
-  return bpWriteProtectionCodec.decode(dword);
-}
-
 /** Both states of a dword; a reserved field raises RESERVED_VALUE naming the field. */
 export function decodeBpWriteProtection(dword: number): BpWriteProtection {
-  const raw = decodeBpWriteProtectionRaw(dword);
+  const raw = bpWriteProtectionCodec.decode(dword);
   checkDefined("BPWPC.BP0WPS", raw.bp0);
   checkDefined("BPWPC.BP1WPS", raw.bp1);
   return raw as BpWriteProtection;
@@ -103,6 +93,6 @@ export function decodeBpWriteProtection(dword: number): BpWriteProtection {
 
 /** "BP0=Write Unlocked, BP1=Write Locked", for traces and describe(). */
 export function formatBpWriteProtection(dword: number): string {
-  const { bp0, bp1 } = decodeBpWriteProtectionRaw(dword);
+  const { bp0, bp1 } = bpWriteProtectionCodec.decode(dword);
   return `BP0=${bpWriteProtectionStateName(bp0)}, BP1=${bpWriteProtectionStateName(bp1)}`;
 }

@@ -94,11 +94,3 @@ export const FeatureCapability = Object.freeze({
   NamespaceSpecific: 1 << 1,
   Changeable: 1 << 2,
 });
-
-export function encodeFeatureCapabilities(caps: Partial<FeatureCapabilities>): number {
-  return featureCapabilitiesCodec.encode(caps);
-}
-
-export function decodeFeatureCapabilities(dw0: number): FeatureCapabilities {
-  return featureCapabilitiesCodec.decode(dw0);
-}

@@ -16,11 +16,3 @@ export const aqaCodec = dwordCodec("AQA", AQA_LAYOUT);
 export const ADMIN_QUEUE_MIN_ENTRIES = 2;
 /** Largest admin queue: 4096 entries (12-bit 0's based field). */
 export const ADMIN_QUEUE_MAX_ENTRIES = 4096;
-
-export function decodeAqa(value: number): Aqa {
-  return aqaCodec.decode(value);
-}
-
-export function encodeAqa(fields: Partial<Aqa>): number {
-  return aqaCodec.encode(fields);
-}

@@ -36,14 +36,6 @@ export type BootReadStatusValue = (typeof BootReadStatus)[keyof typeof BootReadS
 /** Number of Boot Partitions a controller has when CAP.BPS = 1 (BP0 and BP1). */
 export const BOOT_PARTITION_COUNT = 2;
 
-export function decodeBpinfo(value: number): Bpinfo {
-  return bpinfoCodec.decode(value);
-}
-
-export function encodeBpinfo(fields: Partial<Bpinfo>): number {
-  return bpinfoCodec.encode(fields);
-}
-
 /** Size in bytes of each Boot Partition for a BPSZ value. */
 export function bootPartitionSizeBytes(bpsz: number): number {
   return checkUint("BPINFO.BPSZ", bpsz, BPSZ_MAX) * BOOT_PARTITION_UNIT_BYTES;

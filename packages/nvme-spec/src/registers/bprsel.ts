@@ -18,14 +18,6 @@ export const bprselCodec = dwordCodec("BPRSEL", BPRSEL_LAYOUT);
 /** Unit of BPRSZ and BPROF: 4 KiB. */
 export const BPRSEL_UNIT_BYTES = 4096;
 
-export function decodeBprsel(value: number): Bprsel {
-  return bprselCodec.decode(value);
-}
-
-export function encodeBprsel(fields: Partial<Bprsel>): number {
-  return bprselCodec.encode(fields);
-}
-
 /** The byte range a BPRSEL value asks for. */
 export function bprselByteRange(bprsel: Bprsel): { offsetBytes: number; lengthBytes: number } {
   return { offsetBytes: bprsel.bprof * BPRSEL_UNIT_BYTES, lengthBytes: bprsel.bprsz * BPRSEL_UNIT_BYTES };

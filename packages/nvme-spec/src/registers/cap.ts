@@ -65,11 +65,3 @@ export const MEMORY_PAGE_SIZE_SHIFT = 12;
 export function memoryPageSizeBytes(mps: number): number {
   return 2 ** (MEMORY_PAGE_SIZE_SHIFT + mps);
 }
-
-export function decodeCap(value: bigint): Cap {
-  return capCodec.decode(value);
-}
-
-export function encodeCap(fields: Partial<Cap>): bigint {
-  return capCodec.encode(fields);
-}

@@ -34,11 +34,3 @@ export const CcAms = Object.freeze({
 });
 /** CC.SHN values (§3.1.4.5). */
 export const ShutdownNotification = Object.freeze({ None: 0b00, Normal: 0b01, Abrupt: 0b10 });
-
-export function decodeCc(value: number): Cc {
-  return ccCodec.decode(value);
-}
-
-export function encodeCc(fields: Partial<Cc>): number {
-  return ccCodec.encode(fields);
-}

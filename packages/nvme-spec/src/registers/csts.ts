@@ -22,11 +22,3 @@ export const cstsCodec = dwordCodec("CSTS", CSTS_LAYOUT);
 
 /** CSTS.SHST values (§3.1.4.6). */
 export const ShutdownStatus = Object.freeze({ Normal: 0b00, Occurring: 0b01, Complete: 0b10 });
-
-export function decodeCsts(value: number): Csts {
-  return cstsCodec.decode(value);
-}
-
-export function encodeCsts(fields: Partial<Csts>): number {
-  return cstsCodec.encode(fields);
-}

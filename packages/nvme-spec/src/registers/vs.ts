@@ -14,20 +14,12 @@ export type Vs = Fields<typeof VS_LAYOUT>;
 
 export const vsCodec = dwordCodec("VS", VS_LAYOUT);
 
-export function decodeVs(value: number): Vs {
-  return vsCodec.decode(value);
-}
-
-export function encodeVs(fields: Partial<Vs>): number {
-  return vsCodec.encode(fields);
-}
-
 /** VS value for NVMe Base 2.1.0, the revision this package follows. */
 export const NVME_VERSION_2_1 = 0x0002_0100;
 /** VS value for NVMe 1.4.0 (what QEMU's nvme device reports by default). */
 export const NVME_VERSION_1_4 = 0x0001_0400;
 
 export function formatVersion(value: number): string {
-  const { mjr, mnr, ter } = decodeVs(value);
+  const { mjr, mnr, ter } = vsCodec.decode(value);
   return `${mjr}.${mnr}.${ter}`;
 }
