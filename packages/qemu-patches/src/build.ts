@@ -125,6 +125,7 @@ export async function compileTree(options: CompileOptions): Promise<void> {
       cwd: layout.buildDir,
       env,
       logFile,
+      captureStdout: false,
     });
     if (configured.exitCode !== 0) {
       // a half-configured build directory would be mistaken for a configured one
@@ -138,6 +139,7 @@ export async function compileTree(options: CompileOptions): Promise<void> {
     cwd: layout.buildDir,
     env,
     logFile,
+    captureStdout: false,
     onLine: (line) => {
       const progress = parseNinjaProgress(line);
       if (progress) reporter.report(progress.what, progress.current, progress.total);

@@ -60,6 +60,7 @@ export async function runQtests(options: QtestOptions = {}): Promise<QtestResult
     cwd: layout.buildDir,
     env,
     logFile: join(layout.logDir, "qtest.log"),
+    captureStdout: false,
     onLine: (line) => {
       const test = parseTapLine(line);
       if (!test) return;

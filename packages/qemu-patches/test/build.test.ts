@@ -91,6 +91,15 @@ describe("compileTree", () => {
     expect(events.filter((event) => event.total === 2).map((event) => event.current)).toEqual([1, 2]);
   });
 
+  it("keeps configure's and ninja's output in their log files only, not in memory", async () => {
+    // A cold build prints megabytes; the runner keeps stdout in memory unless told not to.
+    const layout = layoutWithSource();
+    const runner = scriptedRunner([]);
+    await compileTree({ layout, env: {}, jobs: 1, runner, reporter: new StepReporter("compile", () => {}) });
+    expect(runner.calls.map((call) => call.options.captureStdout)).toEqual([false, false]);
+    expect(runner.calls.every((call) => call.options.logFile !== undefined)).toBe(true);
+  });
+
   it("throws BuildFailedError with the step, the log and the tail", async () => {
     const layout = layoutWithSource();
     mkdirSync(layout.buildDir, { recursive: true });
