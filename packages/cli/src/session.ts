@@ -14,8 +14,7 @@ import type {
 import { createInProcessTarget, type InProcessTarget, NvmeHostDriver, type Transcript } from "@bplab/host";
 import {
   type BpId,
-  BpWriteProtectionState,
-  bpName,
+  bpWriteProtectionForOne,
   bpWriteProtectionStateName,
   formatBpwps,
 } from "@bplab/nvme-spec";
@@ -79,10 +78,5 @@ export function expectSuccess(what: string, outcome: { ok: boolean; status: stri
  * §8.2 item 3).
  */
 export function setBpLock(driver: NvmeHostDriver, bp: BpId, state: number) {
-  const request = {
-    bp0: BpWriteProtectionState.NoChange as number,
-    bp1: BpWriteProtectionState.NoChange as number,
-  };
-  request[bpName(bp)] = state;
-  return driver.setBpWriteProtection(request);
+  return driver.setBpWriteProtection(bpWriteProtectionForOne(bp, state));
 }

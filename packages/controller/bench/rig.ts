@@ -4,8 +4,7 @@
  */
 import {
   type BpId,
-  BpWriteProtectionState,
-  bpName,
+  bpWriteProtectionForOne,
   buildSetFeatures,
   encodeBpWriteProtection,
   FeatureId,
@@ -59,11 +58,7 @@ export function allocDataBuffer(rig: BenchRig, bytes: number): DataBuffer {
 
 /** Set Features 85h for one BP; benchmarks need BPs unlocked before they commit. */
 export function setLock(rig: BenchRig, bpid: BpId, state: number): void {
-  const states = {
-    bp0: BpWriteProtectionState.NoChange as number,
-    bp1: BpWriteProtectionState.NoChange as number,
-  };
-  states[bpName(bpid)] = state;
+  const states = bpWriteProtectionForOne(bpid, state);
   const cqe = rig.host.submit(
     buildSetFeatures({
       cid: 0,

@@ -6,8 +6,10 @@ import { describe, expect, it } from "vitest";
 import {
   BP_IDS,
   type BpPair,
+  BpWriteProtectionState,
   binarySpec,
   bpName,
+  bpWriteProtectionForOne,
   formatBpwps,
   formatStatus,
   hexLiteral,
@@ -29,6 +31,17 @@ describe("Boot Partition ids and pairs", () => {
     expect(otherBp(1)).toBe(0);
     expect(bpName(0)).toBe("bp0");
     expect(bpName(1)).toBe("bp1");
+  });
+});
+
+describe("bpWriteProtectionForOne", () => {
+  it("sets one BP and sends 000b (no change) for the other (spec file §8.2)", () => {
+    const { NoChange, WriteUnlocked, WriteLockedUntilPowerCycle } = BpWriteProtectionState;
+    expect(bpWriteProtectionForOne(0, WriteUnlocked)).toEqual({ bp0: WriteUnlocked, bp1: NoChange });
+    expect(bpWriteProtectionForOne(1, WriteLockedUntilPowerCycle)).toEqual({
+      bp0: NoChange,
+      bp1: WriteLockedUntilPowerCycle,
+    });
   });
 });
 

@@ -3,6 +3,7 @@ import {
   BP_IDS,
   BpWriteProtectionState,
   bpinfoCodec,
+  bpWriteProtectionForOne,
   CommitAction,
   decodeBootPartitionLogHeader,
   LogPageId,
@@ -10,7 +11,7 @@ import {
   Status,
 } from "@bplab/nvme-spec";
 import { type ScenarioContext, sha256 } from "./context.js";
-import { bpHashViaLog, setOne, writeBothBps } from "./helpers.js";
+import { bpHashViaLog, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** ABPID as BPINFO and both BPs' log headers report it; all three must agree. */
@@ -36,7 +37,7 @@ const activate: Scenario = {
     const images = await writeBothBps(ctx, 0x90);
     await expectAbpid(ctx, "initial", 0);
     const wlupc = await driver.setBpWriteProtection(
-      setOne(1, BpWriteProtectionState.WriteLockedUntilPowerCycle),
+      bpWriteProtectionForOne(1, BpWriteProtectionState.WriteLockedUntilPowerCycle),
     );
     ctx.expectStatus("bp1-wlupc.status", wlupc, Status.Success);
     const toBp1 = await driver.firmwareCommit(CommitAction.ActivateBootPartition, 1);

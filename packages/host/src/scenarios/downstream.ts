@@ -1,6 +1,7 @@
 import {
   type BpId,
   BpWriteProtectionState,
+  bpWriteProtectionForOne,
   encodeBpWriteProtection,
   hexLiteral,
   Status,
@@ -9,7 +10,7 @@ import {
 import { KnownVectors } from "@bplab/nvme-spec/testing";
 import { type ScenarioContext, sha256 } from "./context.js";
 import { DownstreamHost, downstreamCommands, type LockStep } from "./downstream-host.js";
-import { bpSizeBytes, expectLocks, setOne, testImage } from "./helpers.js";
+import { bpSizeBytes, expectLocks, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 const {
@@ -174,7 +175,7 @@ const echoOtherBp: Scenario = {
       if (index > 0) await ctx.powerCycle();
       ctx.expectStatus(
         `${c.name}.prepare.status`,
-        await driver.setBpWriteProtection(setOne(0, c.bp0)),
+        await driver.setBpWriteProtection(bpWriteProtectionForOne(0, c.bp0)),
         Status.Success,
       );
       const open = await host.writeOpen(TARGET_BP);
@@ -218,7 +219,7 @@ const echoRpmb: Scenario = {
     expectLockStep(ctx, "unlock-bp1", open, encodeBpWriteProtection({ bp0: R, bp1: U }), Status.InvalidField);
     ctx.expectStatus(
       "correct-host-unlock.status",
-      await driver.setBpWriteProtection(setOne(TARGET_BP, U)),
+      await driver.setBpWriteProtection(bpWriteProtectionForOne(TARGET_BP, U)),
       Status.FeatureNotChangeable,
     );
     await expectLocks(ctx, "after", { bp0: R, bp1: R });

@@ -3,8 +3,8 @@ import {
   BP_WRITE_PROTECTION_LAYOUT,
   BPWPS_MAX_DEFINED,
   BpWriteProtectionState,
-  bpName,
   bpWriteProtectionCodec,
+  bpWriteProtectionForOne,
   bpWriteProtectionStateName,
   encodeBpWriteProtection,
   FeatureId,
@@ -117,8 +117,7 @@ function setTableRow(from: number, slug: string, request?: Scenario["request"]):
       for (const bpid of BP_IDS) {
         for (const value of ALL_SET_VALUES) {
           if (from !== R) await enterBoth(ctx, from);
-          const fields = { bp0: NoChange as number, bp1: NoChange as number };
-          fields[bpName(bpid)] = value;
+          const fields = bpWriteProtectionForOne(bpid, value);
           const outcome = await driver.setFeature(
             FeatureId.BootPartitionWriteProtection,
             bpWriteProtectionCodec.encode(fields),

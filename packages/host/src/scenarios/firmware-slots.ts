@@ -2,6 +2,7 @@ import {
   AdminOpcode,
   BpWriteProtectionState,
   binarySpec,
+  bpWriteProtectionForOne,
   CommitAction,
   emptySqe,
   FIRMWARE_COMMIT_CDW10_LAYOUT,
@@ -13,7 +14,7 @@ import {
 } from "@bplab/nvme-spec";
 import { outcomeOf } from "../driver/driver.js";
 import { sha256 } from "./context.js";
-import { bpHashViaLog, bpSizeBytes, setOne, stageImage, testImage } from "./helpers.js";
+import { bpHashViaLog, bpSizeBytes, stageImage, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** CA 100b and 101b are reserved (spec file §2.2); the nvme-spec builder refuses them, the raw codec does not. */
@@ -83,7 +84,7 @@ const slotActions: Scenario = {
     }
     ctx.expectStatus(
       "unlock-bp0.status",
-      await driver.setBpWriteProtection(setOne(0, BpWriteProtectionState.WriteUnlocked)),
+      await driver.setBpWriteProtection(bpWriteProtectionForOne(0, BpWriteProtectionState.WriteUnlocked)),
       Status.Success,
     );
     const replace = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0, HIGHEST_SLOT_FIELD);

@@ -5,7 +5,7 @@ import {
   BpWriteProtectionState,
   bootPartitionSizeBytes,
   bpinfoCodec,
-  bpName,
+  bpWriteProtectionForOne,
   bpWriteProtectionStateName,
   CommitAction,
   RegisterOffset,
@@ -63,16 +63,6 @@ export async function expectLocks(
   );
 }
 
-/** A Set Features 85h changing only `bpid` (the other field 000b, as a correct host sends it). */
-export function setOne(bpid: BpId, state: number): { bp0: number; bp1: number } {
-  const request = {
-    bp0: BpWriteProtectionState.NoChange as number,
-    bp1: BpWriteProtectionState.NoChange as number,
-  };
-  request[bpName(bpid)] = state;
-  return request;
-}
-
 /** Downloads `image` from offset 0 in FWUG-sized pieces; every piece must succeed. */
 export async function stageImage(
   ctx: ScenarioContext,
@@ -106,13 +96,17 @@ export async function writeBootPartition(
   options: { relock?: boolean } = {},
 ): Promise<void> {
   const driver = await ctx.driver();
-  const unlock = await driver.setBpWriteProtection(setOne(bpid, BpWriteProtectionState.WriteUnlocked));
+  const unlock = await driver.setBpWriteProtection(
+    bpWriteProtectionForOne(bpid, BpWriteProtectionState.WriteUnlocked),
+  );
   ctx.expectStatus(`${prefix}.unlock.status`, unlock, Status.Success);
   await stageImage(ctx, `${prefix}.download.ok`, image);
   const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, bpid);
   ctx.expectStatus(`${prefix}.commit.status`, commit, Status.Success);
   if (options.relock ?? true) {
-    const lock = await driver.setBpWriteProtection(setOne(bpid, BpWriteProtectionState.WriteLocked));
+    const lock = await driver.setBpWriteProtection(
+      bpWriteProtectionForOne(bpid, BpWriteProtectionState.WriteLocked),
+    );
     ctx.expectStatus(`${prefix}.relock.status`, lock, Status.Success);
   }
 }

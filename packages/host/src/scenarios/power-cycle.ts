@@ -4,6 +4,7 @@ import {
   BPRSEL_UNIT_BYTES,
   BpWriteProtectionState,
   bpinfoCodec,
+  bpWriteProtectionForOne,
   bpWriteProtectionStateName,
   CommitAction,
   hexLiteral,
@@ -18,7 +19,6 @@ import {
   bpHashViaLog,
   bpSizeBytes,
   expectLocks,
-  setOne,
   stageImage,
   testImage,
   writeBootPartition,
@@ -77,7 +77,11 @@ const keepsContents: Scenario = {
     ctx.expect("bprsel", hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hexLiteral(0));
     ctx.expect("bpmbl", hexLiteral(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16), hexLiteral(0, 16));
     ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
-    ctx.expectStatus("unlock.status", await driver.setBpWriteProtection(setOne(0, U)), Status.Success);
+    ctx.expectStatus(
+      "unlock.status",
+      await driver.setBpWriteProtection(bpWriteProtectionForOne(0, U)),
+      Status.Success,
+    );
     const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0);
     ctx.expectStatus(
       "commit-after-power-cycle.status",

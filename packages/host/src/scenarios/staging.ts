@@ -1,5 +1,6 @@
 import {
   BpWriteProtectionState,
+  bpWriteProtectionForOne,
   CommitAction,
   FWUG_NO_INFORMATION,
   FWUG_NO_RESTRICTION,
@@ -9,21 +10,14 @@ import {
 import { fwugBytes } from "../driver/nvme-host-driver.js";
 import type { ScenarioContext } from "./context.js";
 import { DOWNSTREAM_ROUTE_HINT_CDW12 } from "./downstream-host.js";
-import {
-  bpSizeBytes,
-  commitAndCheck,
-  expectCommitRefused,
-  setOne,
-  stageImage,
-  testImage,
-} from "./helpers.js";
+import { bpSizeBytes, commitAndCheck, expectCommitRefused, stageImage, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 const { WriteUnlocked } = BpWriteProtectionState;
 
 /** Unlocks BP0, the BP the staging scenarios write. */
 async function unlockBp0(ctx: ScenarioContext, field = "unlock-bp0.status"): Promise<void> {
-  const set = await (await ctx.driver()).setBpWriteProtection(setOne(0, WriteUnlocked));
+  const set = await (await ctx.driver()).setBpWriteProtection(bpWriteProtectionForOne(0, WriteUnlocked));
   ctx.expectStatus(field, set, Status.Success);
 }
 
@@ -195,7 +189,7 @@ const newImageAfterCommit: Scenario = {
     const second = testImage(g, 0xa8);
     const piece = await driver.firmwareImageDownloadPiece(second, 0);
     ctx.expectStatus("second.piece-0.status", piece, Success, "not 1h/14h: a new image");
-    const unlock = await driver.setBpWriteProtection(setOne(1, WriteUnlocked));
+    const unlock = await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteUnlocked));
     ctx.expectStatus("unlock.status", unlock, Success);
     await commitAndCheck(ctx, "second", 1, second);
     return ctx.observations;

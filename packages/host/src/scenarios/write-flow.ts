@@ -1,6 +1,7 @@
 import {
   BOOT_PARTITION_UNIT_BYTES,
   BpWriteProtectionState,
+  bpWriteProtectionForOne,
   CommitAction,
   firmwareCommitDw0Codec,
   Status,
@@ -12,7 +13,6 @@ import {
   bpSizeBytes,
   expectCommitRefused,
   expectLocks,
-  setOne,
   stageImage,
   testImage,
   writeBootPartition,
@@ -36,7 +36,7 @@ const fullFlow: Scenario = {
     await expectLocks(ctx, "power-on", { bp0: WriteLocked, bp1: WriteLocked });
     ctx.expectStatus(
       "unlock.status",
-      await driver.setBpWriteProtection(setOne(1, WriteUnlocked)),
+      await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteUnlocked)),
       Status.Success,
     );
     await expectLocks(ctx, "after-unlock", { bp0: WriteLocked, bp1: WriteUnlocked });
@@ -61,7 +61,7 @@ const fullFlow: Scenario = {
     ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), bp0Before, "BP0 untouched");
     ctx.expectStatus(
       "lock.status",
-      await driver.setBpWriteProtection(setOne(1, WriteLocked)),
+      await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteLocked)),
       Status.Success,
     );
     await expectLocks(ctx, "after-lock", { bp0: WriteLocked, bp1: WriteLocked });
@@ -117,7 +117,7 @@ const failedCommitKeepsStaging: Scenario = {
     await expectCommitRefused(ctx, "locked", 1);
     ctx.expectStatus(
       "unlock.status",
-      await driver.setBpWriteProtection(setOne(1, WriteUnlocked)),
+      await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteUnlocked)),
       Status.Success,
     );
     ctx.expectStatus(

@@ -1,3 +1,4 @@
+import { type BpId, bpName } from "../boot-partition-ids.js";
 import { reservedValueError } from "../errors.js";
 import { binarySpec } from "../format.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
@@ -89,6 +90,20 @@ export function decodeBpWriteProtection(dword: number): BpWriteProtection {
   checkDefined("BPWPC.BP0WPS", raw.bp0);
   checkDefined("BPWPC.BP1WPS", raw.bp1);
   return raw as BpWriteProtection;
+}
+
+/**
+ * The FID 85h fields that put one BP in `state` and send 000b (no change) for the other, as a
+ * correct host does: sending the other BP's current state instead fails when that BP is in Write
+ * Locked Until Power Cycle or RPMB mode (docs/spec/boot-partitions.md §8.2).
+ */
+export function bpWriteProtectionForOne(bpid: BpId, state: number): BpWriteProtectionRaw {
+  const fields = {
+    bp0: BpWriteProtectionState.NoChange as number,
+    bp1: BpWriteProtectionState.NoChange as number,
+  };
+  fields[bpName(bpid)] = state;
+  return fields;
 }
 
 /** "BP0=Write Unlocked, BP1=Write Locked", for traces and describe(). */
