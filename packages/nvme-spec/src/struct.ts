@@ -31,27 +31,18 @@ export type StructValues<L extends StructLayout> = { -readonly [K in keyof L]: V
 
 const INTEGER_LENGTH = { u8: 1, u16: 2, u32: 4, u64: 8, u128: 16 } as const;
 
-export const u8 = (offset: number): ByteField<"u8"> => ({ offset, type: "u8", length: INTEGER_LENGTH.u8 });
-export const u16 = (offset: number): ByteField<"u16"> => ({
-  offset,
-  type: "u16",
-  length: INTEGER_LENGTH.u16,
-});
-export const u32 = (offset: number): ByteField<"u32"> => ({
-  offset,
-  type: "u32",
-  length: INTEGER_LENGTH.u32,
-});
-export const u64 = (offset: number): ByteField<"u64"> => ({
-  offset,
-  type: "u64",
-  length: INTEGER_LENGTH.u64,
-});
-export const u128 = (offset: number): ByteField<"u128"> => ({
-  offset,
-  type: "u128",
-  length: INTEGER_LENGTH.u128,
-});
+type IntegerFieldType = keyof typeof INTEGER_LENGTH;
+
+/** A field factory for one integer width: the length always follows from the type. */
+function integerField<T extends IntegerFieldType>(type: T): (offset: number) => ByteField<T> {
+  return (offset) => ({ offset, type, length: INTEGER_LENGTH[type] });
+}
+
+export const u8 = integerField("u8");
+export const u16 = integerField("u16");
+export const u32 = integerField("u32");
+export const u64 = integerField("u64");
+export const u128 = integerField("u128");
 /** ASCII padded with spaces (SN, MN, FR, firmware revisions). */
 export const ascii = (offset: number, length: number): ByteField<"ascii"> => ({
   offset,
