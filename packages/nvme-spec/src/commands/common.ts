@@ -22,6 +22,14 @@ export type DataPointer = {
   prp2?: bigint;
 };
 
+/**
+ * The DPTR dwords of a data-transfer command: an absent PRP entry is 0 (PRP2 when the buffer fits
+ * one page, both for a Get/Set Features without a data buffer).
+ */
+export function prpDwords(pointer: Partial<DataPointer>): { prp1: bigint; prp2: bigint } {
+  return { prp1: pointer.prp1 ?? 0n, prp2: pointer.prp2 ?? 0n };
+}
+
 export type CommandDwords = Partial<
   Pick<
     SubmissionQueueEntry,

@@ -2,14 +2,8 @@ import { FEATURE_SELECT_MAX } from "../features/ids.js";
 import { dwordCodec, type Fields, flag, uint } from "../layout.js";
 import { AdminOpcode } from "../opcodes.js";
 import type { SubmissionQueueEntry } from "../queue/sqe.js";
-import {
-  type CommandCommon,
-  commandSqe,
-  type DataPointer,
-  type ParsedCommon,
-  parsedCommon,
-  rejectReserved,
-} from "./common.js";
+import type { CommandCommon, DataPointer, ParsedCommon } from "./common.js";
+import { commandSqe, parsedCommon, prpDwords, rejectReserved } from "./common.js";
 import { uuidIndexCdw14Codec } from "./identify-command.js";
 
 /** Get Features CDW10 (Base 2.1 §5.1.11, Fig. 193). */
@@ -48,8 +42,7 @@ export function buildGetFeatures(
   rejectReserved("Get Features.SEL", sel, sel > FEATURE_SELECT_MAX, "SEL 100b-111b are reserved");
   return commandSqe(AdminOpcode.GetFeatures, options, {
     nsid: options.nsid ?? 0,
-    prp1: options.prp1 ?? 0n,
-    prp2: options.prp2 ?? 0n,
+    ...prpDwords(options),
     cdw10,
     cdw11: options.cdw11 ?? 0,
     cdw14: uuidIndexCdw14Codec.encode({ uuidIndex: options.uuidIndex ?? 0 }),
@@ -78,8 +71,7 @@ export function buildSetFeatures(
 ): SubmissionQueueEntry {
   return commandSqe(AdminOpcode.SetFeatures, options, {
     nsid: options.nsid ?? 0,
-    prp1: options.prp1 ?? 0n,
-    prp2: options.prp2 ?? 0n,
+    ...prpDwords(options),
     cdw10: setFeaturesCdw10Codec.encode({ fid: options.fid, sv: options.sv ?? false }),
     cdw11: options.cdw11,
     cdw12: options.cdw12 ?? 0,

@@ -1,14 +1,13 @@
 import { dwordCodec, type Fields, uint } from "../layout.js";
 import { AdminOpcode } from "../opcodes.js";
 import type { SubmissionQueueEntry } from "../queue/sqe.js";
+import type { CommandCommon, DataPointer, ParsedCommon } from "./common.js";
 import {
-  type CommandCommon,
   commandSqe,
-  type DataPointer,
   DWORD_SIZE_BYTES,
   numdToBytes,
-  type ParsedCommon,
   parsedCommon,
+  prpDwords,
   rejectReserved,
 } from "./common.js";
 
@@ -31,8 +30,7 @@ export function buildFirmwareImageDownload(
   options: CommandCommon & DataPointer & { numd: number; ofst: number; cdw12?: number },
 ): SubmissionQueueEntry {
   return commandSqe(AdminOpcode.FirmwareImageDownload, options, {
-    prp1: options.prp1,
-    prp2: options.prp2 ?? 0n,
+    ...prpDwords(options),
     cdw10: options.numd,
     cdw11: options.ofst,
     cdw12: options.cdw12 ?? 0,

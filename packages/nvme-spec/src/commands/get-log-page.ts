@@ -2,13 +2,8 @@ import { checkU32, checkU64, U16_MAX, U32_MAX } from "../bits.js";
 import { dwordCodec, type Fields, flag, uint } from "../layout.js";
 import { AdminOpcode } from "../opcodes.js";
 import type { SubmissionQueueEntry } from "../queue/sqe.js";
-import {
-  type CommandCommon,
-  commandSqe,
-  type DataPointer,
-  type ParsedCommon,
-  parsedCommon,
-} from "./common.js";
+import type { CommandCommon, DataPointer, ParsedCommon } from "./common.js";
+import { commandSqe, parsedCommon, prpDwords } from "./common.js";
 import { UUID_INDEX_CDW14_LAYOUT } from "./identify-command.js";
 
 /** Get Log Page CDW10 (Base 2.1 §5.1.12, Fig. 197). */
@@ -76,8 +71,7 @@ export function buildGetLogPage(options: GetLogPageOptions): SubmissionQueueEntr
   const lpo = checkU64("Get Log Page.LPO", options.lpo ?? 0n);
   return commandSqe(AdminOpcode.GetLogPage, options, {
     nsid: options.nsid ?? 0,
-    prp1: options.prp1,
-    prp2: options.prp2 ?? 0n,
+    ...prpDwords(options),
     cdw10: getLogPageCdw10Codec.encode({
       lid: options.lid,
       lsp: options.lsp ?? 0,

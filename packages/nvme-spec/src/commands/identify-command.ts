@@ -1,13 +1,8 @@
 import { dwordCodec, type Fields, uint } from "../layout.js";
 import { AdminOpcode } from "../opcodes.js";
 import type { SubmissionQueueEntry } from "../queue/sqe.js";
-import {
-  type CommandCommon,
-  commandSqe,
-  type DataPointer,
-  type ParsedCommon,
-  parsedCommon,
-} from "./common.js";
+import type { CommandCommon, DataPointer, ParsedCommon } from "./common.js";
+import { commandSqe, parsedCommon, prpDwords } from "./common.js";
 
 /** Identify CDW10 (Base 2.1 §5.1.13, Fig. 307). */
 export const IDENTIFY_CDW10_LAYOUT = Object.freeze({
@@ -43,8 +38,7 @@ export function buildIdentify(
 ): SubmissionQueueEntry {
   return commandSqe(AdminOpcode.Identify, options, {
     nsid: options.nsid ?? 0,
-    prp1: options.prp1,
-    prp2: options.prp2 ?? 0n,
+    ...prpDwords(options),
     cdw10: identifyCdw10Codec.encode({ cns: options.cns, cntid: options.cntid ?? 0 }),
     cdw11: identifyCdw11Codec.encode({ cnssid: options.cnssid ?? 0, csi: options.csi ?? 0 }),
     cdw14: uuidIndexCdw14Codec.encode({ uuidIndex: options.uuidIndex ?? 0 }),

@@ -1,13 +1,8 @@
 import { dwordCodec, type Fields, flag, uint } from "../layout.js";
 import { AdminOpcode } from "../opcodes.js";
 import type { SubmissionQueueEntry } from "../queue/sqe.js";
-import {
-  type CommandCommon,
-  commandSqe,
-  type DataPointer,
-  type ParsedCommon,
-  parsedCommon,
-} from "./common.js";
+import type { CommandCommon, DataPointer, ParsedCommon } from "./common.js";
+import { commandSqe, parsedCommon, prpDwords } from "./common.js";
 
 /** CDW10 of Create I/O CQ / SQ (Base 2.1 §5.1.4 Fig. 159, §5.1.5 Fig. 163). */
 export const CREATE_QUEUE_CDW10_LAYOUT = Object.freeze({
@@ -60,8 +55,7 @@ export function buildCreateIoCq(
     DataPointer & { qid: number; qsize: number; pc?: boolean; ien?: boolean; iv?: number },
 ): SubmissionQueueEntry {
   return commandSqe(AdminOpcode.CreateIoCq, options, {
-    prp1: options.prp1,
-    prp2: options.prp2 ?? 0n,
+    ...prpDwords(options),
     cdw10: createQueueCdw10Codec.encode(options),
     cdw11: createIoCqCdw11Codec.encode({
       pc: options.pc ?? true,
@@ -90,8 +84,7 @@ export function buildCreateIoSq(
     },
 ): SubmissionQueueEntry {
   return commandSqe(AdminOpcode.CreateIoSq, options, {
-    prp1: options.prp1,
-    prp2: options.prp2 ?? 0n,
+    ...prpDwords(options),
     cdw10: createQueueCdw10Codec.encode(options),
     cdw11: createIoSqCdw11Codec.encode({
       pc: options.pc ?? true,
