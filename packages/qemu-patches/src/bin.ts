@@ -20,6 +20,7 @@ function buildOptions(args: CliArgs): BuildOptions {
   return {
     installDependencies: args.installDependencies,
     force: args.force,
+    unpatched: args.unpatched,
     onProgress: createProgressPrinter({
       write: (text) => process.stderr.write(text),
       interactive,

@@ -1,6 +1,7 @@
 /**
  * Configures and compiles the patched QEMU, caches the result under ~/.cache/bplab/qemu/<key>/
- * and finds it again (`qemuBinaryPath`).
+ * and finds it again (`qemuBinaryPath`). With `unpatched: true` the same recipe builds the pinned
+ * source without the series into qemu-unpatched/<key>/: the proof that vfio-user needs no patch.
  */
 
 import {
@@ -21,14 +22,25 @@ import { BuildFailedError, QemuNotBuiltError } from "./errors.js";
 import { detectHost } from "./host.js";
 import { isLockHeld, LOCK_FILE_NAME, type LockOptions, withLock } from "./lock.js";
 import {
+  BISECT_AREA,
   type BuildLayout,
   buildLayout,
   cacheRoot,
   ccacheDir,
   defaultPatchesDir,
+  PATCHED_AREA,
   type PathOptions,
+  UNPATCHED_AREA,
+  unpatchedLayout,
 } from "./paths.js";
-import { BUILD_COMMAND, BUILD_TARGETS, CONFIGURE_FLAGS, FIRMWARE_DIRS, QEMU_VERSION } from "./pins.js";
+import {
+  BUILD_COMMAND,
+  BUILD_TARGETS,
+  CONFIGURE_FLAGS,
+  FIRMWARE_DIRS,
+  QEMU_VERSION,
+  UNPATCHED_BUILD_COMMAND,
+} from "./pins.js";
 import { type CommandRunner, runCommand } from "./process.js";
 import { type Clock, type ProgressListener, parseNinjaProgress, StepReporter } from "./progress.js";
 import { buildKey, loadSeries, type Series } from "./series.js";
@@ -38,6 +50,11 @@ import { type PreparedTree, prepareTree } from "./tree.js";
 export interface BuildOptions extends PathOptions {
   /** patches/ directory; default the package's own. */
   patchesDir?: string;
+  /**
+   * Build (or find) the pinned source WITHOUT the series: same source, fixups, configure flags,
+   * device set and ccache, its own key and tree (qemu-unpatched/<key>/). patchesDir is ignored.
+   */
+  unpatched?: boolean;
   /** A tarball or git checkout instead of Debian's tarball; default BPLAB_QEMU_SRC. */
   source?: string;
   /** Parallel compile jobs; default the number of CPUs. */
@@ -64,6 +81,9 @@ export interface BuildStamp {
   readonly durationMs: number;
 }
 
+/** What the unpatched build applies: nothing. Its key is buildKey() of no patches. */
+const NO_SERIES: Series = { dir: "", patches: [] };
+
 export interface BuildResult {
   readonly key: string;
   readonly binary: string;
@@ -71,6 +91,8 @@ export interface BuildResult {
   readonly layout: BuildLayout;
   /** True when an existing build was reused. */
   readonly cached: boolean;
+  /** True for the build of the pinned source without the series. */
+  readonly unpatched: boolean;
   readonly durationMs: number;
   readonly stamp: BuildStamp;
 }
@@ -169,12 +191,20 @@ export interface Planned {
   readonly layout: BuildLayout;
 }
 
+function seriesFor(options: BuildOptions): Series {
+  return options.unpatched ? NO_SERIES : loadSeries(options.patchesDir ?? defaultPatchesDir());
+}
+
+function layoutFor(key: string, options: BuildOptions): BuildLayout {
+  return options.unpatched ? unpatchedLayout(key, options) : buildLayout(key, options);
+}
+
 /** Which build the options describe: source, series, key and layout (no side effects). */
 export function planBuild(options: BuildOptions = {}): Planned {
   const source = resolveSourceSync(options);
-  const series = loadSeries(options.patchesDir ?? defaultPatchesDir());
+  const series = seriesFor(options);
   const key = buildKey(source.identity, series.patches);
-  return { source, series, key, layout: buildLayout(key, options) };
+  return { source, series, key, layout: layoutFor(key, options) };
 }
 
 async function prepare(
@@ -193,9 +223,9 @@ async function prepare(
     });
   }
   const source = await fetchSource({ ...options, runner });
-  const series = loadSeries(options.patchesDir ?? defaultPatchesDir());
+  const series = seriesFor(options);
   const key = buildKey(source.identity, series.patches);
-  const layout = buildLayout(key, options);
+  const layout = layoutFor(key, options);
   const tree = await prepareTree({
     layout,
     key,
@@ -232,7 +262,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (!stamp) return undefined;
     reporter.report(`cached build ${wanted.key}: ${wanted.layout.binary}`);
     linkFirmware(wanted.layout);
-    return resultOf(wanted, stamp, true, reporter.elapsedMs);
+    return resultOf(wanted, stamp, true, reporter.elapsedMs, options);
   };
   const reused = cached();
   if (reused) return reused;
@@ -271,21 +301,30 @@ async function buildLocked(options: BuildOptions, reporter: StepReporter): Promi
   };
   writeFileSync(layout.stampFile, `${JSON.stringify(stamp, null, 2)}\n`);
   reporter.report(`built ${layout.binary}`);
-  for (const removed of pruneOldBuilds(planned.key, options))
+  const areas = options.unpatched ? UNPATCHED_AREAS : PATCHED_AREAS;
+  for (const removed of pruneOldBuilds(planned.key, options, areas))
     reporter.report(`removed the old build ${removed}`);
-  return resultOf(planned, stamp, false, reporter.elapsedMs);
+  return resultOf(planned, stamp, false, reporter.elapsedMs, options);
 }
 
 /** Builds kept besides the current one, so a process still running an older binary keeps it. */
 export const KEEP_OLDER_BUILDS = 1;
 
+/** The areas a patched build prunes, and the one an unpatched build prunes. */
+export const PATCHED_AREAS: readonly string[] = [PATCHED_AREA, BISECT_AREA];
+export const UNPATCHED_AREAS: readonly string[] = [UNPATCHED_AREA];
+
 /**
- * Removes the build trees (qemu/<key>/ and qemu-bisect/<key>/) of other keys except the most
- * recently used ones; each is several hundred MB. Returns the directories removed.
+ * Removes the build trees (by default qemu/<key>/ and qemu-bisect/<key>/) of other keys except
+ * the most recently used ones; each is several hundred MB. Returns the directories removed.
  */
-export function pruneOldBuilds(currentKey: string, options: PathOptions = {}): string[] {
+export function pruneOldBuilds(
+  currentKey: string,
+  options: PathOptions = {},
+  areas: readonly string[] = PATCHED_AREAS,
+): string[] {
   const removed: string[] = [];
-  for (const area of ["qemu", "qemu-bisect"]) {
+  for (const area of areas) {
     const dir = join(cacheRoot(options), area);
     if (!existsSync(dir)) continue;
     const others = readdirSync(dir)
@@ -301,25 +340,36 @@ export function pruneOldBuilds(currentKey: string, options: PathOptions = {}): s
   return removed;
 }
 
-function resultOf(planned: Planned, stamp: BuildStamp, cached: boolean, durationMs: number): BuildResult {
+function resultOf(
+  planned: Planned,
+  stamp: BuildStamp,
+  cached: boolean,
+  durationMs: number,
+  options: BuildOptions,
+): BuildResult {
   return {
     key: planned.key,
     binary: planned.layout.binary,
     qosTest: planned.layout.qosTest,
     layout: planned.layout,
     cached,
+    unpatched: options.unpatched === true,
     durationMs: Math.round(durationMs),
     stamp,
   };
 }
 
 /**
- * The path of the patched qemu-system-x86_64 for the current series and source. Throws
- * QemuNotBuiltError, whose message holds the command that builds it, when it is not built.
+ * The path of the patched qemu-system-x86_64 for the current series and source, or with
+ * `unpatched: true` of the pinned source built without the series. Throws QemuNotBuiltError,
+ * whose message holds the command that builds it, when it is not built.
  */
 export function qemuBinaryPath(options: BuildOptions = {}): string {
   const planned = planBuild(options);
-  if (!isBuilt(planned.layout, planned.key))
-    throw new QemuNotBuiltError(planned.layout.binary, BUILD_COMMAND);
+  if (!isBuilt(planned.layout, planned.key)) {
+    throw options.unpatched
+      ? new QemuNotBuiltError(planned.layout.binary, UNPATCHED_BUILD_COMMAND, "unpatched")
+      : new QemuNotBuiltError(planned.layout.binary, BUILD_COMMAND);
+  }
   return planned.layout.binary;
 }

@@ -102,15 +102,16 @@ export class BuildFailedError extends QemuPatchesError {
   }
 }
 
-/** The patched QEMU is not built yet; the message names the command that builds it. */
+/** The patched (or unpatched) QEMU is not built yet; the message names the command that builds it. */
 export class QemuNotBuiltError extends QemuPatchesError {
   constructor(
     readonly expectedPath: string,
     readonly buildCommand: string,
+    readonly variant: "patched" | "unpatched" = "patched",
   ) {
     super(
       "QEMU_NOT_BUILT",
-      `the patched QEMU is not built (expected ${expectedPath}); build it with: ${buildCommand}`,
+      `the ${variant} QEMU is not built (expected ${expectedPath}); build it with: ${buildCommand}`,
     );
   }
 }

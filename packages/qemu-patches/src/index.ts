@@ -35,7 +35,7 @@ export { detectHost } from "./host.js";
 export type { LockOptions } from "./lock.js";
 export { processIsAlive } from "./lock.js";
 export type { BuildLayout, PathOptions } from "./paths.js";
-export { bisectLayout, buildLayout, cacheRoot, defaultPatchesDir } from "./paths.js";
+export { bisectLayout, buildLayout, cacheRoot, defaultPatchesDir, unpatchedLayout } from "./paths.js";
 export {
   BUILD_COMMAND,
   CONFIGURE_FLAGS,
@@ -44,6 +44,7 @@ export {
   ORIG_TARBALL,
   ORIG_TARBALL_SHA256,
   QEMU_VERSION,
+  UNPATCHED_BUILD_COMMAND,
 } from "./pins.js";
 export type { CommandRunner, RunOptions, RunResult } from "./process.js";
 export type { Clock, ProgressEvent, ProgressListener } from "./progress.js";

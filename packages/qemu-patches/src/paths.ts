@@ -57,14 +57,27 @@ function layoutUnder(root: string): BuildLayout {
   };
 }
 
+/** The cache areas (directories under the cache root) that hold one build tree per key. */
+export const PATCHED_AREA = "qemu";
+export const BISECT_AREA = "qemu-bisect";
+export const UNPATCHED_AREA = "qemu-unpatched";
+
 /** The cached build of the whole series, keyed by buildKey(). */
 export function buildLayout(key: string, options: PathOptions = {}): BuildLayout {
-  return layoutUnder(join(cacheRoot(options), "qemu", key));
+  return layoutUnder(join(cacheRoot(options), PATCHED_AREA, key));
+}
+
+/**
+ * The cached build of the pinned source without the series, keyed by buildKey() of no patches.
+ * Its own area, so pruning the patched builds never removes it (and the other way round).
+ */
+export function unpatchedLayout(key: string, options: PathOptions = {}): BuildLayout {
+  return layoutUnder(join(cacheRoot(options), UNPATCHED_AREA, key));
 }
 
 /** Where the bisect gate builds the prefixes of the series. */
 export function bisectLayout(key: string, options: PathOptions = {}): BuildLayout {
-  return layoutUnder(join(cacheRoot(options), "qemu-bisect", key));
+  return layoutUnder(join(cacheRoot(options), BISECT_AREA, key));
 }
 
 /** The package directory (the one holding package.json and patches/). */

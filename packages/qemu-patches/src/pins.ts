@@ -128,3 +128,5 @@ export const SERIES_AUTHOR = "nvme-bp-lab developers <dev@bplab.invalid>";
 
 /** The command that builds the patched QEMU, from the repository root. */
 export const BUILD_COMMAND = "pnpm --filter @bplab/qemu-patches run build:qemu";
+/** The command that builds the pinned QEMU without the series, from the repository root. */
+export const UNPATCHED_BUILD_COMMAND = `${BUILD_COMMAND} --unpatched`;

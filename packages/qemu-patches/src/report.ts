@@ -19,7 +19,7 @@ export function formatTree(tree: PreparedTree): string {
 
 export function formatBuild(built: BuildResult): string {
   const how = built.cached ? "cached" : `built in ${formatElapsed(built.durationMs)}`;
-  return `${built.binary} (${how}, key ${built.key})`;
+  return `${built.binary} (${built.unpatched ? "unpatched, " : ""}${how}, key ${built.key})`;
 }
 
 export function formatQtests(result: QtestResult): string {

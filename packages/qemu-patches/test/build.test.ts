@@ -9,12 +9,26 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { build, compileTree, linkFirmware, planBuild, pruneOldBuilds, qemuBinaryPath } from "../src/build.js";
+import {
+  build,
+  compileTree,
+  linkFirmware,
+  planBuild,
+  pruneOldBuilds,
+  qemuBinaryPath,
+  UNPATCHED_AREAS,
+} from "../src/build.js";
 import { BuildFailedError, QemuNotBuiltError } from "../src/errors.js";
-import { buildLayout, defaultPatchesDir } from "../src/paths.js";
-import { BUILD_COMMAND, CONFIGURE_FLAGS, FIRMWARE_DIRS, ORIG_TARBALL_SHA256 } from "../src/pins.js";
+import { buildLayout, defaultPatchesDir, unpatchedLayout } from "../src/paths.js";
+import {
+  BUILD_COMMAND,
+  CONFIGURE_FLAGS,
+  FIRMWARE_DIRS,
+  ORIG_TARBALL_SHA256,
+  UNPATCHED_BUILD_COMMAND,
+} from "../src/pins.js";
 import { type ProgressEvent, StepReporter } from "../src/progress.js";
-import { parseSeriesFile } from "../src/series.js";
+import { buildKey, parseSeriesFile } from "../src/series.js";
 import { fakeBuiltCache } from "./fixtures.js";
 import { scriptedRunner, tempDir } from "./helpers.js";
 
@@ -152,5 +166,60 @@ describe("pruneOldBuilds", () => {
     expect(pruneOldBuilds("current", { cacheDir }).sort()).toEqual([older, bisectOlder].sort());
     expect(readdirSync(join(cacheDir, "qemu")).sort()).toEqual(["current", "newer"]);
     expect(readdirSync(join(cacheDir, "qemu-bisect")).sort()).toEqual(["current", "old"]);
+  });
+});
+
+describe("the unpatched build (the pinned source without the series)", () => {
+  it("has its own key and directory: no patch in the key, same source, under qemu-unpatched/", () => {
+    const cacheDir = "/nonexistent-cache";
+    const patched = planBuild({ cacheDir, env: {} });
+    const unpatched = planBuild({ cacheDir, env: {}, unpatched: true });
+    expect(unpatched.series.patches).toEqual([]);
+    expect(unpatched.source).toEqual(patched.source);
+    expect(unpatched.key).not.toBe(patched.key);
+    expect(unpatched.key).toBe(buildKey(patched.source.identity, []));
+    expect(unpatched.layout).toEqual(unpatchedLayout(unpatched.key, { cacheDir }));
+    expect(unpatched.layout.root).toBe(join(cacheDir, "qemu-unpatched", unpatched.key));
+  });
+
+  it("qemuBinaryPath({ unpatched: true }) names the unpatched build command, not the patched one", () => {
+    const built = fakeBuiltCache();
+    let caught: unknown;
+    try {
+      qemuBinaryPath({ cacheDir: built.cacheDir, env: {}, unpatched: true });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(QemuNotBuiltError);
+    expect((caught as QemuNotBuiltError).variant).toBe("unpatched");
+    expect((caught as Error).message).toContain("the unpatched QEMU is not built");
+    expect((caught as Error).message).toContain(`build it with: ${UNPATCHED_BUILD_COMMAND}`);
+    expect((caught as Error).message).toContain(join(built.cacheDir, "qemu-unpatched"));
+  });
+
+  it("finds and reuses its own finished build, never the patched one", async () => {
+    const cacheDir = tempDir();
+    const patched = fakeBuiltCache({ cacheDir });
+    const unpatched = fakeBuiltCache({ cacheDir, unpatched: true });
+    expect(unpatched.binary).not.toBe(patched.binary);
+    expect(qemuBinaryPath({ cacheDir, env: {}, unpatched: true })).toBe(unpatched.binary);
+    expect(qemuBinaryPath({ cacheDir, env: {} })).toBe(patched.binary);
+    const runner = scriptedRunner();
+    const result = await build({ cacheDir, env: {}, runner, unpatched: true });
+    expect(result).toMatchObject({ cached: true, unpatched: true, binary: unpatched.binary });
+    expect(runner.calls).toHaveLength(0);
+  });
+
+  it("pruning one kind of build never removes the other kind", () => {
+    const cacheDir = tempDir();
+    for (const dir of ["qemu/p1", "qemu/p2", "qemu/p3", "qemu-unpatched/u1", "qemu-unpatched/u2"])
+      mkdirSync(join(cacheDir, dir), { recursive: true });
+    expect(
+      pruneOldBuilds("p1", { cacheDir }).every((dir) => dir.includes(`${join(cacheDir, "qemu")}/`)),
+    ).toBe(true);
+    expect(readdirSync(join(cacheDir, "qemu-unpatched")).sort()).toEqual(["u1", "u2"]);
+    pruneOldBuilds("u9", { cacheDir }, UNPATCHED_AREAS);
+    expect(readdirSync(join(cacheDir, "qemu")).length).toBe(2);
+    expect(readdirSync(join(cacheDir, "qemu-unpatched")).length).toBe(1);
   });
 });

@@ -11,6 +11,7 @@ describe("parseCliArgs", () => {
       json: true,
       force: false,
       installDependencies: true,
+      unpatched: false,
       jobs: 4,
       gates: ["checkpatch", "qtests"],
       cacheDir: "/c",
@@ -21,6 +22,11 @@ describe("parseCliArgs", () => {
       installDependencies: false,
       source: "/q.tar.xz",
     });
+  });
+
+  it("reads --unpatched for build and path", () => {
+    expect(parseCliArgs(["build", "--unpatched"])).toMatchObject({ command: "build", unpatched: true });
+    expect(parseCliArgs(["path", "--unpatched"])).toMatchObject({ command: "path", unpatched: true });
   });
 
   it("shows help without a command", () => {
@@ -35,6 +41,8 @@ describe("parseCliArgs", () => {
     [["check", "--gates", "lint"], "--gates: must be a comma-separated subset"],
     [["build", "--gates", "qtests"], "--gates: only applies to check"],
     [["path", "--verbose"], "--verbose: is not an option of bplab-qemu"],
+    [["test", "--unpatched"], "--unpatched: only applies to build and path"],
+    [["check", "--unpatched"], "--unpatched: only applies to build and path"],
   ])("rejects %j with a message naming the field", (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(BadOptionError);
     expect(() => parseCliArgs(argv)).toThrow(message);

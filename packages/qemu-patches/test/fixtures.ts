@@ -1,12 +1,17 @@
-/** A cache directory that holds a (fake) finished build of the real series. */
+/** A cache directory that holds a (fake) finished build of the real series, or of no series. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type BuildStamp, planBuild } from "../src/build.js";
 import { tempDir } from "./helpers.js";
 
-export function fakeBuiltCache(): { cacheDir: string; stamp: BuildStamp; binary: string; qosTest: string } {
-  const cacheDir = tempDir();
-  const planned = planBuild({ cacheDir, env: {} });
+export function fakeBuiltCache(options: { cacheDir?: string; unpatched?: boolean } = {}): {
+  cacheDir: string;
+  stamp: BuildStamp;
+  binary: string;
+  qosTest: string;
+} {
+  const cacheDir = options.cacheDir ?? tempDir();
+  const planned = planBuild({ cacheDir, env: {}, unpatched: options.unpatched === true });
   const stamp: BuildStamp = {
     key: planned.key,
     qemuVersion: "10.2.2",
