@@ -160,6 +160,7 @@ function buildProgram(io: CliIo): Command {
     .option("--cache-dir <dir>", "where source, trees and builds are cached (default ~/.cache/bplab)")
     .option("--source <path>", "a QEMU tarball or git checkout instead of the pinned Debian tarball")
     .option("--no-install-deps", "do not install missing Debian build dependencies")
+    .option("--unpatched", "build or path: QEMU 10.2.2 without the patch series (cached apart)")
     .action(async (subcommand: QemuSubcommand, options: QemuCommandOptions) => {
       await runQemuCommand(io, subcommand, options);
     });

@@ -35,7 +35,12 @@ export interface QemuCommandOptions {
   source?: string;
   /** false with --no-install-deps: do not apt-get install missing build dependencies. */
   installDeps?: boolean;
+  /** build/path: QEMU 10.2.2 without the patch series (same recipe, cached apart). */
+  unpatched?: boolean;
 }
+
+/** The subcommands that take --unpatched: the unpatched QEMU is built and found, not tested. */
+export const UNPATCHED_SUBCOMMANDS: readonly QemuSubcommand[] = ["build", "path"];
 
 interface Outcome {
   /** What --json prints. */
@@ -58,6 +63,7 @@ function buildOptions(io: CliIo, options: QemuCommandOptions): BuildOptions {
   return {
     installDependencies: options.installDeps ?? true,
     force: options.force ?? false,
+    unpatched: options.unpatched ?? false,
     onProgress: createProgressPrinter({
       write: io.err,
       interactive: stream !== undefined,
@@ -105,6 +111,8 @@ export async function runQemuCommand(
   subcommand: QemuSubcommand,
   options: QemuCommandOptions,
 ): Promise<void> {
+  if (options.unpatched && !UNPATCHED_SUBCOMMANDS.includes(subcommand))
+    throw new CliUsageError("--unpatched", `only applies to ${UNPATCHED_SUBCOMMANDS.join(" and ")}`);
   let outcome: Outcome;
   try {
     outcome = await run(subcommand, buildOptions(io, options));
