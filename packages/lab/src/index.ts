@@ -4,29 +4,11 @@
  * NVMe driver; the host reads its results from the serial console.
  */
 
-export type { BootpartImage, BootpartImageOptions } from "./bootpart-image.js";
-export {
-  createBootpartImage,
-  DEFAULT_BPSZ,
-  readBootPartition,
-  zeroFilledBootPartition,
-} from "./bootpart-image.js";
+export * from "./bootpart-image.js";
 export type { CpioEntry } from "./cpio.js";
 export { CpioBuilder, encodeCpio } from "./cpio.js";
 export { readModinfo } from "./elf-modinfo.js";
-export type { LabErrorCode } from "./errors.js";
-export {
-  CommandFailedError,
-  GuestAbortedError,
-  GuestBuildError,
-  GuestIncompleteError,
-  GuestOutputError,
-  GuestProtocolError,
-  GuestTimeoutError,
-  HostUnsupportedError,
-  LabBadOptionError,
-  LabError,
-} from "./errors.js";
+export * from "./errors.js";
 export type { GuestImage, GuestImageOptions, GuestManifest } from "./guest-image.js";
 export {
   buildGuestImage,
@@ -47,15 +29,7 @@ export {
   guestQemuArgs,
   runGuest,
 } from "./guest-runner.js";
-export type { GuestFile } from "./guest-script.js";
-export {
-  GuestScript,
-  guestFilePath,
-  MAX_CMDLINE_SCRIPT_BYTES,
-  overlayArchive,
-  scriptCmdlineArgument,
-  shellQuote,
-} from "./guest-script.js";
+export * from "./guest-script.js";
 export type { CommandResult, CommandRunner, HostFacts } from "./host-system.js";
 export { detectHostFacts, hostBlockers, parseLddOutput } from "./host-system.js";
 export type { KernelModuleInfo } from "./kernel-modules.js";
@@ -70,13 +44,5 @@ export {
   parseNvmeCliStatus,
   parseNvmeVersions,
 } from "./nvme-cli.js";
-export type { EnsureQemuOptions } from "./patched-qemu.js";
-export { ensurePatchedQemu } from "./patched-qemu.js";
-export type { CommandOutcome, GuestReport } from "./serial-protocol.js";
-export {
-  commandOutcome,
-  parseSerialOutput,
-  requireBlob,
-  requireResult,
-  SerialReportParser,
-} from "./serial-protocol.js";
+export * from "./patched-qemu.js";
+export * from "./serial-protocol.js";
