@@ -1,0 +1,20 @@
+export * from "./errors.js";
+export {
+  CapabilityOffset,
+  CONFIG_SPACE_BYTES,
+  ConfigSpace,
+  NVME_CLASS_CODE,
+  PciCommand,
+  PciConfig,
+} from "./pci/config-space.js";
+export { CONTROLLER_REGISTER_BYTES, NvmePciFunction } from "./pci/nvme-function.js";
+export * from "./protocol/index.js";
+export { type DmaMap, DmaMapTable } from "./server/dma-maps.js";
+export {
+  startVfioUserServer,
+  VfioUserNvmeServer,
+  type VfioUserServerOptions,
+  type VfioUserServerStats,
+} from "./server/host.js";
+export { MsixEventfds } from "./server/interrupts.js";
+export { loadFdPassing } from "./server/transport.js";

@@ -1,0 +1,2 @@
+/** Byte vectors for the vfio-user codec: the exact messages QEMU 10.2.2 sends and expects. */
+export * from "./vectors.js";
