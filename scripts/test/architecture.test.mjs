@@ -32,14 +32,6 @@ const KNOWN_MODULE_CYCLES = [
     "packages/controller/src/command-context.ts",
     "packages/controller/src/nvm-io.ts",
   ],
-  // to be broken: issue 9 item 7
-  [
-    "packages/host/src/scenarios/context.ts",
-    "packages/host/src/scenarios/errors.ts",
-    "packages/host/src/scenarios/types.ts",
-  ],
-  // to be broken: issue 9 item 7
-  ["packages/qtest/src/libqos/pci-device.ts", "packages/qtest/src/libqos/pci.ts"],
 ];
 
 /** Cycles in `found` that do not fit inside any cycle of `known`. */
@@ -173,11 +165,10 @@ describe("module-level import cycles", () => {
   });
 
   it("a cycle outside the known list, or a known one that grew, is reported", () => {
+    // A fixture list, so the check stays tested once the real list is empty.
+    const known = [["packages/qtest/src/libqos/a.ts", "packages/qtest/src/libqos/b.ts"]];
     const added = ["packages/host/src/driver/a.ts", "packages/host/src/driver/b.ts"];
-    const grown = [...KNOWN_MODULE_CYCLES[2], "packages/qtest/src/libqos/memory.ts"];
-    expect(unknownCycles([added, grown, KNOWN_MODULE_CYCLES[1]], KNOWN_MODULE_CYCLES)).toEqual([
-      added,
-      grown,
-    ]);
+    const grown = [...known[0], "packages/qtest/src/libqos/memory.ts"];
+    expect(unknownCycles([added, grown, known[0]], known)).toEqual([added, grown]);
   });
 });

@@ -12,12 +12,7 @@ import type {
   QuirkSwitches,
 } from "@bplab/controller";
 import { createInProcessTarget, type InProcessTarget, NvmeHostDriver, type Transcript } from "@bplab/host";
-import {
-  type BpId,
-  bpWriteProtectionForOne,
-  bpWriteProtectionStateName,
-  formatBpwps,
-} from "@bplab/nvme-spec";
+import { bpWriteProtectionStateName, formatBpwps } from "@bplab/nvme-spec";
 import { CliFailure } from "./errors.js";
 
 export interface DeviceSessionOptions {
@@ -70,13 +65,4 @@ export function lockStatesLine(controller: NvmeController): string {
 /** Throws CliFailure when a command the CLI relies on did not succeed. */
 export function expectSuccess(what: string, outcome: { ok: boolean; status: string }): void {
   if (!outcome.ok) throw new CliFailure("CLI_DEVICE_STATUS", `${what} failed with status ${outcome.status}`);
-}
-
-/**
- * Set Features 85h for one BP, sending 000b (no change) for the other: never the other BP's
- * current state, which fails when that BP is in WLUPC or RPMB mode (docs/spec/boot-partitions.md
- * §8.2 item 3).
- */
-export function setBpLock(driver: NvmeHostDriver, bp: BpId, state: number) {
-  return driver.setBpWriteProtection(bpWriteProtectionForOne(bp, state));
 }

@@ -8,15 +8,6 @@ export {
   waitBpRegisterRead,
 } from "./driver/bp-register-read.js";
 export {
-  type CommandOutcome,
-  type DataOutcome,
-  type DataTransfer,
-  DEFAULT_ADMIN_QUEUE_DEPTH,
-  DEFAULT_MAX_POLLS,
-  type DriverOptions,
-  outcomeOf,
-} from "./driver/driver.js";
-export {
   CommandAbortedByResetError,
   ControllerFatalError,
   HostDriverError,
@@ -42,6 +33,15 @@ export {
   prpListPageCount,
 } from "./driver/prp.js";
 export {
+  type CommandOutcome,
+  type DataOutcome,
+  type DataTransfer,
+  DEFAULT_ADMIN_QUEUE_DEPTH,
+  DEFAULT_MAX_POLLS,
+  type DriverOptions,
+  outcomeOf,
+} from "./driver/queue-driver.js";
+export {
   DEFAULT_TRANSCRIPT_LIMIT,
   formatBrs,
   formatTranscriptEntry,
@@ -57,6 +57,7 @@ export {
   type ScenarioErrorCode,
   ScenarioSkippedError,
 } from "./scenarios/errors.js";
+export type { Observations, ObservationValue } from "./scenarios/observations.js";
 export {
   compareObservations,
   compareRuns,
@@ -69,13 +70,7 @@ export {
   selectScenarios,
 } from "./scenarios/runner.js";
 export { ALL_SCENARIOS } from "./scenarios/suite.js";
-export type {
-  Observations,
-  ObservationValue,
-  Scenario,
-  ScenarioOutcome,
-  ScenarioResult,
-} from "./scenarios/types.js";
+export type { Scenario, ScenarioOutcome, ScenarioResult } from "./scenarios/types.js";
 export {
   type Target,
   type TargetCapabilities,

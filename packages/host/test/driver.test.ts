@@ -1,9 +1,12 @@
 import {
   AdminOpcode,
   aqaCodec,
+  BpWriteProtectionState,
+  bpWriteProtectionCodec,
   buildGetFeatures,
   ccCodec,
   emptySqe,
+  FeatureId,
   RegisterOffset,
   Status,
   type SubmissionQueueEntry,
@@ -182,6 +185,31 @@ describe("NvmeHostDriver completion queue handling", () => {
     const outcome = await driver.firmwareCommit(6, 1);
     expect(outcome).toMatchObject({ ok: false, status: "1h/1Eh" });
     expect(driver.transcript.format()).toMatch(/Boot Partition Write Prohibited/);
+  });
+
+  it("setBpLock changes one BP and sends 000b (no change) for the other", async () => {
+    const sent: SubmissionQueueEntry[] = [];
+    const target = new FakeTarget({
+      handler: (sqe) => {
+        sent.push(sqe);
+        return {};
+      },
+    });
+    const driver = await NvmeHostDriver.attach(target);
+    expect((await driver.setBpLock(1, BpWriteProtectionState.WriteLocked)).ok).toBe(true);
+    await driver.setBpLock(0, BpWriteProtectionState.WriteLockedUntilPowerCycle, { sv: true });
+    const [bp1Locked, bp0Wlupc] = sent;
+    expect(bp1Locked).toMatchObject({ opcode: AdminOpcode.SetFeatures });
+    expect(bp1Locked!.cdw10).toBe(FeatureId.BootPartitionWriteProtection);
+    expect(bpWriteProtectionCodec.decode(bp1Locked!.cdw11)).toEqual({
+      bp0: BpWriteProtectionState.NoChange,
+      bp1: BpWriteProtectionState.WriteLocked,
+    });
+    expect(bp0Wlupc!.cdw10 >>> 31).toBe(1); // SV
+    expect(bpWriteProtectionCodec.decode(bp0Wlupc!.cdw11)).toEqual({
+      bp0: BpWriteProtectionState.WriteLockedUntilPowerCycle,
+      bp1: BpWriteProtectionState.NoChange,
+    });
   });
 });
 

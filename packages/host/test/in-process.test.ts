@@ -11,8 +11,8 @@ import {
 } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { bpRegisterRead } from "../src/driver/bp-register-read.js";
-import { DEFAULT_MAX_POLLS } from "../src/driver/driver.js";
 import { NvmeHostDriver } from "../src/driver/nvme-host-driver.js";
+import { DEFAULT_MAX_POLLS } from "../src/driver/queue-driver.js";
 import { TargetError } from "../src/target.js";
 import { DEFAULT_FLAT_MEMORY_BASE, FlatMemory } from "../src/targets/flat-memory.js";
 import { createInProcessTarget, inProcessTargetFactory } from "../src/targets/in-process.js";

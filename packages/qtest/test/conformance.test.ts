@@ -1,6 +1,6 @@
 // Conformance: the whole @bplab/host scenario suite on the in-process core and on the patched QEMU
 // device. Every scenario must pass on both with identical observations: a difference is a bug in one
-// of them, fixed on that side against shared/spec/boot-partitions.md and docs/model-choices.md, never
+// of them, fixed on that side against docs/spec/boot-partitions.md and docs/model-choices.md, never
 // pinned here. The one allowed exception is RPMB-controlled protection, a core-only mode (MC-34):
 // QEMU skips those scenarios and the test prints why.
 import { ALL_SCENARIOS, inProcessTargetFactory, type Scenario, type TargetFactory } from "@bplab/host";

@@ -14,7 +14,7 @@ import {
   otherBp,
 } from "@bplab/nvme-spec";
 import type { CliIo } from "../io.js";
-import { expectSuccess, lockStateLabel, setBpLock } from "../session.js";
+import { expectSuccess, lockStateLabel } from "../session.js";
 import { withStateDevice } from "./state-device.js";
 
 export interface BpInitOptions {
@@ -96,7 +96,7 @@ export interface BpLockOptions {
 /** Set Features 85h for one BP. */
 export async function bpLock(io: CliIo, options: BpLockOptions): Promise<void> {
   await withStateDevice(options.state, async ({ driver }) => {
-    const outcome = await setBpLock(driver, options.bp, options.set);
+    const outcome = await driver.setBpLock(options.bp, options.set);
     io.out(`Set Features 85h BP${options.bp}WPS=${lockStateLabel(options.set)}: status ${outcome.status}\n`);
     expectSuccess("Set Features 85h", outcome);
     const after = await driver.getBpWriteProtection();

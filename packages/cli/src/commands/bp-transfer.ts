@@ -10,7 +10,7 @@ import { BPRSEL_UNIT_BYTES, type BpId, BpWriteProtectionState, CommitAction } fr
 import { CliFailure, CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
-import { type DeviceSession, expectSuccess, setBpLock } from "../session.js";
+import { type DeviceSession, expectSuccess } from "../session.js";
 import { withStateDevice } from "./state-device.js";
 
 /** File bytes read or written per window: big enough for throughput, small enough for RSS. */
@@ -65,7 +65,7 @@ export async function bpWrite(io: CliIo, options: BpWriteOptions): Promise<Trans
       const started = performance.now();
       expectSuccess(
         `Set Features 85h (unlock BP${options.bp})`,
-        await setBpLock(session.driver, options.bp, BpWriteProtectionState.WriteUnlocked),
+        await session.driver.setBpLock(options.bp, BpWriteProtectionState.WriteUnlocked),
       );
 
       const hash = createHash("sha256");
@@ -97,7 +97,7 @@ export async function bpWrite(io: CliIo, options: BpWriteOptions): Promise<Trans
       expectSuccess("Firmware Commit CA=110b", commit);
       expectSuccess(
         `Set Features 85h (lock BP${options.bp})`,
-        await setBpLock(session.driver, options.bp, BpWriteProtectionState.WriteLocked),
+        await session.driver.setBpLock(options.bp, BpWriteProtectionState.WriteLocked),
       );
       const summary = {
         bytes: fileBytes,

@@ -12,7 +12,7 @@ import {
 } from "@bplab/nvme-spec";
 import type { Target } from "../target.js";
 import { CommandAbortedByResetError, HostTimeoutError, HostUsageError } from "./errors.js";
-import { SerialQueue } from "./serial.js";
+import { Mutex } from "./mutex.js";
 import type { Transcript } from "./transcript.js";
 
 /** The admin queue is queue 0 (§3.3.1). */
@@ -50,8 +50,8 @@ export class AdminQueue {
   private cqHead = 0;
   private expectedPhase: 0 | 1 = 1;
   private readonly pending = new Map<number, PendingCommand>();
-  private readonly submitLock = new SerialQueue();
-  private readonly pumpLock = new SerialQueue();
+  private readonly submitLock = new Mutex();
+  private readonly pumpLock = new Mutex();
 
   constructor(
     private readonly target: Target,
@@ -88,7 +88,7 @@ export class AdminQueue {
 
   /** Submits one command (its `cid` is replaced by a free one) and waits for its completion. */
   async submit(sqe: SubmissionQueueEntry): Promise<CompletionQueueEntry> {
-    const command = await this.submitLock.run(async () => {
+    const command = await this.submitLock.runExclusive(async () => {
       await this.waitForFreeSlot();
       const cid = this.allocateCid();
       const entry = { ...sqe, cid };
@@ -117,7 +117,7 @@ export class AdminQueue {
 
   /** One sweep of the CQ: consumes every entry whose phase tag is new, then rings the head doorbell. */
   private pump(): Promise<void> {
-    return this.pumpLock.run(async () => {
+    return this.pumpLock.runExclusive(async () => {
       let consumed = 0;
       for (;;) {
         const addr = this.settings.cqAddr + BigInt(this.cqHead * CQE_SIZE);

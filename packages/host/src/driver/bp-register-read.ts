@@ -15,7 +15,7 @@ import { HostTimeoutError, HostUsageError } from "./errors.js";
 /** The most 4 KiB units one BPRSEL read can ask for (BPRSZ is 10 bits). */
 export const MAX_BPRSZ_UNITS = BPRSEL_LAYOUT.bprsz.max;
 
-/** One register-path read exactly as the host programs it (§1.5 of the spec file). */
+/** One register-path read exactly as the host programs it (docs/spec/boot-partitions.md §1.5). */
 export interface BpRegisterReadRequest {
   bpid: BpId;
   /** BPROF: offset in 4 KiB units. */

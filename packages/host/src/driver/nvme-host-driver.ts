@@ -7,6 +7,7 @@ import {
   bootPartitionLogOffset,
   bpinfoCodec,
   bpWriteProtectionCodec,
+  bpWriteProtectionForOne,
   buildFirmwareCommit,
   buildFirmwareImageDownload,
   buildGetFeatures,
@@ -34,14 +35,14 @@ import {
 } from "@bplab/nvme-spec";
 import type { Target } from "../target.js";
 import { bpRegisterRead, bprselUnitsFor, MAX_BPRSZ_UNITS } from "./bp-register-read.js";
+import { HostUsageError, NvmeCommandError } from "./errors.js";
 import {
   type CommandOutcome,
   type DataOutcome,
   type DriverOptions,
   outcomeOf,
   QueueDriver,
-} from "./driver.js";
-import { HostUsageError, NvmeCommandError } from "./errors.js";
+} from "./queue-driver.js";
 import { formatBrs } from "./transcript.js";
 
 /** Transfer limit used when Identify reports MDTS=0 (no limit): keeps one command's buffer modest. */
@@ -179,6 +180,15 @@ export class NvmeHostDriver extends QueueDriver {
     options: { sv?: boolean } = {},
   ): Promise<CommandOutcome> {
     return this.setFeature(FeatureId.BootPartitionWriteProtection, encodeBpWriteProtection(request), options);
+  }
+
+  /**
+   * Set Features 85h for one BP, sending 000b (no change) for the other: never the other BP's
+   * current state, which fails when that BP is in WLUPC or RPMB mode (docs/spec/boot-partitions.md
+   * §8.2 item 3).
+   */
+  async setBpLock(bpid: BpId, state: number, options: { sv?: boolean } = {}): Promise<CommandOutcome> {
+    return this.setBpWriteProtection(bpWriteProtectionForOne(bpid, state), options);
   }
 
   /** Get Log Page with extended offset/length; `length` bytes must be a dword multiple. */

@@ -3,7 +3,6 @@ import {
   BP_IDS,
   BpWriteProtectionState,
   bpinfoCodec,
-  bpWriteProtectionForOne,
   CommitAction,
   decodeBootPartitionLogHeader,
   LogPageId,
@@ -36,9 +35,7 @@ const activate: Scenario = {
     const driver = await ctx.driver();
     const images = await writeBothBps(ctx, 0x90);
     await expectAbpid(ctx, "initial", 0);
-    const wlupc = await driver.setBpWriteProtection(
-      bpWriteProtectionForOne(1, BpWriteProtectionState.WriteLockedUntilPowerCycle),
-    );
+    const wlupc = await driver.setBpLock(1, BpWriteProtectionState.WriteLockedUntilPowerCycle);
     ctx.expectStatus("bp1-wlupc.status", wlupc, Status.Success);
     const toBp1 = await driver.firmwareCommit(CommitAction.ActivateBootPartition, 1);
     ctx.expectStatus("activate-bp1.status", toBp1, Status.Success, "BP1 is in WLUPC and nothing is staged");

@@ -4,7 +4,7 @@ import { NvmeHostDriver } from "../driver/nvme-host-driver.js";
 import type { Transcript } from "../driver/transcript.js";
 import { type Target, type TargetRequest, targetCapabilities } from "../target.js";
 import { ScenarioAssertionError, ScenarioError, ScenarioSkippedError } from "./errors.js";
-import type { Observations, ObservationValue } from "./types.js";
+import type { Observations, ObservationValue } from "./observations.js";
 
 /**
  * Read buffers are filled with this byte before every device-to-host command, so a device that

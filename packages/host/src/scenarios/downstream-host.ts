@@ -17,8 +17,8 @@ import {
   numdForBytes,
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
-import { type CommandOutcome, type DataOutcome, outcomeOf } from "../driver/driver.js";
 import type { NvmeHostDriver } from "../driver/nvme-host-driver.js";
+import { type CommandOutcome, type DataOutcome, outcomeOf } from "../driver/queue-driver.js";
 
 /**
  * The downstream UEFI firmware's Boot Partition library (SreStorageNvmeLib.c in

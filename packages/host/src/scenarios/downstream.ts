@@ -1,7 +1,6 @@
 import {
   type BpId,
   BpWriteProtectionState,
-  bpWriteProtectionForOne,
   encodeBpWriteProtection,
   hexLiteral,
   Status,
@@ -173,11 +172,7 @@ const echoOtherBp: Scenario = {
     ];
     for (const [index, c] of cases.entries()) {
       if (index > 0) await ctx.powerCycle();
-      ctx.expectStatus(
-        `${c.name}.prepare.status`,
-        await driver.setBpWriteProtection(bpWriteProtectionForOne(0, c.bp0)),
-        Status.Success,
-      );
+      ctx.expectStatus(`${c.name}.prepare.status`, await driver.setBpLock(0, c.bp0), Status.Success);
       const open = await host.writeOpen(TARGET_BP);
       expectLockStep(
         ctx,
@@ -219,7 +214,7 @@ const echoRpmb: Scenario = {
     expectLockStep(ctx, "unlock-bp1", open, encodeBpWriteProtection({ bp0: R, bp1: U }), Status.InvalidField);
     ctx.expectStatus(
       "correct-host-unlock.status",
-      await driver.setBpWriteProtection(bpWriteProtectionForOne(TARGET_BP, U)),
+      await driver.setBpLock(TARGET_BP, U),
       Status.FeatureNotChangeable,
     );
     await expectLocks(ctx, "after", { bp0: R, bp1: R });

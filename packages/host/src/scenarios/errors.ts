@@ -1,5 +1,5 @@
 import { CodedError } from "@bplab/node-kit";
-import type { ObservationValue } from "./types.js";
+import type { ObservationValue } from "./observations.js";
 
 export type ScenarioErrorCode = "SCENARIO_ASSERTION" | "SCENARIO_SKIPPED" | "DUPLICATE_OBSERVATION";
 

@@ -40,9 +40,10 @@ const W = WriteLockedUntilPowerCycle;
 const R = RpmbControlled;
 
 /**
- * The spec file's §7.2 transition table for Set Features 85h, one row per state, one cell per Set
- * value 000b..111b: the status and the state afterwards. MC-30 (check order), MC-31 (idempotent
- * sets succeed), MC-34 (RPMB: any field ≠ 000b → 1h/0Eh, after 100b-111b → 0h/02h).
+ * The §7.2 transition table of docs/spec/boot-partitions.md for Set Features 85h, one row per
+ * state, one cell per Set value 000b..111b: the status and the state afterwards. MC-30 (check
+ * order), MC-31 (idempotent sets succeed), MC-34 (RPMB: any field ≠ 000b → 1h/0Eh, after
+ * 100b-111b → 0h/02h).
  */
 export const SET_TRANSITIONS: Readonly<Record<number, readonly Cell[]>> = Object.freeze({
   //       000b         001b                 010b                 011b       100b          101b          110b          111b
@@ -110,7 +111,7 @@ async function enterBoth(ctx: ScenarioContext, state: number): Promise<void> {
 function setTableRow(from: number, slug: string, request?: Scenario["request"]): Scenario {
   return {
     id: `fid85.set-from-${slug}`,
-    title: `Set Features 85h with each value 000b-111b on a BP in ${bpWriteProtectionStateName(from)} (spec file §7.2)`,
+    title: `Set Features 85h with each value 000b-111b on a BP in ${bpWriteProtectionStateName(from)} (docs/spec/boot-partitions.md §7.2)`,
     request,
     async run(ctx) {
       const driver = await ctx.driver();

@@ -2,7 +2,6 @@ import {
   AdminOpcode,
   BpWriteProtectionState,
   binarySpec,
-  bpWriteProtectionForOne,
   CommitAction,
   emptySqe,
   FIRMWARE_COMMIT_CDW10_LAYOUT,
@@ -12,12 +11,12 @@ import {
   hexLiteral,
   Status,
 } from "@bplab/nvme-spec";
-import { outcomeOf } from "../driver/driver.js";
+import { outcomeOf } from "../driver/queue-driver.js";
 import { sha256 } from "./context.js";
 import { bpHashViaLog, bpSizeBytes, stageImage, testImage } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
-/** CA 100b and 101b are reserved (spec file §2.2); the nvme-spec builder refuses them, the raw codec does not. */
+/** CA 100b and 101b are reserved (docs/spec/boot-partitions.md §2.2); the nvme-spec builder refuses them, the raw codec does not. */
 const RESERVED_COMMIT_ACTIONS = [0b100, 0b101] as const;
 /** The largest FS value (3 bits): used to show FS is ignored for the BP actions (MC-24). */
 const HIGHEST_SLOT_FIELD = firmwareCommitCdw10Codec.layout.fs.max;
@@ -84,7 +83,7 @@ const slotActions: Scenario = {
     }
     ctx.expectStatus(
       "unlock-bp0.status",
-      await driver.setBpWriteProtection(bpWriteProtectionForOne(0, BpWriteProtectionState.WriteUnlocked)),
+      await driver.setBpLock(0, BpWriteProtectionState.WriteUnlocked),
       Status.Success,
     );
     const replace = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0, HIGHEST_SLOT_FIELD);

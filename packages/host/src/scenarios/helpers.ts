@@ -5,7 +5,6 @@ import {
   BpWriteProtectionState,
   bootPartitionSizeBytes,
   bpinfoCodec,
-  bpWriteProtectionForOne,
   bpWriteProtectionStateName,
   CommitAction,
   RegisterOffset,
@@ -96,17 +95,13 @@ export async function writeBootPartition(
   options: { relock?: boolean } = {},
 ): Promise<void> {
   const driver = await ctx.driver();
-  const unlock = await driver.setBpWriteProtection(
-    bpWriteProtectionForOne(bpid, BpWriteProtectionState.WriteUnlocked),
-  );
+  const unlock = await driver.setBpLock(bpid, BpWriteProtectionState.WriteUnlocked);
   ctx.expectStatus(`${prefix}.unlock.status`, unlock, Status.Success);
   await stageImage(ctx, `${prefix}.download.ok`, image);
   const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, bpid);
   ctx.expectStatus(`${prefix}.commit.status`, commit, Status.Success);
   if (options.relock ?? true) {
-    const lock = await driver.setBpWriteProtection(
-      bpWriteProtectionForOne(bpid, BpWriteProtectionState.WriteLocked),
-    );
+    const lock = await driver.setBpLock(bpid, BpWriteProtectionState.WriteLocked);
     ctx.expectStatus(`${prefix}.relock.status`, lock, Status.Success);
   }
 }

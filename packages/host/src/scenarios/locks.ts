@@ -2,7 +2,6 @@ import {
   type BpId,
   BpWriteProtectionState,
   bpName,
-  bpWriteProtectionForOne,
   bpWriteProtectionStateName,
   Status,
 } from "@bplab/nvme-spec";
@@ -36,7 +35,7 @@ function commitInState(bpid: BpId, state: number, slug: string): Scenario {
       const size = await bpSizeBytes(ctx);
       const imageB = testImage(size, 0x70 + bpid);
       await writeBootPartition(ctx, "prepare", bpid, testImage(size, 0x60 + bpid));
-      const enter = await driver.setBpWriteProtection(bpWriteProtectionForOne(bpid, state));
+      const enter = await driver.setBpLock(bpid, state);
       ctx.expectStatus("enter-state.status", enter, Status.Success);
       const expected = { bp0: WriteLocked as number, bp1: WriteLocked as number };
       expected[bpName(bpid)] = state;

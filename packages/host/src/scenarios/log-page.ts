@@ -15,7 +15,7 @@ import {
   Status,
 } from "@bplab/nvme-spec";
 import { bpRegisterRead } from "../driver/bp-register-read.js";
-import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { DEFAULT_MAX_POLLS } from "../driver/queue-driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { type ScenarioContext, sha256 } from "./context.js";
 import { bpSizeBytes, writeBothBps } from "./helpers.js";
@@ -184,7 +184,7 @@ const lspReservedBits: Scenario = {
 
 const registersUntouched: Scenario = {
   id: "log-page.registers-untouched",
-  title: "Reading LID 15h leaves BPINFO, BPRSEL and BPMBL as they were ([S21-p286])",
+  title: "Reading LID 15h leaves BPINFO, BPRSEL and BPMBL as they were (docs/spec/boot-partitions.md §5.2)",
   async run(ctx) {
     await completeRegisterRead(ctx);
     const snapshot = async () => ({

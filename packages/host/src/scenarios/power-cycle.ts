@@ -4,7 +4,6 @@ import {
   BPRSEL_UNIT_BYTES,
   BpWriteProtectionState,
   bpinfoCodec,
-  bpWriteProtectionForOne,
   bpWriteProtectionStateName,
   CommitAction,
   hexLiteral,
@@ -12,7 +11,7 @@ import {
   Status,
 } from "@bplab/nvme-spec";
 import { bpRegisterRead } from "../driver/bp-register-read.js";
-import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { DEFAULT_MAX_POLLS } from "../driver/queue-driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { sha256 } from "./context.js";
 import {
@@ -77,11 +76,7 @@ const keepsContents: Scenario = {
     ctx.expect("bprsel", hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)), hexLiteral(0));
     ctx.expect("bpmbl", hexLiteral(await ctx.target.mmioRead64(RegisterOffset.BPMBL), 16), hexLiteral(0, 16));
     ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), sha256(image));
-    ctx.expectStatus(
-      "unlock.status",
-      await driver.setBpWriteProtection(bpWriteProtectionForOne(0, U)),
-      Status.Success,
-    );
+    ctx.expectStatus("unlock.status", await driver.setBpLock(0, U), Status.Success);
     const commit = await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 0);
     ctx.expectStatus(
       "commit-after-power-cycle.status",

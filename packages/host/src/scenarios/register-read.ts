@@ -17,7 +17,7 @@ import {
   startBpRegisterRead,
   waitBpRegisterRead,
 } from "../driver/bp-register-read.js";
-import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { DEFAULT_MAX_POLLS } from "../driver/queue-driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { targetCapabilities } from "../target.js";
 import { SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";

@@ -10,7 +10,7 @@ import {
   Status,
 } from "@bplab/nvme-spec";
 import { bpRegisterRead, startBpRegisterRead } from "../driver/bp-register-read.js";
-import { DEFAULT_MAX_POLLS } from "../driver/driver.js";
+import { DEFAULT_MAX_POLLS } from "../driver/queue-driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { SCENARIO_POISON_BYTE, type ScenarioContext, sha256 } from "./context.js";
 import { expectLocks } from "./helpers.js";

@@ -2,8 +2,9 @@ import { Transcript } from "../driver/transcript.js";
 import { type TargetFactory, TargetUnsupportedError } from "../target.js";
 import { ScenarioContext } from "./context.js";
 import { ScenarioSkippedError } from "./errors.js";
+import type { Observations, ObservationValue } from "./observations.js";
 import { ALL_SCENARIOS } from "./suite.js";
-import type { Observations, ObservationValue, Scenario, ScenarioResult } from "./types.js";
+import type { Scenario, ScenarioResult } from "./types.js";
 
 /** Transcript lines kept with a failed result. */
 const TRANSCRIPT_TAIL_LINES = 12;

@@ -1,6 +1,5 @@
 import {
   BpWriteProtectionState,
-  bpWriteProtectionForOne,
   CommitAction,
   FWUG_NO_INFORMATION,
   FWUG_NO_RESTRICTION,
@@ -17,7 +16,7 @@ const { WriteUnlocked } = BpWriteProtectionState;
 
 /** Unlocks BP0, the BP the staging scenarios write. */
 async function unlockBp0(ctx: ScenarioContext, field = "unlock-bp0.status"): Promise<void> {
-  const set = await (await ctx.driver()).setBpWriteProtection(bpWriteProtectionForOne(0, WriteUnlocked));
+  const set = await (await ctx.driver()).setBpLock(0, WriteUnlocked);
   ctx.expectStatus(field, set, Status.Success);
 }
 
@@ -180,7 +179,7 @@ function discardedBy(
 const newImageAfterCommit: Scenario = {
   id: "staging.new-image-after-commit",
   title:
-    "The first download after a commit (even a refused one) starts a new image at offset 0 (spec §2.1, MC-13)",
+    "The first download after a commit (even a refused one) starts a new image at offset 0 (docs/spec/boot-partitions.md §2.1, MC-13)",
   async run(ctx) {
     const driver = await ctx.driver();
     const g = await driver.firmwareUpdateGranularityBytes();
@@ -189,7 +188,7 @@ const newImageAfterCommit: Scenario = {
     const second = testImage(g, 0xa8);
     const piece = await driver.firmwareImageDownloadPiece(second, 0);
     ctx.expectStatus("second.piece-0.status", piece, Success, "not 1h/14h: a new image");
-    const unlock = await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteUnlocked));
+    const unlock = await driver.setBpLock(1, WriteUnlocked);
     ctx.expectStatus("unlock.status", unlock, Success);
     await commitAndCheck(ctx, "second", 1, second);
     return ctx.observations;

@@ -1,11 +1,6 @@
 import type { TargetRequest } from "../target.js";
 import type { ScenarioContext } from "./context.js";
-
-/** One observed value: a status "sct/sc", a hex register value, a sha256, a lock state name, … */
-export type ObservationValue = string | number | boolean | null;
-
-/** A flat, JSON-able record, so two targets can be compared field by field. */
-export type Observations = Record<string, ObservationValue>;
+import type { Observations } from "./observations.js";
 
 export interface Scenario {
   /** Stable id, "<group>.<name>", used by filters and by cross-target comparisons. */

@@ -1,7 +1,6 @@
 import {
   BOOT_PARTITION_UNIT_BYTES,
   BpWriteProtectionState,
-  bpWriteProtectionForOne,
   CommitAction,
   firmwareCommitDw0Codec,
   Status,
@@ -34,11 +33,7 @@ const fullFlow: Scenario = {
     const image = testImage(size, 0x51);
     const bp0Before = await bpHashViaLog(ctx, 0);
     await expectLocks(ctx, "power-on", { bp0: WriteLocked, bp1: WriteLocked });
-    ctx.expectStatus(
-      "unlock.status",
-      await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteUnlocked)),
-      Status.Success,
-    );
+    ctx.expectStatus("unlock.status", await driver.setBpLock(1, WriteUnlocked), Status.Success);
     await expectLocks(ctx, "after-unlock", { bp0: WriteLocked, bp1: WriteUnlocked });
     const chunk = await driver.firmwareUpdateGranularityBytes();
     const download = await driver.firmwareImageDownload(image, chunk);
@@ -59,11 +54,7 @@ const fullFlow: Scenario = {
     ctx.expect("bp1.via-registers.status", viaRegisters.status, "BRS=10b");
     ctx.expect("bp1.via-registers.sha256", sha256(viaRegisters.data), sha256(image));
     ctx.expect("bp0.sha256", await bpHashViaLog(ctx, 0), bp0Before, "BP0 untouched");
-    ctx.expectStatus(
-      "lock.status",
-      await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteLocked)),
-      Status.Success,
-    );
+    ctx.expectStatus("lock.status", await driver.setBpLock(1, WriteLocked), Status.Success);
     await expectLocks(ctx, "after-lock", { bp0: WriteLocked, bp1: WriteLocked });
     return ctx.observations;
   },
@@ -115,11 +106,7 @@ const failedCommitKeepsStaging: Scenario = {
     const image = testImage(size, 0x55);
     await stageImage(ctx, "download.ok", image);
     await expectCommitRefused(ctx, "locked", 1);
-    ctx.expectStatus(
-      "unlock.status",
-      await driver.setBpWriteProtection(bpWriteProtectionForOne(1, WriteUnlocked)),
-      Status.Success,
-    );
+    ctx.expectStatus("unlock.status", await driver.setBpLock(1, WriteUnlocked), Status.Success);
     ctx.expectStatus(
       "retry-commit.status",
       await driver.firmwareCommit(CommitAction.ReplaceBootPartition, 1),

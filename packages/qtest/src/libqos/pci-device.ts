@@ -3,7 +3,6 @@
  */
 import { InvalidArgumentError, PciError } from "../errors.js";
 import type { QtestClient } from "../qtest/client.js";
-import type { PciWindowAllocator } from "./pci.js";
 import { formatPciAddress, type PciAddress, type PciConfigAccess } from "./pci-config.js";
 import {
   MSIX_BIR_MASK,
@@ -29,6 +28,7 @@ import {
   PciCommand,
   PciConfigOffset,
 } from "./pci-constants.js";
+import type { PciWindowAllocator } from "./pci-windows.js";
 
 const ALL_ONES_32 = 0xffff_ffff;
 const BYTE_BITS = 8;

@@ -1,13 +1,12 @@
 /**
- * libqos-lite PCI: discovery by class code on bus 0 and BAR address windows. Configuration access
- * is in pci-config.ts, one function's BARs, command bits and MSI-X in pci-device.ts.
+ * libqos-lite PCI: discovery by class code on bus 0. Configuration access is in pci-config.ts, one
+ * function's BARs, command bits and MSI-X in pci-device.ts, the BAR address windows in
+ * pci-windows.ts.
  */
 import { PciError } from "../errors.js";
 import type { QtestClient } from "../qtest/client.js";
 import type { PciConfigAccess } from "./pci-config.js";
 import {
-  DEFAULT_IO_WINDOW,
-  DEFAULT_MMIO_WINDOW,
   PCI_HEADER_TYPE_MULTI_FUNCTION,
   PCI_MAX_DEVICES,
   PCI_MAX_FUNCTIONS,
@@ -16,31 +15,8 @@ import {
 } from "./pci-constants.js";
 import { PciDevice } from "./pci-device.js";
 
-/** Hands out BAR addresses from the MMIO and I/O windows, each aligned to its BAR's size. */
-export class PciWindowAllocator {
-  private nextMmio: bigint;
-  private nextIo: bigint;
-
-  constructor(
-    readonly mmio: { start: bigint; end: bigint } = DEFAULT_MMIO_WINDOW,
-    readonly io: { start: bigint; end: bigint } = DEFAULT_IO_WINDOW,
-  ) {
-    this.nextMmio = mmio.start;
-    this.nextIo = io.start;
-  }
-
-  allocate(kind: "mmio" | "io", size: bigint): bigint {
-    const window = kind === "mmio" ? this.mmio : this.io;
-    const next = kind === "mmio" ? this.nextMmio : this.nextIo;
-    const address = ((next + size - 1n) / size) * size;
-    if (address + size > window.end) {
-      throw new PciError("PCI_BAR", `no room for a ${size}-byte ${kind} BAR in the ${kind} window`);
-    }
-    if (kind === "mmio") this.nextMmio = address + size;
-    else this.nextIo = address + size;
-    return address;
-  }
-}
+// Re-exported so callers keep one import for discovery and BAR windows.
+export { PciWindowAllocator } from "./pci-windows.js";
 
 /** Bus 0 of one machine: enumeration and lookup. */
 export class PciBus {

@@ -26,8 +26,8 @@ import {
 import type { Target } from "../target.js";
 import { AdminQueue, type AdminQueueSettings } from "./admin-queue.js";
 import { ControllerFatalError, HostTimeoutError } from "./errors.js";
+import { Mutex } from "./mutex.js";
 import { buildPrps, encodePrpListPage, prpListPageCount } from "./prp.js";
-import { SerialQueue } from "./serial.js";
 import { Transcript } from "./transcript.js";
 
 export interface DriverOptions {
@@ -87,7 +87,7 @@ export class QueueDriver {
   private queue?: AdminQueue;
   private queueMemory?: { sqAddr: bigint; cqAddr: bigint; depth: number };
   private transferBuffer?: TransferBuffer;
-  private readonly transferLock = new SerialQueue();
+  private readonly transferLock = new Mutex();
   protected readonly maxPolls: number;
 
   protected constructor(
@@ -196,7 +196,7 @@ export class QueueDriver {
    */
   async submitAdminWithData(sqe: SubmissionQueueEntry, transfer: DataTransfer): Promise<DataOutcome> {
     const length = transfer.direction === "host-to-device" ? transfer.data.length : transfer.length;
-    return this.transferLock.run(async () => {
+    return this.transferLock.runExclusive(async () => {
       const buffer = await this.transferBufferFor(length);
       if (transfer.direction === "host-to-device") await this.target.memWrite(buffer.addr, transfer.data);
       else if (this.options.poisonReadBuffersWith !== undefined) {
