@@ -149,3 +149,17 @@ export function readEntries<T>(count: number, max: number, readEntry: (index: nu
   for (let index = 0; index < Math.min(count, max); index++) entries.push(readEntry(index));
   return entries;
 }
+
+/**
+ * A Namespace List (Base 2.1 §4.6.1; also the Changed Namespace List log): u32 NSIDs from byte
+ * 0, in order, up to the first zero entry or `maxEntries`.
+ */
+export function readNsidList(reader: BufferReader, maxEntries: number): number[] {
+  const nsids: number[] = [];
+  for (let index = 0; index < maxEntries; index++) {
+    const nsid = reader.u32(index * INTEGER_LENGTH.u32);
+    if (nsid === 0) break;
+    nsids.push(nsid);
+  }
+  return nsids;
+}

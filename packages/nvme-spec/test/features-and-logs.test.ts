@@ -144,6 +144,12 @@ describe("LID 04h Changed Namespace List", () => {
     expect(decodeChangedNamespaceList(bytes)).toEqual([1, 0x1234_5678]);
   });
 
+  it("decodes up to the first zero entry, ignoring what follows it", () => {
+    const bytes = encodeChangedNamespaceList([4]);
+    new DataView(bytes.buffer).setUint32(8, 6, true);
+    expect(decodeChangedNamespaceList(bytes)).toEqual([4]);
+  });
+
   it("is all zero when no namespace changed", () => {
     expect(encodeChangedNamespaceList([]).every((b) => b === 0)).toBe(true);
   });

@@ -18,6 +18,7 @@ import {
   IDENTIFY_DATA_SIZE,
   Lpa,
   logicalBlockSizeBytes,
+  NAMESPACE_LIST_MAX,
   NamespaceIdType,
   NvmeSpecError,
   Oacs,
@@ -112,6 +113,16 @@ describe("namespace lists", () => {
     expect(decodeNamespaceList(encodeNamespaceList([1, 2, 7]))).toEqual([1, 2, 7]);
     expect(() => encodeNamespaceList([2, 1])).toThrow(/increasing/);
     expect(() => encodeNamespaceList([0])).toThrow(/increasing/);
+  });
+
+  it("decodes up to the first zero entry (entries after it are not NSIDs) or 1024 entries", () => {
+    const data = new Uint8Array(4096);
+    const view = new DataView(data.buffer);
+    view.setUint32(0, 3, true);
+    view.setUint32(8, 9, true);
+    expect(decodeNamespaceList(data)).toEqual([3]);
+    const full = new Uint8Array(4096).fill(0x01);
+    expect(decodeNamespaceList(full)).toEqual(new Array(NAMESPACE_LIST_MAX).fill(0x0101_0101));
   });
 
   it("round-trips namespace identification descriptors", () => {

@@ -1,6 +1,7 @@
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
 import { NvmeSpecError } from "../errors.js";
+import { readNsidList } from "../struct.js";
 import { IDENTIFY_DATA_SIZE } from "./cns.js";
 
 /** Bytes per NSID in a namespace list. */
@@ -39,14 +40,7 @@ export function encodeNamespaceList(nsids: readonly number[]): Uint8Array {
 }
 
 export function decodeNamespaceList(data: Uint8Array): number[] {
-  const reader = new BufferReader(data, "Namespace List", IDENTIFY_DATA_SIZE);
-  const nsids: number[] = [];
-  for (let index = 0; index < NAMESPACE_LIST_MAX; index++) {
-    const nsid = reader.u32(index * NSID_BYTES);
-    if (nsid === 0) break;
-    nsids.push(nsid);
-  }
-  return nsids;
+  return readNsidList(new BufferReader(data, "Namespace List", IDENTIFY_DATA_SIZE), NAMESPACE_LIST_MAX);
 }
 
 /** Namespace Identifier Types, NIDT (Base 2.1 §5.1.13.2.3, Fig. 315), and their NID lengths. */

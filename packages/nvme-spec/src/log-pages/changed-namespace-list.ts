@@ -1,6 +1,7 @@
 import { checkUint, U32_MAX } from "../bits.js";
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
+import { readNsidList } from "../struct.js";
 
 /**
  * LID 04h Changed Namespace List (Base 2.1 §5.1.12.1.5): up to 1024 NSIDs, 4 bytes each, in
@@ -30,11 +31,5 @@ export function encodeChangedNamespaceList(nsids: readonly number[]): Uint8Array
 /** The NSIDs up to the first zero entry; an overflowed list decodes as [FFFFFFFFh]. */
 export function decodeChangedNamespaceList(data: Uint8Array): number[] {
   const reader = new BufferReader(data, "Changed Namespace List log", CHANGED_NAMESPACE_LIST_SIZE);
-  const nsids: number[] = [];
-  for (let index = 0; index < CHANGED_NAMESPACE_LIST_MAX_ENTRIES; index++) {
-    const nsid = reader.u32(index * ENTRY_BYTES);
-    if (nsid === 0) break;
-    nsids.push(nsid);
-  }
-  return nsids;
+  return readNsidList(reader, CHANGED_NAMESPACE_LIST_MAX_ENTRIES);
 }
