@@ -8,7 +8,7 @@ import type { QueueEngine } from "./queues.js";
 import type { QuirkSwitches } from "./quirks.js";
 import { type CommandResult, failure } from "./status.js";
 import type { TraceBus } from "./trace.js";
-import type { BpLockStates, RpmbProtection } from "./write-protection.js";
+import type { WriteProtection } from "./write-protection.js";
 
 /**
  * Everything a command handler may touch. The controller builds one per enabled session; the
@@ -27,7 +27,7 @@ export interface CommandContext {
   readonly pageSize: number;
   /** MDTS in bytes (Infinity when MDTS=0). */
   readonly maxTransferBytes: number;
-  readonly protection: LockStateHolder;
+  readonly writeProtection: WriteProtection;
   readonly features: FeatureValues;
   readonly firmware: FirmwareSession;
   readonly asyncEvents: AsyncEventRequests;
@@ -35,13 +35,6 @@ export interface CommandContext {
   readonly errorLog: ErrorLog;
   /** Admin opcodes the dispatcher implements (for the Commands Supported and Effects log). */
   readonly supportedAdminOpcodes: readonly number[];
-}
-
-/** The FID 85h state of the controller; `update` traces each BP that changes (lock.transition). */
-export interface LockStateHolder {
-  readonly states: BpLockStates;
-  readonly rpmb: RpmbProtection;
-  update(next: BpLockStates, cause: string): void;
 }
 
 /** Volatile Firmware Image Download bookkeeping (MC-13). */

@@ -31,7 +31,6 @@ import {
 import { describeCommandForTrace, describeResultForTrace } from "./describe.js";
 import { ErrorLog } from "./error-log.js";
 import { ControllerConfigError, describeThrown } from "./errors.js";
-import { LockStateKeeper } from "./lock-states.js";
 import { executeNvmCommand } from "./nvm-io.js";
 import type {
   BootPartitionStore,
@@ -49,6 +48,7 @@ import { type CommandResult, failure } from "./status.js";
 import { type BootPartitionSubsystem, type SubsystemMember, subsystemOf } from "./subsystem.js";
 import { ImmediateScheduler, systemClock } from "./time.js";
 import { TraceBus } from "./trace.js";
+import { WriteProtection } from "./write-protection.js";
 
 export interface ControllerOptions {
   hostMemory: HostMemory;
@@ -94,7 +94,7 @@ export class NvmeController {
   private readonly statistics: DeviceStatistics;
   /** The BPs' subsystem, shared with every controller on the same store (MC-43). */
   private readonly subsystem: BootPartitionSubsystem;
-  private readonly protection: LockStateKeeper;
+  private readonly writeProtection: WriteProtection;
   /** Held here so the subsystem's weak reference lives exactly as long as this controller. */
   private readonly subsystemMember: SubsystemMember = {
     onSubsystemPowerCycle: () => this.guard("powerCycle", undefined, () => this.loseVolatileState()),
@@ -124,7 +124,7 @@ export class NvmeController {
       poweredOnAtMs: this.clock.nowMs(),
     };
     this.subsystem = subsystemOf(this.bootPartitions, this.config.rpmbProtection);
-    this.protection = new LockStateKeeper(this.subsystem, this.trace);
+    this.writeProtection = new WriteProtection(this.subsystem, this.trace);
     this.subsystem.attach(this.subsystemMember);
     this.queues = new QueueEngine({
       memory: this.memory,
@@ -185,7 +185,7 @@ export class NvmeController {
   powerCycle(): void {
     this.guard("powerCycle", undefined, () => {
       this.subsystem.powerCycleMembers();
-      this.protection.onPowerCycle();
+      this.writeProtection.onPowerCycle();
     });
   }
 
@@ -206,13 +206,13 @@ export class NvmeController {
       if (!Array.isArray(locked) || locked.length !== 2 || !locked.every((bit) => typeof bit === "boolean")) {
         throw new ControllerConfigError("locked", "must be [boolean, boolean] (BP0, BP1)", locked);
       }
-      return this.protection.writeRpmbBpLocks(locked);
+      return this.writeProtection.writeRpmbBpLocks(locked);
     });
   }
 
   /** The FID 85h states as a Get Features (SEL=current) would report them. */
   getBpLockStates(): BpLockStateView {
-    return this.protection.reported();
+    return this.writeProtection.reported();
   }
 
   private onCcWrite(previous: number, next: number): void {
@@ -263,7 +263,7 @@ export class NvmeController {
       queues: this.queues,
       pageSize: setup.pageSize,
       maxTransferBytes: maxTransferBytes(this.config, memoryPageSizeBytes(MPSMIN)),
-      protection: this.protection,
+      writeProtection: this.writeProtection,
       features: this.features,
       firmware: this.firmwareSession,
       asyncEvents: this.asyncEvents,
@@ -295,11 +295,11 @@ export class NvmeController {
     this.firmwareSession.newImageOnNextDownload = false;
     this.features.reset();
     this.registers.reset({ keepAdminQueueRegisters: cause === "cc.en" });
-    this.protection.onControllerReset();
+    this.writeProtection.onControllerReset();
     this.trace.emit(cause === "power-cycle" ? "power-cycle" : "reset", {
       cause,
       discardedStagedBytes: staged,
-      locks: this.protection.names(),
+      locks: this.writeProtection.names(),
     });
   }
 

@@ -28,14 +28,12 @@ export * from "./storage/index.js";
 export { ImmediateScheduler, ManualClock, ManualScheduler, systemClock } from "./time.js";
 export { TraceBus, type TraceEvent, type TraceListener, type TraceValue } from "./trace.js";
 export {
-  applyWriteProtectionSet,
   type BpLockState,
   type BpLockStates,
-  getWriteProtectionFeature,
-  isBpWritable,
-  lockStatesAfterControllerReset,
-  lockStatesAfterPowerCycle,
+  LOCK_STATE_TRANSITIONS,
+  type LockStateRow,
   POWER_ON_LOCK_STATES,
+  type ReportedLockState,
   type RpmbProtection,
-  rpmbAfterResetOrPowerCycle,
+  type SetCell,
 } from "./write-protection.js";

@@ -1,15 +1,17 @@
+import { formatStatus, Status } from "@bplab/nvme-spec";
 import type { TraceEvent } from "../src/trace.js";
+import { LOCK_STATE_TRANSITIONS, type LockStateRow } from "../src/write-protection.js";
 
 /**
- * An independent model of the FID 85h rules, written from the spec file §4 and §7 and MC-30..35
- * (not from src/write-protection.ts). It watches the trace: every admin command the controller
- * executes, its completion, resets and power cycles. It predicts each Set/Get Features 85h
- * outcome and reports any completion that disagrees.
+ * A model of the FID 85h command rules, written from docs/spec/boot-partitions.md §4 and §7 and
+ * MC-30..35 apart from src/write-protection.ts: only the §7.2 cells come from that module's table.
+ * It watches the trace: every admin command the controller executes, its completion, resets and
+ * power cycles. It predicts each Set/Get Features 85h outcome and reports any completion that
+ * disagrees.
  */
 
 const UNLOCKED = 1;
 const LOCKED = 2;
-const LOCKED_UNTIL_POWER_CYCLE = 3;
 const RPMB_CONTROLLED = 4;
 const SET_FEATURES = 0x09;
 const GET_FEATURES = 0x0a;
@@ -60,7 +62,7 @@ export class LockModel {
         return this.complete(event);
       case "power-cycle":
         // 2.2 §8.1.3.3.2: an RPMB unlock ends at a power cycle as well as at a reset.
-        this.states = [LOCKED, LOCKED];
+        this.states = [transitionsOf(this.states[0]).powerCycle, transitionsOf(this.states[1]).powerCycle];
         this.rpmbLocked = [true, true];
         return undefined;
       case "rpmb.dcb-write":
@@ -68,6 +70,10 @@ export class LockModel {
         return undefined;
       case "reset":
         // A Controller Level Reset keeps Set Features locks but relocks an RPMB-unlocked BP.
+        this.states = [
+          transitionsOf(this.states[0]).controllerReset,
+          transitionsOf(this.states[1]).controllerReset,
+        ];
         this.rpmbLocked = [true, true];
         return undefined;
       default:
@@ -90,15 +96,16 @@ export class LockModel {
     if (nsid !== 0 && nsid !== NSID_BROADCAST)
       return { cid, expectedStatus: nsid <= NN ? "1h/0Fh" : "0h/0Bh" };
     const requested: [number, number] = [cdw11 & 0b111, (cdw11 >>> 3) & 0b111];
-    if (requested.some((value) => value >= RPMB_CONTROLLED)) return { cid, expectedStatus: "0h/02h" };
-    if (this.rpmb?.enabled && requested.some((value) => value !== 0))
-      return { cid, expectedStatus: "1h/0Eh" };
-    const leavesWlupc = requested.some(
-      (value, bpid) =>
-        this.states[bpid] === LOCKED_UNTIL_POWER_CYCLE && (value === UNLOCKED || value === LOCKED),
-    );
-    if (leavesWlupc) return { cid, expectedStatus: "1h/0Eh" };
-    const next: [number, number] = [requested[0] || this.states[0], requested[1] || this.states[1]];
+    const rows = this.rpmb?.enabled ? [RPMB_CONTROLLED, RPMB_CONTROLLED] : this.states;
+    const cells = requested.map((value, bpid) => transitionsOf(rows[bpid]!).set[value]!);
+    // MC-30: a value that is not a Set value (either field) before a refusal (either field).
+    if (cells.some((cell) => "status" in cell && cell.status === Status.InvalidField)) {
+      return { cid, expectedStatus: "0h/02h" };
+    }
+    const refusal = cells.find((cell) => "status" in cell);
+    if (refusal && "status" in refusal) return { cid, expectedStatus: formatStatus(refusal.status) };
+    if (this.rpmb?.enabled) return { cid, expectedStatus: "0h/00h" };
+    const next = cells.map((cell, bpid) => ("to" in cell ? cell.to : this.states[bpid]!)) as [number, number];
     return { cid, expectedStatus: "0h/00h", next };
   }
 
@@ -132,4 +139,11 @@ export class LockModel {
     if (pending.next) this.states = pending.next;
     return undefined;
   }
+}
+
+/** The §7.2 row of a reported state (the module's table, read by number). */
+function transitionsOf(state: number): LockStateRow<number> {
+  const row = (LOCK_STATE_TRANSITIONS as unknown as Record<number, LockStateRow<number>>)[state];
+  if (row === undefined) throw new Error(`no §7.2 row for state ${state}`);
+  return row;
 }

@@ -1,11 +1,13 @@
-import { formatBpwps, BpWriteProtectionState as S } from "@bplab/nvme-spec";
+import { formatBpwps, formatStatus, BpWriteProtectionState as S, Status } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
+import { LOCK_STATE_TRANSITIONS, type ReportedLockState } from "../src/write-protection.js";
 import { getWriteProtection, setWriteProtection } from "./flows.js";
 import { createRig, type Rig, statusOf } from "./harness.js";
 
 /**
- * The §7.2 table again, end to end: states reached with Set Features, events sent as commands,
- * CC.EN 1→0, controllerReset() and powerCycle(), results read back with Get Features (SEL=000b).
+ * The §7.2 table of src/write-protection.ts again, end to end: states reached with Set Features,
+ * events sent as commands, CC.EN 1→0, controllerReset() and powerCycle(), results read back with
+ * Get Features (SEL=000b).
  */
 
 type Row = "Write Locked" | "Write Unlocked" | "WLUPC" | "RPMB";
@@ -15,46 +17,30 @@ const SETUP: Record<Row, number | undefined> = {
   WLUPC: S.WriteLockedUntilPowerCycle,
   RPMB: undefined,
 };
-const START: Record<Row, number> = {
+const START: Record<Row, ReportedLockState> = {
   "Write Locked": S.WriteLocked,
   "Write Unlocked": S.WriteUnlocked,
   WLUPC: S.WriteLockedUntilPowerCycle,
   RPMB: S.RpmbControlled,
 };
-/** Expected [status, state after] for Set 000b..111b, per row. */
-const SET_EXPECTATIONS: Record<Row, Array<[string, number]>> = {
-  "Write Locked": [
-    ["0h/00h", S.WriteLocked],
-    ["0h/00h", S.WriteUnlocked],
-    ["0h/00h", S.WriteLocked],
-    ["0h/00h", S.WriteLockedUntilPowerCycle],
-  ],
-  "Write Unlocked": [
-    ["0h/00h", S.WriteUnlocked],
-    ["0h/00h", S.WriteUnlocked],
-    ["0h/00h", S.WriteLocked],
-    ["0h/00h", S.WriteLockedUntilPowerCycle],
-  ],
-  WLUPC: [
-    ["0h/00h", S.WriteLockedUntilPowerCycle],
-    ["1h/0Eh", S.WriteLockedUntilPowerCycle],
-    ["1h/0Eh", S.WriteLockedUntilPowerCycle],
-    ["0h/00h", S.WriteLockedUntilPowerCycle],
-  ],
-  RPMB: [
-    ["0h/00h", S.RpmbControlled],
-    ["1h/0Eh", S.RpmbControlled],
-    ["1h/0Eh", S.RpmbControlled],
-    ["1h/0Eh", S.RpmbControlled],
-  ],
-};
-const RESERVED_SET_VALUES = [0b100, 0b101, 0b110, 0b111];
-const POWER_CYCLE_RESULT: Record<Row, number> = {
-  "Write Locked": S.WriteLocked,
-  "Write Unlocked": S.WriteLocked,
-  WLUPC: S.WriteLocked,
-  RPMB: S.RpmbControlled,
-};
+const SUCCESS = "0h/00h";
+
+/** Expected [status, state after] for each Set value whose cell is not Invalid Field. */
+function setExpectations(row: Row): Array<[number, string, number]> {
+  const cells = LOCK_STATE_TRANSITIONS[START[row]].set;
+  return cells.flatMap((cell, value): Array<[number, string, number]> => {
+    if ("to" in cell) return [[value, SUCCESS, cell.to]];
+    if (cell.status === Status.InvalidField) return [];
+    return [[value, formatStatus(cell.status), START[row]]];
+  });
+}
+
+/** The Set values whose cell is Invalid Field: 100b (Get-only) and 101b-111b (reserved). */
+function invalidSetValues(row: Row): number[] {
+  return LOCK_STATE_TRANSITIONS[START[row]].set.flatMap((cell, value) =>
+    "status" in cell && cell.status === Status.InvalidField ? [value] : [],
+  );
+}
 
 function rigIn(row: Row, bpid: 0 | 1): Rig {
   const rig = createRig(row === "RPMB" ? { config: { rpmb: { enabled: true, locked: [true, true] } } } : {});
@@ -77,7 +63,7 @@ describe("§7.2 through the controller", () => {
   for (const row of Object.keys(SETUP) as Row[]) {
     for (const bpid of [0, 1] as const) {
       const other = bpid === 0 ? 1 : 0;
-      SET_EXPECTATIONS[row].forEach(([status, after], value) => {
+      for (const [value, status, after] of setExpectations(row)) {
         it(`${row}, BP${bpid}: Set ${formatBpwps(value)} → ${status}`, () => {
           const rig = rigIn(row, bpid);
           const otherBefore = stateOf(rig, other);
@@ -85,28 +71,30 @@ describe("§7.2 through the controller", () => {
           expect(stateOf(rig, bpid)).toBe(after);
           expect(stateOf(rig, other)).toBe(otherBefore);
         });
-      });
-      for (const value of RESERVED_SET_VALUES) {
+      }
+      for (const value of invalidSetValues(row)) {
         it(`${row}, BP${bpid}: Set ${formatBpwps(value)} → Invalid Field, nothing changes`, () => {
           const rig = rigIn(row, bpid);
           expect(statusOf(setWriteProtection(rig, value << (3 * bpid)))).toBe("0h/02h");
           expect(stateOf(rig, bpid)).toBe(START[row]);
         });
       }
-      it(`${row}, BP${bpid}: CC.EN 1→0 and controllerReset() keep the state`, () => {
+      const afterReset = LOCK_STATE_TRANSITIONS[START[row]].controllerReset;
+      it(`${row}, BP${bpid}: CC.EN 1→0 and controllerReset() → ${formatBpwps(afterReset)}`, () => {
         const rig = rigIn(row, bpid);
         rig.controller.mmioWrite32(0x14, 0);
         reenable(rig);
-        expect(stateOf(rig, bpid)).toBe(START[row]);
+        expect(stateOf(rig, bpid)).toBe(afterReset);
         rig.controller.controllerReset();
         reenable(rig);
-        expect(stateOf(rig, bpid)).toBe(START[row]);
+        expect(stateOf(rig, bpid)).toBe(afterReset);
       });
-      it(`${row}, BP${bpid}: power cycle → ${POWER_CYCLE_RESULT[row] === S.WriteLocked ? "Write Locked" : "RPMB"}`, () => {
+      const afterPowerCycle = LOCK_STATE_TRANSITIONS[START[row]].powerCycle;
+      it(`${row}, BP${bpid}: power cycle → ${formatBpwps(afterPowerCycle)}`, () => {
         const rig = rigIn(row, bpid);
         rig.controller.powerCycle();
         reenable(rig);
-        expect(stateOf(rig, bpid)).toBe(POWER_CYCLE_RESULT[row]);
+        expect(stateOf(rig, bpid)).toBe(afterPowerCycle);
       });
     }
   }

@@ -20,7 +20,7 @@ import {
 import type { CommandContext } from "../command-context.js";
 import { namespaceCount } from "../nvm-io.js";
 import { type CommandResult, failure, success } from "../status.js";
-import { applyWriteProtectionSet, getWriteProtectionFeature } from "../write-protection.js";
+import { DEFAULT_WRITE_PROTECTION_DW0 } from "../write-protection.js";
 
 /**
  * Get Features (0Ah) and Set Features (09h) for the FIDs a host driver uses plus FID 85h.
@@ -58,7 +58,8 @@ export class FeatureValues {
 
 interface FeatureHandler {
   get(ctx: CommandContext, cdw11: number, select: number): CommandResult;
-  set(ctx: CommandContext, cdw11: number, save: boolean): CommandResult;
+  /** Called only with SV=0: setFeatures answers SV=1 for every FID first (MC-30 step 1, MC-62). */
+  set(ctx: CommandContext, cdw11: number): CommandResult;
 }
 
 /** A feature whose value is one stored dword, masked to the fields its layout defines. */
@@ -77,8 +78,7 @@ function storedDword(
       const values = select === FeatureSelect.Current ? ctx.features : new FeatureValues();
       return success(values[field]);
     },
-    set(ctx, cdw11, save) {
-      if (save) return notSaveable();
+    set(ctx, cdw11) {
       const problem = validate?.(cdw11);
       if (problem) return failure(Status.InvalidField, problem);
       ctx.features[field] = (cdw11 & ~codec.reservedMask) >>> 0;
@@ -101,8 +101,7 @@ const temperatureThreshold: FeatureHandler = {
     const { tmpsel, thsel } = temperatureThresholdCodec.decode(cdw11);
     return success(temperatureThresholdCodec.encode({ tmpth: kelvin, tmpsel, thsel }));
   },
-  set(ctx, cdw11, save) {
-    if (save) return notSaveable();
+  set(ctx, cdw11) {
     const selection = selectThreshold(cdw11);
     if (typeof selection === "string") return failure(Status.InvalidField, selection);
     const { tmpth } = temperatureThresholdCodec.decode(cdw11);
@@ -125,8 +124,7 @@ function selectThreshold(cdw11: number): { over: boolean } | string {
 
 const numberOfQueues: FeatureHandler = {
   get: (ctx) => success(allocatedQueues(ctx)),
-  set(ctx, cdw11, save) {
-    if (save) return notSaveable();
+  set(ctx, cdw11) {
     const requested = numberOfQueuesCodec.decode(cdw11);
     if (requested.nsq === NUMBER_OF_QUEUES_INVALID || requested.ncq === NUMBER_OF_QUEUES_INVALID) {
       return failure(Status.InvalidField, "NSQR/NCQR of FFFFh (65536 queues) is not allowed");
@@ -145,15 +143,15 @@ function allocatedQueues(ctx: CommandContext): number {
 }
 
 const bootPartitionWriteProtection: FeatureHandler = {
+  // getFeatures passes only SEL=current or SEL=default here (saved → default, MC-33).
   get(ctx, _cdw11, select) {
-    const outcome = getWriteProtectionFeature(ctx.protection.states, select, ctx.protection.rpmb);
-    return outcome.ok ? success(outcome.dw0) : failure(outcome.status, outcome.reason);
+    return success(
+      select === FeatureSelect.Default ? DEFAULT_WRITE_PROTECTION_DW0 : ctx.writeProtection.currentDw0(),
+    );
   },
-  set(ctx, cdw11, save) {
-    const outcome = applyWriteProtectionSet(ctx.protection.states, { cdw11, save }, ctx.protection.rpmb);
-    if (!outcome.ok) return failure(outcome.status, outcome.reason);
-    ctx.protection.update(outcome.next, "set-features");
-    return success();
+  set(ctx, cdw11) {
+    const outcome = ctx.writeProtection.set(cdw11);
+    return outcome.ok ? success() : failure(outcome.status, outcome.reason);
   },
 };
 
@@ -202,7 +200,7 @@ export function setFeatures(ctx: CommandContext, sqe: SubmissionQueueEntry): Com
   if (!handler) return unsupported(command.fid);
   const nsidProblem = checkControllerScopeNsid(sqe.nsid, namespaceCount(ctx));
   if (nsidProblem) return nsidProblem;
-  return handler.set(ctx, command.cdw11, command.sv);
+  return handler.set(ctx, command.cdw11);
 }
 
 /**

@@ -18,7 +18,6 @@ import {
 import { type CommandContext, checkTransferSize, receiveFromHost } from "../command-context.js";
 import { describeThrown } from "../errors.js";
 import { type CommandResult, failure, success } from "../status.js";
-import { isBpWritable } from "../write-protection.js";
 
 /**
  * Firmware Image Download (11h) and Firmware Commit (10h): the only way Boot Partition contents
@@ -157,8 +156,7 @@ function resolveSlot(fs: number): number {
 
 /** CA=110b, check order MC-20: lock, then staged image, then the (atomic) write. */
 function replaceBootPartition(ctx: CommandContext, bpid: BpId): CommandResult {
-  const { states, rpmb } = ctx.protection;
-  if (!isBpWritable(states, bpid, rpmb)) {
+  if (!ctx.writeProtection.isWritable(bpid)) {
     return failure(Status.BootPartitionWriteProhibited, `BP${bpid} is not Write Unlocked (MC-20)`);
   }
   const staged = ctx.bootPartitions.stagedLength;
