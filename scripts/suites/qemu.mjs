@@ -1,6 +1,7 @@
 // The QEMU suite of `npm test` (see scripts/run-tests.mjs): builds the patched QEMU 10.2.2 in
 // prepare() (cached under ~/.cache/bplab/qemu/<key>/, so other packages' integration tests can use
-// it), then in run() runs the nvme qtests (each TAP test counts) and the gates checkpatch and
+// it) and the same source without the series (qemu-unpatched/<key>/, which the vfio-user tests
+// run on: one check each), then in run() runs the nvme qtests (each TAP test counts) and the gates checkpatch and
 // bisect (one check each). Skips, saying why, with BPLAB_SKIP_QEMU=1, off Debian, or when not
 // root and build dependencies are missing.
 import { existsSync } from "node:fs";
@@ -51,21 +52,32 @@ export async function prepare({ root }) {
   const api = await loadApi(root);
   state = { skipReason: await skipReason(api), built: false };
   if (state.skipReason) {
-    console.log(`qemu: skipping the patched QEMU build and its qtests: ${state.skipReason}`);
+    console.log(`qemu: skipping the QEMU builds (patched and unpatched) and the qtests: ${state.skipReason}`);
     return SKIPPED;
   }
   console.log(`qemu: building the patched QEMU ${api.QEMU_VERSION} (cached by source, patches and flags)`);
+  state.built = await buildOne(api, "", {});
+  console.log(`qemu: building QEMU ${api.QEMU_VERSION} without the series (same recipe, shared ccache)`);
+  const unpatchedBuilt = await buildOne(api, "unpatched ", { unpatched: true });
+  return {
+    passed: Number(state.built) + Number(unpatchedBuilt),
+    failed: Number(!state.built) + Number(!unpatchedBuilt),
+    skipped: 0,
+  };
+}
+
+/** One build() with its progress and one result line; true when it built (or was cached). */
+async function buildOne(api, label, options) {
   try {
-    const built = await api.build({ onProgress: printer(api) });
+    const built = await api.build({ ...options, onProgress: printer(api) });
     endLine();
     const how = built.cached ? "cached build" : `built in ${Math.round(built.durationMs / 1000)} s`;
-    console.log(`qemu: ${built.binary} (${how}, key ${built.key})`);
-    state.built = true;
-    return { passed: 1, failed: 0, skipped: 0 };
+    console.log(`qemu: ${label}${built.binary} (${how}, key ${built.key})`);
+    return true;
   } catch (error) {
     endLine();
-    console.log(`qemu: build failed: ${error.code ? `[${error.code}] ` : ""}${error.message}`);
-    return { passed: 0, failed: 1, skipped: 0 };
+    console.log(`qemu: ${label}build failed: ${error.code ? `[${error.code}] ` : ""}${error.message}`);
+    return false;
   }
 }
 
