@@ -35,7 +35,7 @@ describe("Boot Partition ids and pairs", () => {
 });
 
 describe("bpWriteProtectionForOne", () => {
-  it("sets one BP and sends 000b (no change) for the other (spec file §8.2)", () => {
+  it("sets one BP and sends 000b (no change) for the other (docs/spec/boot-partitions.md §8.2)", () => {
     const { NoChange, WriteUnlocked, WriteLockedUntilPowerCycle } = BpWriteProtectionState;
     expect(bpWriteProtectionForOne(0, WriteUnlocked)).toEqual({ bp0: WriteUnlocked, bp1: NoChange });
     expect(bpWriteProtectionForOne(1, WriteLockedUntilPowerCycle)).toEqual({
