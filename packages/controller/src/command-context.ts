@@ -1,7 +1,7 @@
 import { Status, type SubmissionQueueEntry } from "@bplab/nvme-spec";
-import type { FeatureValues } from "./admin/features.js";
 import type { ResolvedConfig } from "./config.js";
 import type { ErrorLog } from "./error-log.js";
+import type { FeatureValues } from "./feature-values.js";
 import type { BootPartitionStore, Clock, HostMemory, NamespaceStore } from "./ports.js";
 import { copyFromHost, copyToHost, resolvePrps } from "./prp.js";
 import type { QueueEngine } from "./queues.js";

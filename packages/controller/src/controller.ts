@@ -12,7 +12,6 @@ import {
   Status,
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
-import { FeatureValues } from "./admin/features.js";
 import { executeAdminCommand, SUPPORTED_ADMIN_OPCODES } from "./admin/index.js";
 import { BootPartitionReader } from "./boot-partitions.js";
 import type {
@@ -31,6 +30,7 @@ import {
 import { describeCommandForTrace, describeResultForTrace } from "./describe.js";
 import { ErrorLog } from "./error-log.js";
 import { ControllerConfigError, describeThrown } from "./errors.js";
+import { FeatureValues } from "./feature-values.js";
 import { executeNvmCommand } from "./nvm-io.js";
 import type {
   BootPartitionStore,
@@ -124,7 +124,7 @@ export class NvmeController {
       poweredOnAtMs: this.clock.nowMs(),
     };
     this.subsystem = subsystemOf(this.bootPartitions, this.config.rpmbProtection);
-    this.writeProtection = new WriteProtection(this.subsystem, this.trace);
+    this.writeProtection = new WriteProtection(this.subsystem.writeProtection, this.trace);
     this.subsystem.attach(this.subsystemMember);
     this.queues = new QueueEngine({
       memory: this.memory,

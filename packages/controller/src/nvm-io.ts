@@ -1,9 +1,7 @@
-import { NvmOpcode, Status, type SubmissionQueueEntry } from "@bplab/nvme-spec";
-import { NSID_BROADCAST } from "./admin/features.js";
-import { invalidOpcode } from "./admin/misc.js";
+import { NSID_BROADCAST, NvmOpcode, Status, type SubmissionQueueEntry } from "@bplab/nvme-spec";
 import { type CommandContext, checkTransferSize, receiveFromHost, sendToHost } from "./command-context.js";
 import type { NamespaceStore } from "./ports.js";
-import { type CommandResult, failure, success } from "./status.js";
+import { type CommandResult, failure, invalidOpcode, success } from "./status.js";
 
 /**
  * NVM command set I/O on the single namespace (NSID 1): Read, Write, Flush, Write Zeroes and

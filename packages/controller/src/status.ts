@@ -22,3 +22,11 @@ export function failure(
 ): CommandResult {
   return { status, dw0: 0, dnr: !options.retryable, reason };
 }
+
+/** An opcode the controller does not implement, on the admin or an I/O queue. */
+export function invalidOpcode(opcode: number, admin: boolean): CommandResult {
+  return failure(
+    Status.InvalidOpcode,
+    `${admin ? "admin" : "I/O"} opcode ${opcode.toString(16).padStart(2, "0")}h`,
+  );
+}

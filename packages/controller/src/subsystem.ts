@@ -7,7 +7,7 @@
  */
 import { ControllerConfigError } from "./errors.js";
 import type { BootPartitionStore } from "./ports.js";
-import { type BpLockStates, POWER_ON_LOCK_STATES, type RpmbProtection } from "./write-protection.js";
+import { type RpmbProtection, SubsystemWriteProtection } from "./write-protection.js";
 
 /** What a controller does when its subsystem is power cycled (its own volatile reset). */
 export interface SubsystemMember {
@@ -15,18 +15,13 @@ export interface SubsystemMember {
 }
 
 export class BootPartitionSubsystem {
-  /** FID 85h state of both BPs (MC-30..MC-41). */
-  lockStates: BpLockStates = POWER_ON_LOCK_STATES;
-  /** RPMB mode and the BPLOCK bits now (MC-34). */
-  rpmb: RpmbProtection;
-  /** The RPMB configuration the subsystem was created with; every controller must agree. */
-  readonly configuredRpmb: RpmbProtection;
+  /** FID 85h lock states and RPMB bits, shared by every attached controller. */
+  readonly writeProtection: SubsystemWriteProtection;
   /** Weak, so a controller nobody uses any more is not kept alive by its store. */
   readonly #members = new Set<WeakRef<SubsystemMember>>();
 
   constructor(rpmb: RpmbProtection) {
-    this.rpmb = rpmb;
-    this.configuredRpmb = rpmb;
+    this.writeProtection = new SubsystemWriteProtection(rpmb);
   }
 
   attach(member: SubsystemMember): void {
@@ -53,7 +48,7 @@ export function subsystemOf(store: BootPartitionStore, rpmb: RpmbProtection): Bo
     SUBSYSTEMS.set(store, created);
     return created;
   }
-  const configured = existing.configuredRpmb;
+  const configured = existing.writeProtection.configuredRpmb;
   if (
     configured.enabled !== rpmb.enabled ||
     configured.locked[0] !== rpmb.locked[0] ||

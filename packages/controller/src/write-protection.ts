@@ -10,7 +10,6 @@ import {
   Status,
   type StatusCode,
 } from "@bplab/nvme-spec";
-import type { BootPartitionSubsystem } from "./subsystem.js";
 import type { TraceBus } from "./trace.js";
 
 /**
@@ -202,13 +201,29 @@ export function reportedLockState(
 export const DEFAULT_WRITE_PROTECTION_DW0 = bpWriteProtectionCodec.encode(POWER_ON_LOCK_STATES);
 
 /**
+ * The write-protection state of one NVM subsystem (MC-43): every controller on the same Boot
+ * Partition store reads and changes this one object, each through its own WriteProtection.
+ */
+export class SubsystemWriteProtection {
+  /** FID 85h state of both BPs (MC-30..MC-41). */
+  lockStates: BpLockStates = POWER_ON_LOCK_STATES;
+  /** RPMB mode and the BPLOCK bits now (MC-34). */
+  rpmb: RpmbProtection;
+
+  /** `configuredRpmb`: what the subsystem was created with; every controller must agree. */
+  constructor(readonly configuredRpmb: RpmbProtection) {
+    this.rpmb = configuredRpmb;
+  }
+}
+
+/**
  * One controller's view of its subsystem's lock states and RPMB bits (MC-43). Every change goes
  * through here, so each BP whose state moves is traced once (`lock.transition`) on this
  * controller's trace.
  */
 export class WriteProtection {
   constructor(
-    private readonly subsystem: BootPartitionSubsystem,
+    private readonly subsystem: SubsystemWriteProtection,
     private readonly trace: TraceBus,
   ) {}
 

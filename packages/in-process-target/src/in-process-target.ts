@@ -11,18 +11,18 @@ import {
   type QuirkProfileName,
   type QuirkSwitches,
 } from "@bplab/controller";
-import { BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
 import {
+  DEFAULT_TARGET_BP_SIZE_BYTES,
+  FlatMemory,
   type TargetCapabilities,
   TargetError,
   type TargetFactory,
   type TargetRequest,
   type TargetWithCapabilities,
-} from "../target.js";
-import { FlatMemory } from "./flat-memory.js";
+} from "@bplab/host";
 
-/** Two BPSZ units (256 KiB per BP): small, yet more than one MDTS-free chunk of everything. */
-export const DEFAULT_IN_PROCESS_BP_SIZE_BYTES = 2 * BOOT_PARTITION_UNIT_BYTES;
+/** The BP size shared by every target (DEFAULT_TARGET_BP_SIZE_BYTES of @bplab/host). */
+export const DEFAULT_IN_PROCESS_BP_SIZE_BYTES = DEFAULT_TARGET_BP_SIZE_BYTES;
 /** Host memory of an in-process target: room for queues, PRP lists and MDTS-sized buffers. */
 export const DEFAULT_IN_PROCESS_MEMORY_BYTES = 32 * 1024 * 1024;
 

@@ -6,6 +6,7 @@ import {
   FeatureSelect,
   featureCapabilitiesCodec,
   interruptCoalescingCodec,
+  NSID_BROADCAST,
   NUMBER_OF_QUEUES_INVALID,
   numberOfQueuesCodec,
   parseGetFeatures,
@@ -18,6 +19,7 @@ import {
   volatileWriteCacheCodec,
 } from "@bplab/nvme-spec";
 import type { CommandContext } from "../command-context.js";
+import { FeatureValues } from "../feature-values.js";
 import { namespaceCount } from "../nvm-io.js";
 import { type CommandResult, failure, success } from "../status.js";
 import { DEFAULT_WRITE_PROTECTION_DW0 } from "../write-protection.js";
@@ -28,10 +30,6 @@ import { DEFAULT_WRITE_PROTECTION_DW0 } from "../write-protection.js";
  * Values other than FID 85h return to their defaults on a Controller Level Reset.
  */
 
-/** Composite temperature thresholds, kelvin: the over-temperature default equals Identify WCTEMP. */
-export const WARNING_COMPOSITE_TEMPERATURE_K = 343;
-export const CRITICAL_COMPOSITE_TEMPERATURE_K = 373;
-const UNDER_TEMPERATURE_DEFAULT_K = 0;
 /** TMPSEL 0h is the composite temperature and Fh means all sensors; the model has no others. */
 const TMPSEL_COMPOSITE = 0x0;
 const TMPSEL_ALL_SENSORS = 0xf;
@@ -39,22 +37,6 @@ const TMPSEL_ALL_SENSORS = 0xf;
 const HIGHEST_POWER_STATE = 0;
 /** NSID values that mean "not a namespace": 0h and the broadcast FFFFFFFFh (MC-35, MC-62). */
 const NSID_NONE = 0;
-export const NSID_BROADCAST = 0xffff_ffff;
-
-export class FeatureValues {
-  arbitration = 0;
-  powerManagement = 0;
-  overTemperatureK = WARNING_COMPOSITE_TEMPERATURE_K;
-  underTemperatureK = UNDER_TEMPERATURE_DEFAULT_K;
-  volatileWriteCache = volatileWriteCacheCodec.encode({ wce: true });
-  interruptCoalescing = 0;
-  asyncEventConfig = 0;
-
-  /** Controller Level Reset: every value here goes back to its default (FID 85h lives elsewhere). */
-  reset(): void {
-    Object.assign(this, new FeatureValues());
-  }
-}
 
 interface FeatureHandler {
   get(ctx: CommandContext, cdw11: number, select: number): CommandResult;

@@ -21,11 +21,12 @@ import {
 } from "@bplab/nvme-spec";
 import { type CommandContext, sendToHost } from "../command-context.js";
 import { ERROR_LOG_ENTRIES } from "../error-log.js";
+import { CRITICAL_COMPOSITE_TEMPERATURE_K, WARNING_COMPOSITE_TEMPERATURE_K } from "../feature-values.js";
 import { NAMESPACE_ID, namespaceCount } from "../nvm-io.js";
 import { CONTROLLER_VERSION } from "../registers.js";
 import { type CommandResult, failure, success } from "../status.js";
-import { CRITICAL_COMPOSITE_TEMPERATURE_K, WARNING_COMPOSITE_TEMPERATURE_K } from "./features.js";
-import { ABORT_COMMAND_LIMIT, ASYNC_EVENT_REQUEST_LIMIT } from "./misc.js";
+import { ABORT_COMMAND_LIMIT } from "./abort.js";
+import { ASYNC_EVENT_REQUEST_LIMIT } from "./async-events.js";
 
 /**
  * Identify (06h). CNS 00h/01h/02h/03h, and for the NVM command set (CSI 00h) the CSI-specific

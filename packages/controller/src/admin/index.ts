@@ -1,11 +1,12 @@
 import { AdminOpcode, type SubmissionQueueEntry } from "@bplab/nvme-spec";
 import type { CommandContext } from "../command-context.js";
-import type { CommandResult } from "../status.js";
+import { type CommandResult, invalidOpcode, success } from "../status.js";
+import { abort } from "./abort.js";
+import { asyncEventRequest } from "./async-events.js";
 import { getFeatures, setFeatures } from "./features.js";
 import { firmwareCommit, firmwareImageDownload } from "./firmware.js";
 import { identify } from "./identify.js";
 import { getLogPage } from "./log-pages.js";
-import { abort, asyncEventRequest, invalidOpcode, keepAlive } from "./misc.js";
 import {
   createIoCompletionQueue,
   createIoSubmissionQueue,
@@ -32,7 +33,8 @@ const HANDLERS: ReadonlyMap<number, AdminHandler> = new Map<number, AdminHandler
   [AdminOpcode.AsyncEventRequest, (ctx, sqe, sqid) => asyncEventRequest(ctx, sqid, sqe)],
   [AdminOpcode.FirmwareCommit, firmwareCommit],
   [AdminOpcode.FirmwareImageDownload, firmwareImageDownload],
-  [AdminOpcode.KeepAlive, keepAlive],
+  // The PCIe controller has no keep-alive timer (KAS=0), so Keep Alive simply succeeds.
+  [AdminOpcode.KeepAlive, () => success()],
 ]);
 
 /** The admin opcodes this controller implements (Commands Supported and Effects log, tests). */

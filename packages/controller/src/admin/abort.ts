@@ -3,29 +3,8 @@ import type { CommandContext } from "../command-context.js";
 import { ADMIN_QID } from "../queues.js";
 import { type CommandResult, failure, success } from "../status.js";
 
-/** Identify AERL: at most this many Asynchronous Event Requests outstanding (AERL is 0's based). */
-export const ASYNC_EVENT_REQUEST_LIMIT = 4;
 /** Identify ACL: the Abort Command Limit (ACL is 0's based). */
 export const ABORT_COMMAND_LIMIT = 4;
-
-/**
- * Asynchronous Event Request: stays outstanding until an event occurs (the model raises none) or
- * the controller resets; above the limit → Asynchronous Event Request Limit Exceeded.
- */
-export function asyncEventRequest(
-  ctx: CommandContext,
-  sqid: number,
-  sqe: SubmissionQueueEntry,
-): CommandResult | undefined {
-  if (ctx.asyncEvents.outstanding.length >= ASYNC_EVENT_REQUEST_LIMIT) {
-    return failure(
-      Status.AsyncEventRequestLimitExceeded,
-      `already ${ASYNC_EVENT_REQUEST_LIMIT} requests outstanding`,
-    );
-  }
-  ctx.asyncEvents.outstanding.push({ sqid, cid: sqe.cid });
-  return undefined;
-}
 
 /**
  * Abort: every command but an Asynchronous Event Request has completed by the time an Abort is
@@ -45,16 +24,4 @@ export function abort(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandRe
     failure(Status.CommandAbortRequested, "aborted by the host"),
   );
   return success(0);
-}
-
-/** Keep Alive: the PCIe controller has no keep-alive timer (KAS=0), so it simply succeeds. */
-export function keepAlive(): CommandResult {
-  return success();
-}
-
-export function invalidOpcode(opcode: number, admin: boolean): CommandResult {
-  return failure(
-    Status.InvalidOpcode,
-    `${admin ? "admin" : "I/O"} opcode ${opcode.toString(16).padStart(2, "0")}h`,
-  );
 }
