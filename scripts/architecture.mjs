@@ -25,7 +25,7 @@ export const CONTROLLER = "@bplab/controller";
 
 /** Who may import the controller core, and why. Everything else talks to a `Target`. */
 export const CONTROLLER_IMPORTERS = new Map([
-  ["@bplab/host", "its in-process target (src/targets/in-process.ts) wraps the core in a Target"],
+  ["@bplab/in-process-target", "it is the core behind a Target, in this process (split out of @bplab/host)"],
   ["@bplab/cli", "`bplab demo` and `bplab bp` run the core on a state directory, in process"],
 ]);
 

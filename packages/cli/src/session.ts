@@ -11,7 +11,8 @@ import type {
   QuirkProfileName,
   QuirkSwitches,
 } from "@bplab/controller";
-import { createInProcessTarget, type InProcessTarget, NvmeHostDriver, type Transcript } from "@bplab/host";
+import { NvmeHostDriver, type Transcript } from "@bplab/host";
+import { createInProcessTarget, type InProcessTarget } from "@bplab/in-process-target";
 import { bpWriteProtectionStateName, formatBpwps } from "@bplab/nvme-spec";
 import { CliFailure } from "./errors.js";
 

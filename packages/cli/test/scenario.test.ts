@@ -1,10 +1,5 @@
-import {
-  inProcessTargetFactory,
-  selectScenarios,
-  type Target,
-  type TargetFactory,
-  TargetUnsupportedError,
-} from "@bplab/host";
+import { selectScenarios, type Target, type TargetFactory, TargetUnsupportedError } from "@bplab/host";
+import { inProcessTargetFactory } from "@bplab/in-process-target";
 import { capCodec, RegisterOffset } from "@bplab/nvme-spec";
 import { findPatchedQemu, QEMU_BUILD_COMMAND, qemuChildProcesses } from "@bplab/qtest";
 import { afterEach, describe, expect, it, vi } from "vitest";

@@ -72,6 +72,7 @@ export {
 export { ALL_SCENARIOS } from "./scenarios/suite.js";
 export type { Scenario, ScenarioOutcome, ScenarioResult } from "./scenarios/types.js";
 export {
+  DEFAULT_TARGET_BP_SIZE_BYTES,
   type Target,
   type TargetCapabilities,
   TargetError,
@@ -83,11 +84,3 @@ export {
   targetCapabilities,
 } from "./target.js";
 export { DEFAULT_FLAT_MEMORY_BASE, FlatMemory, type FlatMemoryOptions } from "./targets/flat-memory.js";
-export {
-  createInProcessTarget,
-  DEFAULT_IN_PROCESS_BP_SIZE_BYTES,
-  DEFAULT_IN_PROCESS_MEMORY_BYTES,
-  type InProcessTarget,
-  type InProcessTargetOptions,
-  inProcessTargetFactory,
-} from "./targets/in-process.js";

@@ -1,4 +1,5 @@
 import { CodedError } from "@bplab/node-kit";
+import { BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
 
 /**
  * The Target interface: the only thing the host driver and the scenario suite know about a device.
@@ -35,6 +36,13 @@ export interface TargetRequest {
   /** The core's optional RPMB-controlled write protection (MC-34); `locked[i]` is BP i's RPMB lock. */
   rpmb?: { locked: [boolean, boolean] };
 }
+
+/**
+ * The BP size every TargetFactory gives when the request names none: two BPSZ units (256 KiB per
+ * BP), small, yet more than one MDTS-free chunk of everything. One value for all targets, so a
+ * scenario runs the same device on each of them.
+ */
+export const DEFAULT_TARGET_BP_SIZE_BYTES = 2 * BOOT_PARTITION_UNIT_BYTES;
 
 /** Builds a fresh, powered-on target for one scenario. */
 export type TargetFactory = (request: TargetRequest) => Promise<Target>;

@@ -1,3 +1,4 @@
+import { bpRegisterRead, DEFAULT_MAX_POLLS, NvmeHostDriver } from "@bplab/host";
 import {
   BOOT_PARTITION_UNIT_BYTES,
   BootReadStatus,
@@ -10,7 +11,6 @@ import {
   RegisterOffset,
 } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
-import { bpRegisterRead, DEFAULT_MAX_POLLS, NvmeHostDriver, TargetError } from "@bplab/host";
 import { createInProcessTarget, inProcessTargetFactory } from "../src/in-process-target.js";
 
 const { WriteUnlocked, WriteLocked, RpmbControlled } = BpWriteProtectionState;

@@ -1,7 +1,6 @@
+import { ALL_SCENARIOS, runScenario } from "@bplab/host";
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../src/scenarios/runner.js";
-import { ALL_SCENARIOS } from "../src/scenarios/suite.js";
-import { inProcessTargetFactory } from "../src/targets/in-process.js";
+import { inProcessTargetFactory } from "../src/in-process-target.js";
 
 const factory = inProcessTargetFactory();
 

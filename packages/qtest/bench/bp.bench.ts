@@ -8,13 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  createInProcessTarget,
-  inProcessTargetFactory,
-  NvmeHostDriver,
-  runScenarios,
-  type Target,
-} from "@bplab/host";
+import { NvmeHostDriver, runScenarios, type Target } from "@bplab/host";
+import { createInProcessTarget, inProcessTargetFactory } from "@bplab/in-process-target";
 import { BOOT_PARTITION_COUNT, BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
 import {
   bootPartitionImageBytes,

@@ -2,7 +2,7 @@
  * The factory the scenario runner and `bplab scenario --target qemu` call: one fresh QEMU per
  * scenario, sized as the scenario asks.
  */
-import { DEFAULT_IN_PROCESS_BP_SIZE_BYTES, type TargetFactory, TargetUnsupportedError } from "@bplab/host";
+import { DEFAULT_TARGET_BP_SIZE_BYTES, type TargetFactory, TargetUnsupportedError } from "@bplab/host";
 import { QemuNotFoundError } from "./errors.js";
 import { findQemuBinary, probeDeviceProperties, QEMU_BUILD_COMMAND, type QemuBinary } from "./find-qemu.js";
 import { BOOTPART_PROPERTY, createQemuTarget, type QemuTargetOptions } from "./libqos/nvme-target.js";
@@ -46,9 +46,9 @@ export function createQemuTargetFactory(base: QemuTargetOptions = {}): TargetFac
       );
     }
     // Every scenario is about Boot Partitions, so the device always gets them: the size the scenario
-    // asks for, else the size the in-process target uses, so both targets run the same device.
+    // asks for, else the size every target uses by default, so all targets run the same device.
     const bpSizeBytes =
-      request.bpSizeBytes ?? base.bootPartition?.bpSizeBytes ?? DEFAULT_IN_PROCESS_BP_SIZE_BYTES;
+      request.bpSizeBytes ?? base.bootPartition?.bpSizeBytes ?? DEFAULT_TARGET_BP_SIZE_BYTES;
     const property = base.bootPartition?.property ?? BOOTPART_PROPERTY;
     const binary = await findPatchedQemu({
       property,

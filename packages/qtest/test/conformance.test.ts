@@ -3,7 +3,8 @@
 // of them, fixed on that side against docs/spec/boot-partitions.md and docs/model-choices.md, never
 // pinned here. The one allowed exception is RPMB-controlled protection, a core-only mode (MC-34):
 // QEMU skips those scenarios and the test prints why.
-import { ALL_SCENARIOS, inProcessTargetFactory, type Scenario, type TargetFactory } from "@bplab/host";
+import { ALL_SCENARIOS, type Scenario, type TargetFactory } from "@bplab/host";
+import { inProcessTargetFactory } from "@bplab/in-process-target";
 import { afterAll, describe, expect, it } from "vitest";
 import { liveProcessCount, qemuChildProcesses } from "../src/cleanup.js";
 import {

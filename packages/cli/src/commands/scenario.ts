@@ -6,7 +6,6 @@
  * A QEMU that cannot run here is reported with the build command instead of failing obscurely.
  */
 import {
-  inProcessTargetFactory,
   runScenario,
   type Scenario,
   type ScenarioResult,
@@ -14,6 +13,7 @@ import {
   type TargetFactory,
   TargetUnsupportedError,
 } from "@bplab/host";
+import { inProcessTargetFactory } from "@bplab/in-process-target";
 import {
   type ConformanceRow,
   createQemuTargetFactory,
