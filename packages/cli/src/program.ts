@@ -2,7 +2,8 @@
  * The `bplab` command line. `runCli` takes the arguments and an output sink and returns the exit
  * code, so tests run it in process; bin.ts is the thin shell around it.
  */
-import { StateDirError, StorageError } from "@bplab/controller";
+import { StorageError } from "@bplab/controller";
+import { StateDirError } from "@bplab/controller/storage";
 import { Command, CommanderError } from "commander";
 import { bpActivate, bpInit, bpLock, bpStatus } from "./commands/bp-state.js";
 import { bpRead, bpWrite, type ReadPath } from "./commands/bp-transfer.js";

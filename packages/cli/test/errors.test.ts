@@ -3,13 +3,8 @@
  * `name` shape that the CLI's error handling relies on. @bplab/nvme-spec stays dependency-free and
  * has a shape-compatible base instead.
  */
-import {
-  ControllerConfigError,
-  ControllerError,
-  DmaError,
-  StateDirError,
-  StorageError,
-} from "@bplab/controller";
+import { ControllerConfigError, ControllerError, DmaError, StorageError } from "@bplab/controller";
+import { StateDirError } from "@bplab/controller/storage";
 import { HostDriverError, ScenarioError, TargetError } from "@bplab/host";
 import { CodedError, CommandFailedError } from "@bplab/node-kit";
 import { fieldRangeError } from "@bplab/nvme-spec";

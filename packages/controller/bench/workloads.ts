@@ -19,7 +19,7 @@ import {
   RegisterOffset,
   SQE_SIZE,
 } from "@bplab/nvme-spec";
-import { createMemoryStore } from "../src/storage/index.js";
+import { createMemoryStore } from "../src/memory-store.js";
 import { pattern, statusOf } from "../test/harness.js";
 import { type BenchResult, MIB, result, timeSeconds } from "./measure.js";
 import { allocDataBuffer, createBenchRig, expectSuccess } from "./rig.js";

@@ -25,6 +25,27 @@ export class ControllerConfigError extends ControllerError {
   }
 }
 
+/** A store size, range or size string the storage ports or their implementations reject. */
+export type StorageErrorCode =
+  /** A size or option is not acceptable (not an integer, not a multiple of its unit, too large). */
+  | "STORAGE_INVALID_ARGUMENT"
+  /** A read or write touches bytes outside the store. */
+  | "STORAGE_OUT_OF_RANGE"
+  /** The store was closed; its file handles are gone. */
+  | "STORAGE_CLOSED"
+  /** A size string such as "1G" or "128K" cannot be parsed. */
+  | "STORAGE_INVALID_SIZE";
+
+export class StorageError extends CodedError<StorageErrorCode> {
+  /** The argument or option that was rejected, e.g. "bpSizeBytes". */
+  readonly field: string;
+
+  constructor(code: StorageErrorCode, field: string, message: string) {
+    super(code, message);
+    this.field = field;
+  }
+}
+
 function formatActual(actual: unknown): string {
   if (typeof actual === "string") return JSON.stringify(actual);
   if (typeof actual === "bigint") return `${actual}n`;

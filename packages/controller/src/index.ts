@@ -5,7 +5,14 @@ export {
   resolveControllerConfig,
 } from "./config.js";
 export { type BpLockStateView, type ControllerOptions, NvmeController } from "./controller.js";
-export { ControllerConfigError, ControllerError, type ControllerErrorCode } from "./errors.js";
+export {
+  ControllerConfigError,
+  ControllerError,
+  type ControllerErrorCode,
+  StorageError,
+  type StorageErrorCode,
+} from "./errors.js";
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export type {
   BootPartitionStore,
   Clock,
@@ -23,8 +30,13 @@ export {
   type QuirkSwitches,
   resolveQuirks,
 } from "./quirks.js";
+export { formatSize, parseSize } from "./sizes.js";
 export type { CommandResult } from "./status.js";
-export * from "./storage/index.js";
+export {
+  DEFAULT_NAMESPACE_SIZE_BYTES,
+  validateBpSizeBytes,
+  validateNamespaceSizeBytes,
+} from "./store-geometry.js";
 export { ImmediateScheduler, ManualClock, ManualScheduler, systemClock } from "./time.js";
 export { TraceBus, type TraceEvent, type TraceListener, type TraceValue } from "./trace.js";
 export {

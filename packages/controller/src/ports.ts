@@ -6,9 +6,6 @@
 import { CodedError } from "@bplab/node-kit";
 import type { BpId } from "@bplab/nvme-spec";
 
-/** The port signatures use the spec's BpId; re-exported for the core's own modules and tests. */
-export type { BpId };
-
 /** DMA as the device sees it. Both methods throw DmaError when the range is not mapped. */
 export interface HostMemory {
   read(addr: bigint, length: number): Uint8Array;

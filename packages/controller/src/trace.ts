@@ -1,4 +1,3 @@
-import { closeSync, openSync, writeSync } from "node:fs";
 import type { Clock } from "./ports.js";
 import { systemClock } from "./time.js";
 
@@ -82,24 +81,6 @@ export class TraceBus {
     const events: TraceEvent[] = [];
     const stop = this.subscribe((event) => events.push(event));
     return { events, stop };
-  }
-
-  /**
-   * Appends every later event to `path` as one JSON object per line (the file is created or
-   * truncated). Returns the function that unsubscribes and closes the file.
-   */
-  writeJsonLines(path: string): () => void {
-    const fd = openSync(path, "w");
-    let open = true;
-    const unsubscribe = this.subscribe((event) => {
-      if (open) writeSync(fd, `${JSON.stringify(event)}\n`);
-    });
-    return () => {
-      if (!open) return;
-      open = false;
-      unsubscribe();
-      closeSync(fd);
-    };
   }
 }
 

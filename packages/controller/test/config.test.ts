@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONTROLLER_CONFIG, resolveControllerConfig } from "../src/config.js";
 import { NvmeController } from "../src/controller.js";
 import { ControllerConfigError } from "../src/errors.js";
-import { createMemoryStore } from "../src/storage/index.js";
+import { createMemoryStore } from "../src/memory-store.js";
 import { FlatHostMemory } from "./harness.js";
 
 describe("controller configuration", () => {

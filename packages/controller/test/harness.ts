@@ -17,8 +17,8 @@ import {
   sqTailDoorbellOffset,
 } from "@bplab/nvme-spec";
 import { type ControllerOptions, NvmeController } from "../src/controller.js";
+import { createMemoryStore } from "../src/memory-store.js";
 import { type BootPartitionStore, DmaError, type HostMemory, type NamespaceStore } from "../src/ports.js";
-import { createMemoryStore } from "../src/storage/index.js";
 import { ManualClock, ManualScheduler } from "../src/time.js";
 import type { TraceEvent } from "../src/trace.js";
 

@@ -20,9 +20,9 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NvmeController } from "../src/controller.js";
+import { createMemoryStore } from "../src/memory-store.js";
 import type { BootPartitionStore } from "../src/ports.js";
 import type { QuirkProfileName } from "../src/quirks.js";
-import { createMemoryStore } from "../src/storage/index.js";
 import { ManualScheduler } from "../src/time.js";
 import type { TraceEvent } from "../src/trace.js";
 import { FlatHostMemory, PAGE, SMALL_BP_BYTES, sameBytes } from "./harness.js";

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommitAction, RegisterOffset } from "@bplab/nvme-spec";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeTraceJsonLines } from "../src/storage/trace-file.js";
 import { ManualClock } from "../src/time.js";
 import type { TraceEvent } from "../src/trace.js";
 import { TraceBus } from "../src/trace.js";
@@ -95,7 +96,7 @@ describe("TraceBus", () => {
     dirs.push(dir);
     const path = join(dir, "trace.jsonl");
     const bus = new TraceBus(new ManualClock(5));
-    const close = bus.writeJsonLines(path);
+    const close = writeTraceJsonLines(bus, path);
     bus.emit("bp.read.start", { buffer: 0x1000n });
     bus.emit("register", () => ({ name: "CC" }));
     close();

@@ -3,7 +3,8 @@
  * nonvolatile and per-session state of its BPs through the real command set.
  */
 
-import { formatSize, openStateDir } from "@bplab/controller";
+import { formatSize } from "@bplab/controller";
+import { openStateDir } from "@bplab/controller/storage";
 import { formatBrs } from "@bplab/host";
 import {
   type BpId,

@@ -2,7 +2,7 @@
  * Runs a `bplab bp …` command against a state directory: open it (a power cycle, MC-42), put the
  * in-process controller and host driver on it, run, and close everything even on failure.
  */
-import { openStateDir, type StateDir } from "@bplab/controller";
+import { openStateDir, type StateDir } from "@bplab/controller/storage";
 import { type DeviceSession, openDeviceSession } from "../session.js";
 
 export async function withStateDevice<T>(

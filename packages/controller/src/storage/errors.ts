@@ -1,29 +1,9 @@
 /**
- * Typed errors of the storage layer. Each carries a stable `code` (for programs and tests) and a
+ * Typed errors of the file-backed storage (state directories). Each carries a stable `code` (for programs and tests) and a
  * message that names the field or file and the rule that was broken (for people).
  */
 
 import { CodedError } from "@bplab/node-kit";
-
-export type StorageErrorCode =
-  /** A size or option is not acceptable (not an integer, not a multiple of its unit, too large). */
-  | "STORAGE_INVALID_ARGUMENT"
-  /** A read or write touches bytes outside the store. */
-  | "STORAGE_OUT_OF_RANGE"
-  /** The store was closed; its file handles are gone. */
-  | "STORAGE_CLOSED"
-  /** A size string such as "1G" or "128K" cannot be parsed. */
-  | "STORAGE_INVALID_SIZE";
-
-export class StorageError extends CodedError<StorageErrorCode> {
-  /** The argument or option that was rejected, e.g. "bpSizeBytes". */
-  readonly field: string;
-
-  constructor(code: StorageErrorCode, field: string, message: string) {
-    super(code, message);
-    this.field = field;
-  }
-}
 
 export type StateDirErrorCode =
   /** The directory does not exist and no `create` option was given. */

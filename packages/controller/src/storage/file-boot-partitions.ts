@@ -3,7 +3,9 @@
  * Download writes, and ABPID in meta.json. A commit renames the staged file over the BP (MC-22).
  */
 import type { BpId } from "@bplab/nvme-spec";
+import { validateBpid } from "../memory-store.js";
 import type { BootPartitionStore } from "../ports.js";
+import { checkRange } from "../store-geometry.js";
 import { StateDirError } from "./errors.js";
 import {
   fsyncDirectory,
@@ -14,8 +16,6 @@ import {
   type StateDirFileSystem,
   writeFullyAt,
 } from "./file-io.js";
-import { checkRange } from "./geometry.js";
-import { validateBpid } from "./memory-store.js";
 import { type StateFiles, writeMeta } from "./state-files.js";
 import { StateFile, type StateMeta } from "./state-meta.js";
 

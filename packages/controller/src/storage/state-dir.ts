@@ -15,6 +15,7 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BootPartitionStore, NamespaceStore } from "../ports.js";
+import { checkRange, resolveGeometry, type StoreGeometry } from "../store-geometry.js";
 import { StateDirError } from "./errors.js";
 import { type CommitStepHook, FileBootPartitionStore } from "./file-boot-partitions.js";
 import {
@@ -25,7 +26,6 @@ import {
   type StateDirFileSystem,
   writeFullyAt,
 } from "./file-io.js";
-import { checkRange, resolveGeometry, type StoreGeometry } from "./geometry.js";
 import { acquireOwnerLock } from "./owner-lock.js";
 import { StateFiles, writeMeta } from "./state-files.js";
 import { parseMeta, STATE_FORMAT, STATE_VERSION, StateFile, type StateMeta } from "./state-meta.js";

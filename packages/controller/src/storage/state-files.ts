@@ -1,6 +1,6 @@
 /** The paths of one open state directory and whether it was closed; shared by its stores. */
 import { join } from "node:path";
-import { StorageError } from "./errors.js";
+import { StorageError } from "../errors.js";
 import { writeFileAtomic } from "./file-io.js";
 import { StateFile, type StateMeta, serializeMeta } from "./state-meta.js";
 

@@ -3,8 +3,9 @@
  * field so a hand-edited or truncated meta.json gets an error that names the field and the rule.
  */
 import type { BpId } from "@bplab/nvme-spec";
-import { StateDirError, StorageError } from "./errors.js";
-import { validateBpSizeBytes, validateNamespaceSizeBytes } from "./geometry.js";
+import { StorageError } from "../errors.js";
+import { validateBpSizeBytes, validateNamespaceSizeBytes } from "../store-geometry.js";
+import { StateDirError } from "./errors.js";
 
 export const STATE_FORMAT = "bplab-state";
 export const STATE_VERSION = 1;

@@ -18,9 +18,8 @@ import { existsSync, mkdtempSync, rmSync, statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { bpinfoCodec, RegisterOffset } from "@bplab/nvme-spec";
+import { type BpId, bpinfoCodec, otherBp, RegisterOffset } from "@bplab/nvme-spec";
 import { afterAll, describe, expect, it } from "vitest";
-import type { BpId } from "../../src/ports.js";
 import { openStateDir, type StateDir } from "../../src/storage/index.js";
 import { getWriteProtection } from "../flows.js";
 import { createRig } from "../harness.js";
@@ -196,7 +195,7 @@ describe("kill -9 inside the commit window, through the controller, 1 GiB BPs (M
       const log: string[] = [];
       for (let round = 0; round < MAX_ATTEMPTS && counts.inside < INSIDE_KILLS_WANTED; round++) {
         const bpid: BpId = round % 2 === 0 ? 1 : 0;
-        const other: BpId = bpid === 0 ? 1 : 0;
+        const other = otherBp(bpid);
         const full = round % FULL_IMAGE_EVERY === FULL_IMAGE_EVERY - 1;
         const lengthBytes = full ? GIB : (1 + Math.floor(random() * 2048)) * BLOCK_BYTES;
         const next: CrashImage = { generation: round + 3, lengthBytes };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryStore, DEFAULT_NAMESPACE_SIZE_BYTES } from "../../src/storage/index.js";
+import { createMemoryStore } from "../../src/memory-store.js";
+import { DEFAULT_NAMESPACE_SIZE_BYTES } from "../../src/store-geometry.js";
 import { BP_BYTES, describeStoreContract, pattern } from "./store-contract.js";
 
 describeStoreContract("createMemoryStore", (geometry) => createMemoryStore(geometry));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatSize, parseSize } from "../../src/storage/index.js";
+import { formatSize, parseSize } from "../../src/sizes.js";
 
 describe("parseSize", () => {
   it.each([

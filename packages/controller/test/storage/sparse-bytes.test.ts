@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SparseBytes } from "../../src/storage/sparse-bytes.js";
+import { SparseBytes } from "../../src/sparse-bytes.js";
 import { expectSameBytes, pattern } from "./store-contract.js";
 
 const CHUNK = 64 * 1024;

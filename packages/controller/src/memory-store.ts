@@ -4,10 +4,10 @@
  * and `commitStaged` is trivially atomic (MC-22): the staged image object becomes the BP.
  */
 import type { BpId } from "@bplab/nvme-spec";
-import type { BootPartitionStore, NamespaceStore } from "../ports.js";
 import { StorageError } from "./errors.js";
-import { checkRange, resolveGeometry } from "./geometry.js";
+import type { BootPartitionStore, NamespaceStore } from "./ports.js";
 import { SparseBytes } from "./sparse-bytes.js";
+import { checkRange, resolveGeometry } from "./store-geometry.js";
 
 export interface MemoryStoreOptions {
   /** Each BP's size, BPSZ x 128 KiB (128 KiB to 0x7FFF x 128 KiB). */
