@@ -11,7 +11,7 @@ import type { QuirkSwitches } from "./quirks.js";
 import { hex32, type TraceBus } from "./trace.js";
 
 /**
- * The register read path of the Boot Partitions (spec file §1.2–1.5): BPMBL names a 4 KiB aligned
+ * The register read path of the Boot Partitions (docs/spec/boot-partitions.md §1.2–1.5): BPMBL names a 4 KiB aligned
  * host buffer, a BPRSEL write starts a read (BRS 00b/10b/11b → 01b), and deferred work on the
  * Scheduler copies the data and ends with BRS=10b or 11b. Model choices MC-1..MC-7.
  */

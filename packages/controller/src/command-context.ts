@@ -39,7 +39,7 @@ export interface CommandContext {
 
 /** Volatile Firmware Image Download bookkeeping (MC-13). */
 export interface FirmwareSession {
-  /** Set when any Firmware Commit completes: the next download starts a new image (spec §2.1). */
+  /** Set when any Firmware Commit completes: the next download starts a new image (docs/spec/boot-partitions.md §2.1). */
   newImageOnNextDownload: boolean;
 }
 

@@ -34,7 +34,7 @@ export const QUIRK_PROFILES: Readonly<Record<QuirkProfileName, Readonly<QuirkSwi
     acceptDownloadCdw12Hint: false,
     bprselReadAlwaysErrors: false,
   }),
-  /** The shipping SSD described by the downstream NvmeBpWrite notes (research §1.4). */
+  /** The shipping SSD described by the downstream NvmeBpWrite notes (docs/spec/boot-partitions.md §10). */
   "vendor-full-image": Object.freeze({
     commitRequiresFullImage: true,
     acceptDownloadCdw12Hint: true,

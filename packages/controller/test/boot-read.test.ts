@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { commit, download, readLog, setWriteProtection } from "./flows.js";
 import { createRig, kinds, PAGE, pattern, type Rig, sameBytes } from "./harness.js";
 
-/** The BPRSEL/BPMBL register read path (spec file §1.3-1.5, MC-1..MC-7). */
+/** The BPRSEL/BPMBL register read path (docs/spec/boot-partitions.md §1.3-1.5, MC-1..MC-7). */
 
 const FILL = 0xa5;
 

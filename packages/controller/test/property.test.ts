@@ -451,7 +451,7 @@ describe("property: 100k random admin commands and register writes", () => {
     expect(reached.commitsProhibited).toBeGreaterThan(100);
     expect(reached.lockTransitions).toBeGreaterThan(1000);
     expect(reached.completions).toBeGreaterThan(MIN_TOTAL_OPERATIONS / 4);
-    // §2.3 statuses the model never produces must not appear under random input either.
+    // docs/spec/boot-partitions.md §2.3 statuses the model never produces must not appear under random input either.
     const impossible = STATUSES_NEVER_PRODUCED.map(([status]) => status).filter((status) =>
       statusesSeen.has(status),
     );

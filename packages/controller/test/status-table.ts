@@ -1,5 +1,5 @@
 /**
- * The §2.3 statuses the model never returns, with the reason. statuses.test.ts checks the list is
+ * The docs/spec/boot-partitions.md §2.3 statuses the model never returns, with the reason. statuses.test.ts checks the list is
  * complete; the property test checks none of them appears under 100k random commands.
  */
 export const STATUSES_NEVER_PRODUCED: ReadonlyArray<[string, string]> = [

@@ -12,7 +12,7 @@ import { createRig, PAGE, pattern, type Rig, statusOf } from "./harness.js";
 import { STATUSES_NEVER_PRODUCED } from "./status-table.js";
 
 /**
- * Every status of the spec file's §2.3 table: each one the model can produce, produced by the
+ * Every status of the table in docs/spec/boot-partitions.md §2.3: each one the model can produce, produced by the
  * command that should produce it. The rest are listed with the reason the model never returns
  * them; the property test checks that they never show up in 100k random commands.
  */

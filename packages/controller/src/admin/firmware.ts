@@ -21,7 +21,7 @@ import { type CommandResult, failure, success } from "../status.js";
 
 /**
  * Firmware Image Download (11h) and Firmware Commit (10h): the only way Boot Partition contents
- * change (spec file §2). Staging rules MC-10..MC-15, commit rules MC-20..MC-26.
+ * change (docs/spec/boot-partitions.md §2). Staging rules MC-10..MC-15, commit rules MC-20..MC-26.
  */
 
 /** The vendor "data for boot partition" route hint some firmware puts in CDW12 (MC-15). */
