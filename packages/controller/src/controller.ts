@@ -48,7 +48,7 @@ import { type CommandResult, failure } from "./status.js";
 import { type BootPartitionSubsystem, type SubsystemMember, subsystemOf } from "./subsystem.js";
 import { ImmediateScheduler, systemClock } from "./time.js";
 import { TraceBus } from "./trace.js";
-import { WriteProtection } from "./write-protection.js";
+import { type ReportedLockStates, WriteProtection } from "./write-protection.js";
 
 export interface ControllerOptions {
   hostMemory: HostMemory;
@@ -59,12 +59,6 @@ export interface ControllerOptions {
   scheduler?: Scheduler;
   config?: Partial<ControllerConfig>;
   quirks?: QuirkProfileName | Partial<QuirkSwitches>;
-}
-
-/** Lock states as a UI shows them: 001b/010b/011b, or 100b for both in RPMB mode. */
-export interface BpLockStateView {
-  readonly bp0: number;
-  readonly bp1: number;
 }
 
 /** What happened to the controller's volatile state, for the trace and for tests. */
@@ -211,7 +205,7 @@ export class NvmeController {
   }
 
   /** The FID 85h states as a Get Features (SEL=current) would report them. */
-  getBpLockStates(): BpLockStateView {
+  getBpLockStates(): ReportedLockStates {
     return this.writeProtection.reported();
   }
 

@@ -4,7 +4,7 @@ export {
   type ResolvedConfig,
   resolveControllerConfig,
 } from "./config.js";
-export { type BpLockStateView, type ControllerOptions, NvmeController } from "./controller.js";
+export { type ControllerOptions, NvmeController } from "./controller.js";
 export {
   ControllerConfigError,
   ControllerError,
@@ -46,6 +46,7 @@ export {
   type LockStateRow,
   POWER_ON_LOCK_STATES,
   type ReportedLockState,
+  type ReportedLockStates,
   type RpmbProtection,
   type SetCell,
 } from "./write-protection.js";

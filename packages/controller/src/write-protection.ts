@@ -29,6 +29,12 @@ export type BpLockState = typeof WriteUnlocked | typeof WriteLocked | typeof Wri
 /** What Get Features SEL=000b reports for one BP: its lock state, or 100b in RPMB mode. */
 export type ReportedLockState = BpLockState | typeof RpmbControlled;
 
+/** Both BPs as Get Features SEL=000b (and a UI) shows them: 001b/010b/011b, or 100b for both in RPMB mode. */
+export interface ReportedLockStates {
+  readonly bp0: ReportedLockState;
+  readonly bp1: ReportedLockState;
+}
+
 export interface BpLockStates {
   readonly bp0: BpLockState;
   readonly bp1: BpLockState;
@@ -278,7 +284,7 @@ export class WriteProtection {
   }
 
   /** What Get Features SEL=000b reports per BP: the state, or 100b for both in RPMB mode. */
-  reported(): { bp0: ReportedLockState; bp1: ReportedLockState } {
+  reported(): ReportedLockStates {
     return {
       bp0: reportedLockState(this.lockStates, 0, this.rpmb),
       bp1: reportedLockState(this.lockStates, 1, this.rpmb),
