@@ -3,7 +3,8 @@
 // BPRSEL/BPMBL and through log 15h, with guest RAM reached by DMA messages (default RAM) and by
 // guest-memory fds (memfd RAM); every result must equal the same operation on the in-process core.
 import { createMemoryStore } from "@bplab/controller";
-import { createInProcessTarget, NvmeHostDriver, type Target } from "@bplab/host";
+import { NvmeHostDriver, type Target } from "@bplab/host";
+import { createInProcessTarget } from "@bplab/in-process-target";
 import { afterEach, describe, expect, it } from "vitest";
 import { createVfioQemuTarget, qemuSkipReason, type VfioQemuTarget } from "./helpers/qemu.js";
 

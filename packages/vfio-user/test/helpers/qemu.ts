@@ -3,6 +3,7 @@
  * test listens first, QEMU connects at realize, libqos-lite enumerates the function and places
  * BAR0, and MMIO / guest memory go through qtest.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import type { Target } from "@bplab/host";
 import {
   enableQ35Ecam,
   findQemuBinary,
+  findUnpatchedQemuBinary,
   GuestAllocator,
   launchQemu,
   PciBus,
@@ -23,18 +25,35 @@ import {
   type VfioUserServerOptions,
 } from "../../src/index.js";
 
-/** Why the QEMU tests skip, or undefined when they run. */
-export const qemuSkipReason: string | undefined = await (async () => {
-  if (process.env.BPLAB_SKIP_QEMU === "1") return "BPLAB_SKIP_QEMU=1";
+/**
+ * Stock QEMU 10.2.2 (the unpatched build) proves no patch is needed; without it the patched build
+ * serves too, since the series only touches hw/nvme, and the test says which one ran.
+ */
+async function chooseBinary(): Promise<{ path: string; note: string }> {
   try {
-    const binary = await findQemuBinary();
-    const { execFileSync } = await import("node:child_process");
-    const devices = execFileSync(binary.path, ["-device", "help"], { encoding: "utf8" });
-    return devices.includes('"vfio-user-pci"') ? undefined : `${binary.path} has no vfio-user-pci device`;
+    return { path: (await findUnpatchedQemuBinary()).path, note: "stock QEMU 10.2.2" };
   } catch (error) {
-    return (error as Error).message;
+    const patched = await findQemuBinary();
+    return { path: patched.path, note: `the patched build (no unpatched one: ${(error as Error).message})` };
+  }
+}
+
+/** The QEMU binary, or why the QEMU tests skip. */
+export const qemuBinary: { path: string; note: string } | { skip: string } = await (async () => {
+  if (process.env.BPLAB_SKIP_QEMU === "1") return { skip: "BPLAB_SKIP_QEMU=1" };
+  try {
+    const binary = await chooseBinary();
+    const devices = execFileSync(binary.path, ["-device", "help"], { encoding: "utf8" });
+    return devices.includes('"vfio-user-pci"')
+      ? binary
+      : { skip: `${binary.path} has no vfio-user-pci device` };
+  } catch (error) {
+    return { skip: (error as Error).message };
   }
 })();
+export const qemuSkipReason = "skip" in qemuBinary ? qemuBinary.skip : undefined;
+if ("path" in qemuBinary)
+  console.info(`[vfio-user] QEMU end-to-end tests run ${qemuBinary.note}: ${qemuBinary.path}`);
 if (qemuSkipReason) console.warn(`[vfio-user] skipping QEMU end-to-end tests: ${qemuSkipReason}`);
 
 const GUEST_RAM = "512M";
@@ -67,7 +86,14 @@ export async function createVfioQemuTarget(options: {
     );
   let qemu: QemuInstance;
   try {
-    qemu = await launchQemu({ machine: "q35", accel: "qtest", memory: GUEST_RAM, args });
+    if ("skip" in qemuBinary) throw new Error(qemuBinary.skip);
+    qemu = await launchQemu({
+      binary: qemuBinary.path,
+      machine: "q35",
+      accel: "qtest",
+      memory: GUEST_RAM,
+      args,
+    });
   } catch (error) {
     await server.close();
     await rm(dir, { recursive: true, force: true });

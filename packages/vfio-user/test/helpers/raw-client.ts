@@ -126,3 +126,47 @@ export function headerOf(message: Buffer) {
     error: message.readUInt32LE(12),
   };
 }
+
+/** A server in a child process (see server-process.ts) and a negotiated raw client. */
+export interface ChildHarness {
+  path: string;
+  child: import("node:child_process").ChildProcess;
+  client(): Promise<RawClient>;
+  /** Peak and current RSS are not visible here; the child's pid is, for the fuzzer. */
+  close(): Promise<void>;
+}
+
+export async function startChildServer(options: Record<string, unknown>): Promise<ChildHarness> {
+  const { spawn } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const dir = await mkdtemp(join(tmpdir(), "bplab-vfio-user-child-"));
+  const path = join(dir, "s.sock");
+  const script = fileURLToPath(new URL("./server-process.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", script, path, JSON.stringify(options)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`server process exited with ${code}`)));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("listening")) resolve();
+    });
+  });
+  const clients: RawClient[] = [];
+  return {
+    path,
+    child,
+    async client() {
+      const client = await RawClient.connect(path);
+      clients.push(client);
+      await client.request(versionRequest(0));
+      return client;
+    },
+    async close() {
+      for (const client of clients) client.close();
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
