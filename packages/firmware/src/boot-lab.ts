@@ -1,0 +1,251 @@
+/**
+ * One power-on of the firmware lab: OVMF (a read-only CODE copy and a private VARS per run) on the
+ * patched QEMU with the Boot Partition device, the ESP on virtio-blk, the UEFI Shell running
+ * startup.nsh (the app, then Linux), serial on a pipe parsed into timestamped events.
+ *
+ * A power cycle is a new call on the same `bootpart` file (a new QEMU process, MC-42). The
+ * target is a parameter: "qemu" (the patched device); "vfio-user" is reserved for
+ * @bplab/vfio-user. QEMU runs in its own process group under `setpriv --pdeathsig SIGKILL`,
+ * registered with @bplab/qtest's registry, and every way out kills the group.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  composeInitrd,
+  GUEST_KERNEL_ARGS,
+  type GuestKernel,
+  type GuestReport,
+  type GuestScript,
+  overlayArchive,
+} from "@bplab/lab";
+import { BOOTPART_PROPERTY, killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
+import {
+  BootAbortedError,
+  BootIncompleteError,
+  FirmwareBadOptionError,
+  type FirmwareError,
+} from "./errors.js";
+import { buildEsp } from "./esp.js";
+import { OVMF_CODE_PATH, OVMF_VARS_TEMPLATE_PATH } from "./host-tools.js";
+import { type SerialEvent, SerialEventParser } from "./serial-events.js";
+
+export type FirmwareTarget = "qemu" | "vfio-user";
+export const FIRMWARE_TARGETS: readonly FirmwareTarget[] = Object.freeze(["qemu", "vfio-user"]);
+export const FIRMWARE_TEMP_PREFIX = "bplab-fw-";
+const DEVICE_SERIAL = "bplab-fw";
+const SETPRIV_PATH = "/usr/bin/setpriv";
+const TAIL_CHARS = 4000;
+/**
+ * After the lab's `quiet`: notice level shows "Linux version ..." (the first kernel line, the
+ * anchor of "lock before the OS") but not the info-level chatter that could split protocol lines.
+ */
+export const KERNEL_NOTICE_LOGLEVEL = "loglevel=5";
+
+export interface FirmwareBootOptions {
+  /** The patched qemu-system-x86_64. */
+  qemuBinary: string;
+  /** The `bootpart` drive file (2 BPs + the ABPID block, docs/qemu.md). */
+  bootpart: string;
+  /** The built bpfw.efi. */
+  app: string;
+  appArgs: readonly string[];
+  /** The new BP image put on the ESP as \bplab\bp-new.bin. */
+  image?: string;
+  /** Boot this Linux after the app (kernel + initramfs of @bplab/lab) with this script. */
+  linux?: { image: GuestKernel; script: GuestScript };
+  target?: FirmwareTarget;
+  memory?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: SerialEvent) => void;
+  /** Keep the run's directory (ESP, VARS, serial log) and return its path. */
+  keep?: boolean;
+}
+
+export interface FirmwareBootTiming {
+  /** Milliseconds from spawning QEMU. */
+  readonly firmwareStartMs: number | undefined;
+  readonly lockAppliedMs: number | undefined;
+  readonly firmwareDoneMs: number | undefined;
+  readonly firstKernelLineMs: number | undefined;
+  readonly guestDoneMs: number | undefined;
+  readonly exitMs: number;
+}
+
+export interface FirmwareBoot {
+  readonly events: readonly SerialEvent[];
+  /** The app's final status (its `done` line); undefined when it never got there. */
+  readonly appStatus: bigint | undefined;
+  readonly guest: GuestReport | undefined;
+  readonly serial: string;
+  readonly argv: readonly string[];
+  readonly timing: FirmwareBootTiming;
+  readonly exitCode: number | null;
+  readonly keptDir: string | undefined;
+}
+
+export function firmwareQemuArgs(options: {
+  vars: string;
+  esp: string;
+  bootpart: string;
+  memory: string;
+}): string[] {
+  return [
+    ...["-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", options.memory, "-smp", "1"],
+    ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
+    ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE_PATH}`],
+    ...["-drive", `if=pflash,format=raw,unit=1,file=${options.vars}`],
+    ...["-drive", `file=${options.esp},if=none,format=raw,id=esp`, "-device", "virtio-blk-pci,drive=esp"],
+    ...["-drive", `file=${options.bootpart},if=none,format=raw,id=bp0`],
+    ...["-device", `nvme,id=nvme0,serial=${DEVICE_SERIAL},${BOOTPART_PROPERTY}=bp0`],
+  ];
+}
+
+function canRun(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstTime(
+  events: readonly SerialEvent[],
+  test: (event: SerialEvent) => boolean,
+): number | undefined {
+  return events.find(test)?.tMs;
+}
+
+export function bootTiming(events: readonly SerialEvent[], exitMs: number): FirmwareBootTiming {
+  const fw = (name: string) => (event: SerialEvent) => event.kind === "firmware" && event.name === name;
+  return {
+    firmwareStartMs: firstTime(events, fw("start")),
+    lockAppliedMs: firstTime(
+      events,
+      (e) => e.kind === "firmware" && e.name === "lock" && e.fields.mode !== "none",
+    ),
+    firmwareDoneMs: firstTime(events, fw("done")),
+    firstKernelLineMs: firstTime(events, (e) => e.kind === "kernel"),
+    guestDoneMs: firstTime(events, (e) => e.kind === "guest" && e.line.startsWith("BPLAB-DONE ")),
+    exitMs,
+  };
+}
+
+/** Powers the lab on once and returns what the serial console showed. */
+export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<FirmwareBoot> {
+  const target = options.target ?? "qemu";
+  if (target !== "qemu") {
+    throw new FirmwareBadOptionError(
+      "target",
+      "must be qemu (the vfio-user target needs @bplab/vfio-user)",
+      target,
+    );
+  }
+  options.signal?.throwIfAborted();
+  reapOrphans();
+  const dir = await mkdtemp(join(tmpdir(), FIRMWARE_TEMP_PREFIX));
+  let pid: number | undefined;
+  try {
+    const vars = join(dir, "vars.fd");
+    await copyFile(OVMF_VARS_TEMPLATE_PATH, vars);
+    let linux: { kernel: string; initrd: string; cmdline: readonly string[] } | undefined;
+    if (options.linux) {
+      const initrd = join(dir, "initrd.img");
+      const overlay = overlayArchive(options.linux.script.text, options.linux.script.files);
+      await writeFile(initrd, composeInitrd(await readFile(options.linux.image.initramfs), overlay));
+      linux = {
+        kernel: options.linux.image.kernel,
+        initrd,
+        cmdline: [...GUEST_KERNEL_ARGS, KERNEL_NOTICE_LOGLEVEL],
+      };
+    }
+    const esp = await buildEsp(dir, {
+      app: options.app,
+      appArgs: options.appArgs,
+      ...(options.image ? { image: options.image } : {}),
+      ...(linux ? { linux } : {}),
+    });
+    const argv = firmwareQemuArgs({
+      vars,
+      esp,
+      bootpart: options.bootpart,
+      memory: options.memory ?? "512M",
+    });
+    const [command, prefix] = canRun(SETPRIV_PATH)
+      ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", options.qemuBinary]]
+      : [options.qemuBinary, []];
+    const startMs = performance.now();
+    const child = spawn(command, [...prefix, ...argv], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    pid = child.pid;
+    if (pid !== undefined) trackProcess(pid, dir);
+
+    const parser = new SerialEventParser();
+    let serial = "";
+    let stderr = "";
+    let pending = "";
+    let failure: FirmwareError | undefined;
+    const stop = (error: FirmwareError) => {
+      failure ??= error;
+      if (pid !== undefined) killGroup(pid, "SIGKILL");
+    };
+    const onLine = (line: string) => {
+      try {
+        const event = parser.push(line, performance.now() - startMs);
+        if (event) options.onEvent?.(event);
+      } catch (error) {
+        stop(error as FirmwareError);
+      }
+    };
+    child.stdout.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("latin1");
+      serial += text;
+      const lines = (pending + text).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-TAIL_CHARS);
+    });
+    const onAbort = () => stop(new BootAbortedError(serial.slice(-TAIL_CHARS)));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const exitCode = await new Promise<number | null>((resolve) => {
+      child.once("error", (error) => {
+        stderr += error.message;
+        resolve(null);
+      });
+      child.once("close", (code) => resolve(code));
+    });
+    options.signal?.removeEventListener("abort", onAbort);
+    if (pending) onLine(pending);
+    if (failure) throw failure;
+    const exitMs = performance.now() - startMs;
+    if (options.keep) await writeFile(join(dir, "serial.log"), serial);
+
+    const done = [...parser.events].reverse().find((e) => e.kind === "firmware" && e.name === "done");
+    const appStatus = done?.kind === "firmware" ? BigInt(done.fields.status ?? "-1") : undefined;
+    const guest = options.linux ? parser.guest.report() : undefined;
+    const appFailed = appStatus !== undefined && appStatus !== 0n;
+    const complete =
+      appStatus !== undefined && (!options.linux || appFailed || guest?.doneStatus !== undefined);
+    if (!complete) throw new BootIncompleteError(exitCode, serial.slice(-TAIL_CHARS), stderr);
+    return {
+      events: parser.events,
+      appStatus,
+      guest,
+      serial,
+      argv,
+      timing: bootTiming(parser.events, exitMs),
+      exitCode,
+      keptDir: options.keep ? dir : undefined,
+    };
+  } finally {
+    if (pid !== undefined) {
+      killGroup(pid, "SIGKILL");
+      untrackProcess(pid);
+    }
+    if (!options.keep) await rm(dir, { recursive: true, force: true });
+  }
+}

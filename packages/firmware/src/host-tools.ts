@@ -1,0 +1,57 @@
+/**
+ * What the firmware lab needs on the host: gnu-efi (headers, crt0, libraries) and a C toolchain
+ * for the app, mtools for the ESP, OVMF for the firmware. As root on Debian the missing packages
+ * are installed with apt (the environment @bplab/qemu-patches uses for its own apt calls);
+ * otherwise the caller gets the list of what is missing and says so.
+ */
+import { existsSync } from "node:fs";
+import { type CommandRunner, runChecked, runCommand } from "@bplab/node-kit";
+import { aptEnvironment } from "@bplab/qemu-patches";
+import { GNU_EFI_CRT0 } from "./efi-build.js";
+import { FirmwareHostUnsupportedError } from "./errors.js";
+
+/** Debian's OVMF build with the UEFI Shell inside (the secure-boot variants do not start it). */
+export const OVMF_CODE_PATH = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+export const OVMF_VARS_TEMPLATE_PATH = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+interface Requirement {
+  readonly what: string;
+  readonly present: () => boolean;
+  readonly aptPackage: string;
+}
+
+const onPath = (file: string) => existsSync(`/usr/bin/${file}`) || existsSync(`/bin/${file}`);
+
+export const FIRMWARE_HOST_REQUIREMENTS: readonly Requirement[] = Object.freeze([
+  { what: GNU_EFI_CRT0, present: () => existsSync(GNU_EFI_CRT0), aptPackage: "gnu-efi" },
+  { what: "gcc", present: () => onPath("gcc"), aptPackage: "gcc" },
+  { what: "ld, objcopy", present: () => onPath("ld") && onPath("objcopy"), aptPackage: "binutils" },
+  { what: "mformat, mcopy", present: () => onPath("mformat") && onPath("mcopy"), aptPackage: "mtools" },
+  { what: OVMF_CODE_PATH, present: () => existsSync(OVMF_CODE_PATH), aptPackage: "ovmf" },
+]);
+
+/** The Debian packages whose files are missing. */
+export function missingHostPackages(requirements = FIRMWARE_HOST_REQUIREMENTS): string[] {
+  return [...new Set(requirements.filter((r) => !r.present()).map((r) => r.aptPackage))];
+}
+
+export interface EnsureHostOptions {
+  runner?: CommandRunner;
+  isRoot?: boolean;
+}
+
+/** Installs what is missing when root; throws FirmwareHostUnsupportedError when it cannot. */
+export async function ensureFirmwareHostTools(options: EnsureHostOptions = {}): Promise<void> {
+  const missing = missingHostPackages();
+  if (missing.length === 0) return;
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (!isRoot || !existsSync("/usr/bin/apt-get")) throw new FirmwareHostUnsupportedError(missing);
+  const runner = options.runner ?? runCommand;
+  const env = aptEnvironment(process.env);
+  await runChecked(runner, "apt-get", ["install", "-y", "--no-install-recommends", ...missing], {
+    env,
+    failureCode: "FIRMWARE_HOST_UNSUPPORTED",
+  });
+  const still = missingHostPackages();
+  if (still.length > 0) throw new FirmwareHostUnsupportedError(still);
+}

@@ -1,0 +1,319 @@
+/**
+ * Firmware end to end on the patched QEMU: OVMF's NvmExpressDxe, the EFI app (the downstream
+ * library's update + lock flow), then Linux with nvme-cli trying to get in.
+ *   boot 1 "boot-lock": app updates BP1 and locks both BPs until power cycle → Linux fails to
+ *     unlock, to commit and to reset its way out, and still reads the new image;
+ *   boot 2 "power cycle": a new QEMU on the same bootpart; the app, read-only, sees both Write
+ *     Locked, the new image and ABPID 0;
+ *   boot 3 "negative": app in "leave unlocked" mode (and CA=111b) → the same Linux steps succeed,
+ *     so the boot-lock assertions can fail;
+ *   boot 4 "bad arguments": the app prints the step and the EFI status and the shell stops.
+ * The downstream-sequence test checks boot 1's command trace against src/downstream.ts.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  commandOutcome,
+  createBootpartImage,
+  type GuestReport,
+  parseFeatureValue,
+  parseNvmeCliStatus,
+  readBootPartition,
+  requireResult,
+  zeroFilledBootPartition,
+} from "@bplab/lab";
+import {
+  AdminOpcode,
+  BpWriteProtectionState,
+  bootPartitionSizeBytes,
+  bpWriteProtectionCodec,
+  encodeBpWriteProtection,
+  isSameStatus,
+  Status,
+  type StatusCode,
+} from "@bplab/nvme-spec";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FirmwareBoot, runFirmwareBoot } from "../src/boot-lab.js";
+import { crc32 } from "../src/crc32.js";
+import { downstreamUpdateSequence } from "../src/downstream.js";
+import { OsStep, osAttemptScript } from "../src/os-attempts.js";
+import { adminCommands, firmwareEvent, numberField } from "../src/serial-events.js";
+import { seededImage, sha256Hex } from "./helpers/data.js";
+import { firmwareLab, firmwareSkipReason } from "./helpers/fw-env.js";
+import { firmwareQemuProcesses } from "./helpers/processes.js";
+
+const { WriteLocked, WriteUnlocked, WriteLockedUntilPowerCycle } = BpWriteProtectionState;
+const BPSZ = 1;
+const BP_BYTES = bootPartitionSizeBytes(BPSZ);
+const BOTH_LOCKED = encodeBpWriteProtection({ bp0: WriteLocked, bp1: WriteLocked });
+const BOTH_UPC = encodeBpWriteProtection({
+  bp0: WriteLockedUntilPowerCycle,
+  bp1: WriteLockedUntilPowerCycle,
+});
+const EFI_INVALID_PARAMETER = 0x8000000000000002n;
+
+const bp0 = seededImage(BP_BYTES, "bp0");
+const oldBp1 = seededImage(100 * 1024, "old-bp1");
+/** The firmware's new BP1 image: shorter than the BP, so the app zero-fills (downstream writes every block). */
+const newImage = seededImage(72 * 1024, "firmware-bp1");
+/** What Linux tries to write. */
+const osImage = seededImage(24 * 1024, "os-bp1");
+const newBp1 = zeroFilledBootPartition(newImage, BP_BYTES);
+
+let dir: string;
+const boots: Array<{ name: string; boot: FirmwareBoot }> = [];
+
+async function boot(
+  name: string,
+  bootpart: string,
+  appArgs: string[],
+  withLinux: boolean,
+): Promise<FirmwareBoot> {
+  const lab = firmwareLab();
+  const image = join(dir, "bp-new.bin");
+  await writeFile(image, newImage);
+  const result = await runFirmwareBoot({
+    qemuBinary: lab.qemu,
+    bootpart,
+    app: lab.app.path,
+    appArgs,
+    image,
+    ...(withLinux ? { linux: { image: lab.guestImage, script: osAttemptScript(osImage, BPSZ) } } : {}),
+  });
+  boots.push({ name, boot: result });
+  return result;
+}
+
+function fw(result: FirmwareBoot, name: string, where?: (f: Readonly<Record<string, string>>) => boolean) {
+  const fields = firmwareEvent(result.events, name, where);
+  expect(fields, `firmware event ${name}`).toBeDefined();
+  return fields as Readonly<Record<string, string>>;
+}
+
+function lockValue(report: GuestReport, name: string): number {
+  const outcome = commandOutcome(report, name);
+  expect(outcome.exit, `${name}: ${outcome.stderr}`).toBe(0);
+  return parseFeatureValue(outcome.stdout, name);
+}
+
+function expectOk(report: GuestReport, name: string): void {
+  const outcome = commandOutcome(report, name);
+  expect(outcome.exit, `${name} failed: ${outcome.stdout}${outcome.stderr}`).toBe(0);
+}
+
+function expectStatus(report: GuestReport, name: string, status: StatusCode): void {
+  const outcome = commandOutcome(report, name);
+  expect(outcome.exit, `${name} should fail`).not.toBe(0);
+  const printed = parseNvmeCliStatus(outcome.stdout + outcome.stderr);
+  expect(printed && isSameStatus(printed, status), `${name}: ${outcome.stdout}${outcome.stderr}`).toBe(true);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "bplab-fw-e2e-"));
+});
+
+afterAll(async () => {
+  for (const { name, boot: b } of boots) {
+    const t = b.timing;
+    const s = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(1)} s`);
+    console.log(
+      `[firmware] ${name}: app start ${s(t.firmwareStartMs)}, lock ${s(t.lockAppliedMs)}, app done ${s(t.firmwareDoneMs)}, first kernel line ${s(t.firstKernelLineMs)}, guest done ${s(t.guestDoneMs)}, exit ${s(t.exitMs)}`,
+    );
+  }
+  await rm(dir, { recursive: true, force: true });
+  expect(firmwareQemuProcesses()).toEqual([]);
+});
+
+describe.skipIf(firmwareSkipReason !== undefined)("OVMF + the EFI app + Linux on the patched QEMU", () => {
+  let locked: FirmwareBoot;
+  let cycled: FirmwareBoot;
+  let unlocked: FirmwareBoot;
+  let lockedBootpart: string;
+  let afterLocked: { bp0: Uint8Array; bp1: Uint8Array };
+  beforeAll(async () => {
+    lockedBootpart = (await createBootpartImage(join(dir, "locked.img"), { bpsz: BPSZ, bp0, bp1: oldBp1 }))
+      .path;
+    locked = await boot("boot-lock", lockedBootpart, ["update", "--bpid", "1", "--lock", "upc"], true);
+    const image = { path: lockedBootpart, bpsz: BPSZ, bpSizeBytes: BP_BYTES };
+    afterLocked = { bp0: await readBootPartition(image, 0), bp1: await readBootPartition(image, 1) };
+    cycled = await boot("power cycle", lockedBootpart, ["inspect"], false);
+    const openBootpart = (await createBootpartImage(join(dir, "open.img"), { bpsz: BPSZ, bp0, bp1: oldBp1 }))
+      .path;
+    unlocked = await boot("negative", openBootpart, ["update", "--lock", "none", "--activate"], true);
+  });
+
+  it("boot-lock: the app sees both BPs Write Locked, writes BP1, verifies it and locks both until power cycle", () => {
+    expect(locked.appStatus).toBe(0n);
+    expect(numberField(fw(locked, "registers"), "bps")).toBe(1);
+    const identify = fw(locked, "identify");
+    expect(numberField(identify, "lpeds")).toBe(1);
+    expect(numberField(identify, "bpcap")).toBe(0x05);
+    expect(
+      numberField(
+        fw(locked, "bp-log", (f) => f.bpid === "0"),
+        "crc32",
+      ),
+    ).toBe(crc32(bp0));
+    const bp1Mmio = fw(locked, "bp-mmio", (f) => f.bpid === "1");
+    expect(numberField(bp1Mmio, "crc32")).toBe(crc32(zeroFilledBootPartition(oldBp1, BP_BYTES)));
+    expect(bp1Mmio["same-as-log"]).toBe("1");
+    expect(
+      numberField(
+        fw(locked, "protection", (f) => f.when === "before"),
+        "value",
+      ),
+    ).toBe(BOTH_LOCKED);
+    expect(numberField(fw(locked, "verify"), "match")).toBe(1);
+    expect(
+      numberField(
+        fw(locked, "protection", (f) => f.when === "after"),
+        "value",
+      ),
+    ).toBe(BOTH_UPC);
+    expect(afterLocked.bp1).toEqual(newBp1);
+    expect(afterLocked.bp0).toEqual(bp0);
+  });
+
+  it("the lock is applied before the first line of the Linux kernel", () => {
+    const { lockAppliedMs, firstKernelLineMs } = locked.timing;
+    expect(lockAppliedMs).toBeDefined();
+    expect(firstKernelLineMs).toBeDefined();
+    expect(lockAppliedMs as number).toBeLessThan(firstKernelLineMs as number);
+    const lockIndex = locked.events.findIndex((e) => e.kind === "firmware" && e.name === "lock");
+    const kernelIndex = locked.events.findIndex((e) => e.kind === "kernel");
+    expect(lockIndex).toBeLessThan(kernelIndex);
+  });
+
+  it("boot-lock: Linux cannot unlock (1h/0Eh), commit (1h/1Eh) nor reset its way out (nvme reset, FLR)", () => {
+    const guest = locked.guest as GuestReport;
+    expect(guest.doneStatus).toBe(0);
+    expect(lockValue(guest, OsStep.lockAtHandover)).toBe(BOTH_UPC);
+    expectStatus(guest, OsStep.unlock, Status.FeatureNotChangeable);
+    expectOk(guest, OsStep.download);
+    expectStatus(guest, OsStep.commit, Status.BootPartitionWriteProhibited);
+    expectOk(guest, OsStep.reset);
+    expect(lockValue(guest, OsStep.lockAfterReset)).toBe(BOTH_UPC);
+    expectStatus(guest, OsStep.resetCommit, Status.BootPartitionWriteProhibited);
+    expectOk(guest, OsStep.flr);
+    expect(lockValue(guest, OsStep.lockAfterFlr)).toBe(BOTH_UPC);
+    expectStatus(guest, OsStep.flrCommit, Status.BootPartitionWriteProhibited);
+  });
+
+  it("boot-lock: Linux still reads the firmware's new image through Get Log Page 15h", () => {
+    const guest = locked.guest as GuestReport;
+    expectOk(guest, OsStep.readBp1);
+    expect(requireResult(guest, OsStep.readBp1Sha)).toBe(sha256Hex(newBp1));
+  });
+
+  it("power cycle: a new QEMU process; the app (read-only) sees both Write Locked, the new image and ABPID 0", () => {
+    expect(cycled.appStatus).toBe(0n);
+    expect(
+      numberField(
+        fw(cycled, "protection", (f) => f.when === "before"),
+        "value",
+      ),
+    ).toBe(BOTH_LOCKED);
+    expect(
+      numberField(
+        fw(cycled, "bp-log", (f) => f.bpid === "1"),
+        "crc32",
+      ),
+    ).toBe(crc32(newBp1));
+    expect(
+      numberField(
+        fw(cycled, "bp-mmio", (f) => f.bpid === "1"),
+        "crc32",
+      ),
+    ).toBe(crc32(newBp1));
+    expect(numberField(fw(cycled, "registers"), "abpid")).toBe(0);
+    expect(firmwareEvent(cycled.events, "set-lock")).toBeUndefined();
+    expect(cycled.events.some((e) => e.kind === "kernel")).toBe(false);
+  });
+
+  it("negative: with the app leaving BP1 unlocked, the same Linux steps succeed", () => {
+    expect(unlocked.appStatus).toBe(0n);
+    expect(fw(unlocked, "lock").mode).toBe("none");
+    expect(
+      numberField(
+        fw(unlocked, "registers", (f) => f.abpid === "1"),
+        "abpid",
+      ),
+    ).toBe(1);
+    const guest = unlocked.guest as GuestReport;
+    const open = encodeBpWriteProtection({ bp0: WriteLocked, bp1: WriteUnlocked });
+    expect(lockValue(guest, OsStep.lockAtHandover)).toBe(open);
+    expectOk(guest, OsStep.unlock);
+    expectOk(guest, OsStep.commit);
+    expectOk(guest, OsStep.reset);
+    expect(lockValue(guest, OsStep.lockAfterReset)).toBe(open);
+    expectOk(guest, OsStep.resetCommit);
+    expectOk(guest, OsStep.flr);
+    expect(lockValue(guest, OsStep.lockAfterFlr)).toBe(open);
+    expectOk(guest, OsStep.flrCommit);
+    expect(requireResult(guest, OsStep.readBp1Sha)).toBe(
+      sha256Hex(zeroFilledBootPartition(osImage, BP_BYTES)),
+    );
+  });
+
+  it("the downstream sequence exactly: order, CDW values, FWUG pieces, CDW12 hint and the re-sent other-BP value", () => {
+    const fwug = numberField(fw(locked, "identify"), "fwug");
+    const expected = downstreamUpdateSequence({
+      bpsz: BPSZ,
+      fwug,
+      bpid: 1,
+      powerOnState: BOTH_LOCKED,
+      lock: true,
+    });
+    // The library's commands are the ones between loading the image and the lock line; the app's
+    // own extras there are the read-back (Get Log Page), which the library does not send.
+    const start = locked.events.findIndex((e) => e.kind === "firmware" && e.name === "image");
+    const end = locked.events.findIndex((e) => e.kind === "firmware" && e.name === "lock");
+    const window = adminCommands(locked.events.slice(start, end)).filter(
+      (c) => c.opcode !== AdminOpcode.GetLogPage,
+    );
+    const seen = window.map((c) => ({
+      opcode: c.opcode,
+      cdw10: c.cdw10,
+      cdw11: c.cdw11,
+      cdw12: c.cdw12,
+      length: c.length,
+    }));
+    expect(seen).toEqual(
+      expected.map(({ opcode, cdw10, cdw11, cdw12, length }) => ({ opcode, cdw10, cdw11, cdw12, length })),
+    );
+    // Every command succeeded, and each Get returned what the spec says the previous Set left.
+    for (const [index, command] of window.entries()) {
+      expect({ sct: command.sct, sc: command.sc, efi: command.efiStatus }).toEqual({
+        sct: 0,
+        sc: 0,
+        efi: 0n,
+      });
+      const dw0 = expected[index]?.dw0;
+      if (dw0 !== undefined) expect(command.dw0, expected[index]?.what).toBe(dw0);
+    }
+    // The defect: locking BP0 re-sends BP1 = 001b (Write Unlocked) instead of 000b (no change).
+    const lockBp0 = window.filter((c) => c.opcode === AdminOpcode.SetFeatures)[1];
+    expect(bpWriteProtectionCodec.decode(lockBp0?.cdw11 ?? 0)).toEqual({
+      bp0: WriteLockedUntilPowerCycle,
+      bp1: WriteUnlocked,
+    });
+    // 32 pieces of FWUG x 4 KiB cover the whole BP although the image is 72 KiB.
+    expect(window.filter((c) => c.opcode === AdminOpcode.FirmwareImageDownload)).toHaveLength(
+      BP_BYTES / 4096,
+    );
+  });
+
+  it("bad arguments: the app prints the step and EFI_INVALID_PARAMETER, and the shell does not boot Linux", async () => {
+    const bootpart = (await createBootpartImage(join(dir, "args.img"), { bpsz: BPSZ })).path;
+    const result = await boot("bad arguments", bootpart, ["update", "--bpid", "7"], true);
+    expect(result.appStatus).toBe(EFI_INVALID_PARAMETER);
+    const error = fw(result, "error");
+    expect(error.step).toBe("args");
+    expect(BigInt(error.efi as string)).toBe(EFI_INVALID_PARAMETER);
+    expect(fw(result, "bad-argument").arg).toBe("--bpid");
+    const exit = result.events.find((e) => e.kind === "shell" && e.name === "app-exit");
+    expect(exit?.kind === "shell" && BigInt(exit.fields.status as string)).toBe(EFI_INVALID_PARAMETER);
+    expect(result.events.some((e) => e.kind === "kernel" || e.kind === "guest")).toBe(false);
+  });
+});
