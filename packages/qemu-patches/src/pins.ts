@@ -1,19 +1,21 @@
 /**
  * Everything the build is pinned to: the QEMU source, its checksum, the configure flags and the
  * device set. A change here changes the build key, so a cached build never outlives its recipe.
- * The recipe was measured in shared/research/lab-recipes-qemu-build.md.
+ * The recipe was measured in shared/research/lab-recipes-qemu-build.md. The version, the Debian
+ * source and the tarball's sha256 live in @bplab/pins (pins.json), which flake.nix reads too.
  */
+import { pins } from "@bplab/pins";
 
-export const QEMU_VERSION = "10.2.2";
+export const QEMU_VERSION = pins.qemu.version;
 
 /** Debian's repackaged upstream tarball, fetched with `apt-get source`. */
-export const DEBIAN_SOURCE_PACKAGE = "qemu";
-export const DEBIAN_SOURCE_VERSION = "1:10.2.2+ds-1";
+export const DEBIAN_SOURCE_PACKAGE = pins.qemu.debianSourcePackage;
+export const DEBIAN_SOURCE_VERSION = pins.qemu.debianSourceVersion;
 /** The Debian suite whose Sources index lists DEBIAN_SOURCE_VERSION. */
-export const DEBIAN_SOURCE_SUITE = "sid";
-export const ORIG_TARBALL = "qemu_10.2.2+ds.orig.tar.xz";
-/** From the Checksums-Sha256 field of qemu_10.2.2+ds-1.dsc, checked on every download. */
-export const ORIG_TARBALL_SHA256 = "be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb";
+export const DEBIAN_SOURCE_SUITE = pins.qemu.debianSourceSuite;
+export const ORIG_TARBALL = pins.qemu.origTarball;
+/** From the Checksums-Sha256 field of the .dsc, checked on every download. */
+export const ORIG_TARBALL_SHA256 = pins.qemu.origTarballSha256;
 /** Where the tarball lives in a Debian mirror, for when the Sources index no longer lists it. */
 export const ORIG_TARBALL_POOL_PATH = `pool/main/q/qemu/${ORIG_TARBALL}`;
 /** The directory the tarballs (Debian's and upstream's) unpack to. */
