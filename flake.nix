@@ -1,0 +1,56 @@
+# The lab as one reproducible unit: the patched QEMU, OVMF and a development shell with everything
+# `pnpm install && pnpm turbo test` needs. Versions and checksums come from packages/pins/pins.json
+# (the single source of truth the TypeScript builders read too); docs/nix.md says what is verified
+# offline and what only a machine that reaches nixpkgs can check.
+{
+  description = "nvme-bp-lab: NVMe Boot Partitions lab (patched QEMU, OVMF, dev shell)";
+
+  # A release branch that still carries the pinned Node and pnpm majors; the first `nix flake lock`
+  # on a machine with network access records the exact revision in flake.lock (see docs/nix.md).
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+
+  outputs =
+    { self, nixpkgs }:
+    let
+      pins = import ./nix/pins.nix { pinsFile = ./packages/pins/pins.json; };
+      # The lab emulates x86_64 guests with x86_64 OVMF and builds an x86_64 EFI application.
+      systems = [ "x86_64-linux" ];
+      forEachSystem = f: nixpkgs.lib.genAttrs systems (system: f system nixpkgs.legacyPackages.${system});
+      labFor =
+        pkgs:
+        import ./nix/lab.nix {
+          inherit pkgs pins;
+          patchDir = ./packages/qemu-patches/patches;
+        };
+    in
+    {
+      packages = forEachSystem (
+        _system: pkgs:
+        let
+          lab = labFor pkgs;
+        in
+        {
+          inherit (lab) qemu-bplab ovmf;
+          default = lab.qemu-bplab;
+        }
+      );
+
+      devShells = forEachSystem (
+        _system: pkgs: {
+          default = import ./nix/devshell.nix {
+            inherit pkgs pins;
+            lab = labFor pkgs;
+          };
+        }
+      );
+
+      checks = forEachSystem (
+        system: pkgs:
+        import ./nix/checks.nix {
+          inherit pkgs pins;
+          lab = labFor pkgs;
+          devShell = self.devShells.${system}.default;
+        }
+      );
+    };
+}

@@ -1,0 +1,17 @@
+# `nix flake check`: every package and the shell must build, and the patched QEMU must report the
+# pinned version and offer the series' `bootpart` property.
+{
+  pkgs,
+  pins,
+  lab,
+  devShell,
+}:
+{
+  inherit (lab) qemu-bplab ovmf;
+  devshell = devShell;
+  qemu-bplab-smoke = pkgs.runCommand "qemu-bplab-smoke" { nativeBuildInputs = [ lab.qemu-bplab ]; } ''
+    qemu-system-x86_64 --version | grep -F "version ${pins.qemu.version}"
+    qemu-system-x86_64 -device nvme,help | grep -F "bootpart="
+    touch $out
+  '';
+}
