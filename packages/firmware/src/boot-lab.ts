@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -38,6 +38,8 @@ export const FIRMWARE_TEMP_PREFIX = "bplab-fw-";
 const DEVICE_SERIAL = "bplab-fw";
 const SETPRIV_PATH = "/usr/bin/setpriv";
 const TAIL_CHARS = 4000;
+/** How often the serial log file is read; event times are accurate to this. */
+const SERIAL_POLL_MS = 20;
 /**
  * After the lab's `quiet`: notice level shows "Linux version ..." (the first kernel line, the
  * anchor of "lock before the OS") but not the info-level chatter that could split protocol lines.
@@ -87,6 +89,7 @@ export interface FirmwareBoot {
 }
 
 export function firmwareQemuArgs(options: {
+  serialLog: string;
   vars: string;
   esp: string;
   bootpart: string;
@@ -94,7 +97,9 @@ export function firmwareQemuArgs(options: {
 }): string[] {
   return [
     ...["-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", options.memory, "-smp", "1"],
-    ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
+    ...["-display", "none", "-nodefaults", "-no-reboot", "-monitor", "none"],
+    // A file, not a pipe: QEMU's UART drops bytes when a pipe is full (a loaded host reads late).
+    ...["-serial", `file:${options.serialLog}`],
     ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE_PATH}`],
     ...["-drive", `if=pflash,format=raw,unit=1,file=${options.vars}`],
     ...["-drive", `file=${options.esp},if=none,format=raw,id=esp`, "-device", "virtio-blk-pci,drive=esp"],
@@ -110,6 +115,36 @@ function canRun(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Follows a growing file: calls `onText` with each new piece; `stop()` reads what is left. */
+async function tailFile(
+  path: string,
+  onText: (text: string) => void,
+): Promise<{ stop: () => Promise<void> }> {
+  const file = await open(path, "r");
+  const buffer = Buffer.alloc(64 * 1024);
+  let position = 0;
+  let reading: Promise<void> = Promise.resolve();
+  const drain = async () => {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      onText(buffer.toString("latin1", 0, bytesRead));
+    }
+  };
+  const timer = setInterval(() => {
+    reading = reading.then(drain);
+  }, SERIAL_POLL_MS);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      reading = reading.then(drain);
+      await reading;
+      await file.close();
+    },
+  };
 }
 
 function firstTime(
@@ -168,7 +203,10 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       ...(options.image ? { image: options.image } : {}),
       ...(linux ? { linux } : {}),
     });
+    const serialLog = join(dir, "serial.log");
+    await writeFile(serialLog, "");
     const argv = firmwareQemuArgs({
+      serialLog,
       vars,
       esp,
       bootpart: options.bootpart,
@@ -178,7 +216,10 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", options.qemuBinary]]
       : [options.qemuBinary, []];
     const startMs = performance.now();
-    const child = spawn(command, [...prefix, ...argv], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, [...prefix, ...argv], {
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     pid = child.pid;
     if (pid !== undefined) trackProcess(pid, dir);
 
@@ -199,13 +240,13 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
         stop(error as FirmwareError);
       }
     };
-    child.stdout.on("data", (chunk: Buffer) => {
-      const text = chunk.toString("latin1");
+    const onText = (text: string) => {
       serial += text;
       const lines = (pending + text).split("\n");
       pending = lines.pop() ?? "";
       for (const line of lines) onLine(line);
-    });
+    };
+    const tail = await tailFile(serialLog, onText);
     child.stderr.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-TAIL_CHARS);
     });
@@ -219,10 +260,10 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       child.once("close", (code) => resolve(code));
     });
     options.signal?.removeEventListener("abort", onAbort);
+    await tail.stop();
     if (pending) onLine(pending);
     if (failure) throw failure;
     const exitMs = performance.now() - startMs;
-    if (options.keep) await writeFile(join(dir, "serial.log"), serial);
 
     const done = [...parser.events].reverse().find((e) => e.kind === "firmware" && e.name === "done");
     const appStatus = done?.kind === "firmware" ? BigInt(done.fields.status ?? "-1") : undefined;

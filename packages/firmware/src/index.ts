@@ -12,4 +12,6 @@ export * from "./esp.js";
 export * from "./host-tools.js";
 export * from "./os-attempts.js";
 export * from "./prepare.js";
+export * from "./run.js";
 export * from "./serial-events.js";
+export * from "./timeline.js";
