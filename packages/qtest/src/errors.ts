@@ -18,6 +18,7 @@ export type QtestErrorCode =
   | "CONNECT_TIMEOUT"
   | "INVALID_ARGUMENT"
   | "GUEST_OUT_OF_MEMORY"
+  | "GUEST_MEMORY_RANGE"
   | "PCI_DEVICE_NOT_FOUND"
   | "PCI_BAR";
 
@@ -173,6 +174,21 @@ export class GuestOutOfMemoryError extends QtestLabError {
       "GUEST_OUT_OF_MEMORY",
       `guest allocator cannot find ${size} contiguous bytes aligned to ${align} (${freeBytes} bytes free in total)`,
     );
+  }
+}
+
+/**
+ * A guest-memory access outside guest RAM: a negative address, one past the end of RAM, or one that
+ * straddles a hole (the PCI hole below 4 GiB). `field` names the argument at fault.
+ */
+export class GuestMemoryRangeError extends QtestLabError {
+  readonly field: string;
+  readonly rule: string;
+
+  constructor(field: string, rule: string, got: unknown) {
+    super("GUEST_MEMORY_RANGE", `${field} ${rule} (got ${describe(got)})`);
+    this.field = field;
+    this.rule = rule;
   }
 }
 

@@ -13,5 +13,7 @@ export * from "./libqos/pci-device.js";
 export { LineSplitter, type TraceDirection, type TraceListener } from "./line-transport.js";
 export * from "./qmp/client.js";
 export * from "./qtest/client.js";
+export * from "./qtest/guest-ram.js";
 export * from "./qtest/protocol.js";
+export * from "./shared-ram.js";
 export type * from "./target.js";

@@ -8,7 +8,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { killGroup, reapOrphans, trackProcess, untrackProcess } from "./cleanup.js";
 import {
@@ -21,7 +20,16 @@ import { findQemuBinary, probeQemu, type QemuBinary } from "./find-qemu.js";
 import type { TraceListener } from "./line-transport.js";
 import { QmpClient } from "./qmp/client.js";
 import { QtestClient } from "./qtest/client.js";
+import { parseRamRanges, type RamRange } from "./qtest/guest-ram.js";
 import { DEFAULT_REPLY_TIMEOUT_MS, QtestConnection } from "./qtest/protocol.js";
+import {
+  checkSharedRamMode,
+  openSharedRam,
+  planSharedRam,
+  readFlatView,
+  type SharedRamMode,
+  sharedRamArgs,
+} from "./shared-ram.js";
 
 export type Machine = "q35" | "pc";
 export type Accel = "qtest" | "tcg";
@@ -44,7 +52,19 @@ export interface LaunchOptions {
   /** How much of QEMU's stderr to keep for error messages. */
   stderrTailBytes?: number;
   trace?: TraceListener;
+  /**
+   * Guest RAM in a shared file (tmpfs), read and written with pread/pwrite instead of b64 over the
+   * socket. `auto` (default): the file when QEMU's RAM layout checks out, else b64 (also when
+   * `BPLAB_SHARED_RAM=off`, or when `args` bring their own memory backend); `on`: the file or an
+   * error; `off`: b64 only.
+   */
+  sharedRam?: SharedRamMode;
 }
+
+/** How guest memory moves: through the shared RAM file, or b64 over the socket and why. */
+export type GuestRamStatus =
+  | { readonly path: "file"; readonly file: string; readonly ranges: readonly RamRange[] }
+  | { readonly path: "b64"; readonly reason: string };
 
 export interface QemuExit {
   readonly code: number | null;
@@ -62,6 +82,9 @@ export interface QemuInstance {
   readonly argv: readonly string[];
   readonly qtest: QtestClient;
   readonly qmp: QmpClient;
+  readonly guestRam: GuestRamStatus;
+  /** Guest RAM at or above 1 MiB, from QEMU's flat view at start-up, whichever path is used. */
+  readonly ramRanges: readonly RamRange[];
   /** Resolves when QEMU has exited (never rejects). */
   readonly exited: Promise<QemuExit>;
   stderrTail(): string;
@@ -131,6 +154,8 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
   const connectTimeoutMs = positive("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
   const replyTimeoutMs = positive("replyTimeoutMs", options.replyTimeoutMs, DEFAULT_REPLY_TIMEOUT_MS);
   const tailBytes = positive("stderrTailBytes", options.stderrTailBytes, DEFAULT_STDERR_TAIL_BYTES);
+  const memory = options.memory ?? "128M";
+  const ramPlan = planSharedRam(checkSharedRamMode(options.sharedRam), options.args ?? []);
   reapOrphans();
 
   const binary = await findQemuBinary(options.binary === undefined ? {} : { binary: options.binary });
@@ -142,7 +167,7 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
         : "tcg"
       : options.accel;
 
-  const tempDir = await mkdtemp(join(tmpdir(), "bplab-qemu-"));
+  const tempDir = await mkdtemp(join(ramPlan.tempParent, "bplab-qemu-"));
   const qtestPath = join(tempDir, "qtest.sock");
   const qmpPath = join(tempDir, "qmp.sock");
   const servers = await Promise.all([listen(qtestPath), listen(qmpPath)]);
@@ -150,7 +175,7 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
     for (const server of servers) server.close();
   };
   const argv = [
-    ...["-machine", machine, "-accel", accel, "-m", options.memory ?? "128M"],
+    ...["-machine", machine, "-accel", accel, "-m", memory],
     ...["-qtest", `unix:${qtestPath}`, "-qtest-log", "none", "-qmp", `unix:${qmpPath}`],
     ...["-display", "none", "-nodefaults"],
   ];
@@ -159,6 +184,7 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
     await writeFile(firmware, haltFirmware());
     argv.push("-bios", firmware);
   }
+  if (ramPlan.mode === "on") argv.push(...sharedRamArgs(tempDir, memory));
   argv.push(...(options.args ?? []));
 
   const [command, prefix] = hasSetpriv()
@@ -182,6 +208,7 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
   trackProcess(pid, tempDir);
 
   let closing: Promise<void> | undefined;
+  let detachRam = () => {};
   const exitError = async (): Promise<Error> => {
     const exit = await Promise.race([exited, delay(EXIT_AFTER_CLOSE_MS)]);
     if (exit === "timeout") return new ConnectionClosedError("QEMU closed a socket but is still running");
@@ -189,6 +216,7 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
   };
   const destroy = async (): Promise<void> => {
     closeServers();
+    detachRam();
     if (killGroup(pid, "SIGTERM")) {
       // A stopped QEMU (SIGSTOP in a test, a debugger) only sees SIGTERM once it runs again.
       killGroup(pid, "SIGCONT");
@@ -210,6 +238,28 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
     const qtest = new QtestClient(new QtestConnection(qtestSocket, transportOptions));
     const qmp = await QmpClient.connect(qmpSocket, transportOptions);
     await qtest.endianness();
+    const flatView = await readFlatView(qmp);
+    const ramRanges = parseRamRanges(flatView);
+    let guestRam: GuestRamStatus = { path: "b64", reason: ramPlan.reason ?? "" };
+    if (ramPlan.mode === "on") {
+      const opened = await openSharedRam(tempDir, qtest, flatView);
+      if ("ram" in opened) {
+        qtest.attachGuestRam(opened.ram);
+        detachRam = () => {
+          qtest.attachGuestRam(undefined);
+          opened.ram.close();
+        };
+        guestRam = { path: "file", file: opened.ram.path, ranges: opened.ram.ranges };
+      } else if (options.sharedRam === "on") {
+        throw new InvalidArgumentError(
+          "sharedRam",
+          `is on but the RAM file cannot be used: ${opened.reason}`,
+          "on",
+        );
+      } else {
+        guestRam = { path: "b64", reason: opened.reason };
+      }
+    }
     void exited.then(async (exit) => {
       if (closing) return;
       const error = new QemuExitedError(exit.code, exit.signal, stderr);
@@ -227,6 +277,8 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
       argv,
       qtest,
       qmp,
+      guestRam,
+      ramRanges,
       exited,
       stderrTail: () => stderr,
       kill: (signal) => void killGroup(pid, signal),

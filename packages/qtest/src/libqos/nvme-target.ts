@@ -1,7 +1,7 @@
 /**
  * A Target over a real QEMU `nvme` device, so the host driver and the scenario suite run
  * unchanged against QEMU: MMIO is readl/writel/readq/writeq on BAR0, host memory is guest RAM
- * through b64read/b64write, and resets go through QMP.
+ * through the shared RAM file (b64read/b64write when it is off), and resets go through QMP.
  */
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +11,8 @@ import { BOOT_PARTITION_COUNT, BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spe
 import { InvalidArgumentError } from "../errors.js";
 import { type Accel, type LaunchOptions, launchQemu, type Machine, type QemuInstance } from "../launcher.js";
 import type { TraceListener } from "../line-transport.js";
+import { checkRamAccess } from "../qtest/guest-ram.js";
+import type { SharedRamMode } from "../shared-ram.js";
 import type { Target, TargetCapabilities } from "../target.js";
 import { DEFAULT_ALLOC_ALIGN, GuestAllocator, parseQemuMemorySize } from "./alloc.js";
 import { PciBus, PciWindowAllocator } from "./pci.js";
@@ -75,6 +77,8 @@ export interface QemuTargetOptions {
   connectTimeoutMs?: number;
   replyTimeoutMs?: number;
   trace?: TraceListener;
+  /** Guest RAM through a shared file (default `auto`) or b64 over the socket (`off`); see LaunchOptions. */
+  sharedRam?: SharedRamMode;
 }
 
 function checkOptions(options: QemuTargetOptions): void {
@@ -184,6 +188,7 @@ export class QemuTarget implements Target {
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         ...(options.replyTimeoutMs === undefined ? {} : { replyTimeoutMs: options.replyTimeoutMs }),
         ...(options.trace === undefined ? {} : { trace: options.trace }),
+        ...(options.sharedRam === undefined ? {} : { sharedRam: options.sharedRam }),
       };
       const qemu = await launchQemu(launchOptions);
       const allocator = new GuestAllocator(window.base, window.base + BigInt(window.sizeBytes));
@@ -241,10 +246,13 @@ export class QemuTarget implements Target {
   async alloc(size: number, align = DEFAULT_ALLOC_ALIGN): Promise<bigint> {
     return this.allocator.alloc(size, align);
   }
-  memRead(addr: bigint, length: number): Promise<Uint8Array> {
+  /** Host memory is guest RAM: an access outside it, or across a hole, is a GuestMemoryRangeError. */
+  async memRead(addr: bigint, length: number): Promise<Uint8Array> {
+    checkRamAccess(this.qemu.ramRanges, addr, length);
     return this.qemu.qtest.memRead(addr, length);
   }
-  memWrite(addr: bigint, data: Uint8Array): Promise<void> {
+  async memWrite(addr: bigint, data: Uint8Array): Promise<void> {
+    checkRamAccess(this.qemu.ramRanges, addr, data?.length, "data.length");
     return this.qemu.qtest.memWrite(addr, data);
   }
 

@@ -4,6 +4,7 @@
  * read) and rejected with QtestRequestError before anything is sent.
  */
 import { InvalidArgumentError, QtestProtocolError, QtestRequestError } from "../errors.js";
+import { type SharedGuestRam, splitAccess } from "./guest-ram.js";
 import {
   formatRequest,
   type IrqLevels,
@@ -41,6 +42,9 @@ export interface QtestClientOptions {
 
 export class QtestClient {
   private readonly bulkChunkBytes: number;
+  private sharedRam: SharedGuestRam | undefined;
+  /** The last request sent: file accesses wait for it so they keep their order after socket ones. */
+  private lastRequest: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly connection: QtestConnection,
@@ -50,6 +54,20 @@ export class QtestClient {
     if (!Number.isSafeInteger(this.bulkChunkBytes) || this.bulkChunkBytes < 1) {
       throw new InvalidArgumentError("bulkChunkBytes", "must be a positive integer", options.bulkChunkBytes);
     }
+  }
+
+  /**
+   * Guest RAM through a shared file (the launcher attaches it): memRead/memWrite then pread/pwrite
+   * the RAM part of an access and send only the rest (MMIO, ROM, holes) over the socket.
+   * `undefined` detaches it: every byte goes as b64 again.
+   */
+  attachGuestRam(ram: SharedGuestRam | undefined): void {
+    this.sharedRam = ram;
+  }
+
+  /** The attached guest-RAM file, if any. */
+  get guestRam(): SharedGuestRam | undefined {
+    return this.sharedRam;
   }
 
   /** Interrupt levels reported by `IRQ raise|lower` lines (after irqInterceptIn/Out). */
@@ -159,26 +177,81 @@ export class QtestClient {
     ]);
   }
 
-  /** Any length (0 included): pipelined b64read requests of bulkChunkBytes each. */
+  /**
+   * Any length (0 included). Guest RAM in the shared file is read with pread; everything else with
+   * pipelined b64read requests of bulkChunkBytes each. Either way the bytes are the same.
+   */
   async memRead(addr: GuestAddress, length: number): Promise<Uint8Array> {
     if (length === 0) return new Uint8Array(0);
     checkSize("b64read", addr, length, "length");
-    const out = new Uint8Array(length);
+    // Every byte is filled below (or the read fails and `out` is dropped): skip the zero fill.
+    const out = uninitializedBytes(length);
     const base = BigInt(addr);
-    const chunks: Promise<void>[] = [];
-    for (let offset = 0; offset < length; offset += this.bulkChunkBytes) {
-      const size = Math.min(this.bulkChunkBytes, length - offset);
-      chunks.push(this.b64read(base + BigInt(offset), size).then((bytes) => out.set(bytes, offset)));
+    const ram = this.openRam();
+    if (!ram) {
+      await this.b64ReadInto(base, out, 0, length);
+      return out;
     }
-    await Promise.all(chunks);
+    await this.afterPendingRequests();
+    const socketReads: Promise<void>[] = [];
+    for (const piece of splitAccess(ram.ranges, base, length)) {
+      if (piece.fileOffset === undefined) {
+        socketReads.push(this.b64ReadInto(piece.addr, out, piece.bufferOffset, piece.length));
+      } else {
+        ram.readInto(piece.fileOffset, out, piece.bufferOffset, piece.length);
+      }
+    }
+    await Promise.all(socketReads);
     return out;
   }
 
-  /** Any length (0 included): pipelined b64write requests of bulkChunkBytes each. */
+  /**
+   * Any length (0 included). Guest RAM in the shared file is written with pwrite; everything else
+   * with pipelined b64write requests of bulkChunkBytes each.
+   */
   async memWrite(addr: GuestAddress, data: Uint8Array): Promise<void> {
     if (data.length === 0) return;
     checkSize("b64write", addr, data.length, "data.length");
     const base = BigInt(addr);
+    const ram = this.openRam();
+    if (!ram) {
+      await this.b64WriteFrom(base, data);
+      return;
+    }
+    await this.afterPendingRequests();
+    const socketWrites: Promise<void>[] = [];
+    for (const piece of splitAccess(ram.ranges, base, data.length)) {
+      const bytes = data.subarray(piece.bufferOffset, piece.bufferOffset + piece.length);
+      if (piece.fileOffset === undefined) socketWrites.push(this.b64WriteFrom(piece.addr, bytes));
+      else ram.write(piece.fileOffset, bytes);
+    }
+    await Promise.all(socketWrites);
+  }
+
+  private openRam(): SharedGuestRam | undefined {
+    return this.sharedRam?.isOpen ? this.sharedRam : undefined;
+  }
+
+  /**
+   * A file access must not overtake a request already on the socket (a doorbell write, a b64write
+   * of the same bytes): QEMU answers in order, so the last reply means every earlier one is done.
+   */
+  private async afterPendingRequests(): Promise<void> {
+    if (this.connection.pendingCount > 0) await this.lastRequest.catch(() => undefined);
+  }
+
+  private async b64ReadInto(base: bigint, out: Uint8Array, outOffset: number, length: number): Promise<void> {
+    const chunks: Promise<void>[] = [];
+    for (let offset = 0; offset < length; offset += this.bulkChunkBytes) {
+      const size = Math.min(this.bulkChunkBytes, length - offset);
+      chunks.push(
+        this.b64read(base + BigInt(offset), size).then((bytes) => out.set(bytes, outOffset + offset)),
+      );
+    }
+    await Promise.all(chunks);
+  }
+
+  private async b64WriteFrom(base: bigint, data: Uint8Array): Promise<void> {
     const chunks: Promise<void>[] = [];
     for (let offset = 0; offset < data.length; offset += this.bulkChunkBytes) {
       const piece = data.subarray(offset, Math.min(offset + this.bulkChunkBytes, data.length));
@@ -276,11 +349,19 @@ export class QtestClient {
   private send(command: string, args: readonly QtestArg[] = []): Promise<string | undefined> {
     // formatRequest throws synchronously; turn it into a rejection like every other failure.
     try {
-      return this.connection.request(formatRequest(command, args));
+      const reply = this.connection.request(formatRequest(command, args));
+      this.lastRequest = reply;
+      return reply;
     } catch (error) {
       return Promise.reject(error);
     }
   }
+}
+
+function uninitializedBytes(length: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(length);
+  // A plain Uint8Array, not a Buffer: callers compare it with toEqual against Uint8Arrays.
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
 }
 
 function checkUint(command: string, field: string, value: number, max: number): void {
