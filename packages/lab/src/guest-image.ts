@@ -10,6 +10,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Clock, ProgressListener } from "@bplab/qemu-patches";
+import { pins } from "@bplab/pins";
 import { cacheRoot } from "@bplab/qemu-patches";
 import { CpioBuilder, EXECUTABLE_FILE_MODE } from "./cpio.js";
 import { GuestBuildError, HostUnsupportedError } from "./errors.js";
@@ -37,13 +38,13 @@ import {
 
 /** Bump when the image layout or /init changes in a way the other inputs do not capture. */
 export const GUEST_FORMAT_VERSION = 1;
-/** The kernel the lab was measured with (Debian 12, Linux 6.1.192); override with BPLAB_GUEST_KERNEL. */
-export const DEFAULT_KERNEL_PACKAGE = "linux-image-6.1.0-56-amd64";
+/** The kernel the lab was measured with (Debian 12, Linux 6.1.192; in @bplab/pins); override with BPLAB_GUEST_KERNEL. */
+export const DEFAULT_KERNEL_PACKAGE = pins.kernel.debianPackage;
 export const KERNEL_PACKAGE_ENV = "BPLAB_GUEST_KERNEL";
 /** Used when apt no longer offers the pinned kernel: the newest Debian 12 6.1 kernel it does. */
 const KERNEL_FALLBACK_PATTERN = "^linux-image-6\\.1\\.0-[0-9]+-amd64$";
 /** Debian packages the guest takes its programs from (installed on the host). */
-export const HOST_PACKAGES: readonly string[] = Object.freeze(["busybox-static", "nvme-cli"]);
+export const HOST_PACKAGES: readonly string[] = Object.freeze(["busybox-static", pins.nvmeCli.debianPackage]);
 export const BUSYBOX_PATH = "/bin/busybox";
 export const NVME_CLI_PATH = "/usr/sbin/nvme";
 /** Older image directories kept next to the current one. */

@@ -41,6 +41,21 @@ describe("@bplab/qemu-patches reads the QEMU source pins instead of copying them
   });
 });
 
+describe("@bplab/lab reads the guest kernel and nvme-cli pins instead of copying them", () => {
+  const source = readText("packages/lab/src/guest-image.ts");
+
+  it("imports @bplab/pins", () => {
+    expect(source).toMatch(/from "@bplab\/pins"/);
+  });
+
+  it.each([
+    ["the kernel package", pins.kernel.debianPackage],
+    ["the nvme-cli package", pins.nvmeCli.debianPackage],
+  ])("holds no literal copy of %s", (_what, value) => {
+    expect(source).not.toContain(`"${value}"`);
+  });
+});
+
 describe("flake.nix reads pins.json instead of copying it", () => {
   const nixSources = ["flake.nix", "nix/pins.nix", "nix/lab.nix", "nix/devshell.nix", "nix/checks.nix"].map(
     (path) => [path, readText(path)] as const,
