@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync }
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Clock, ProgressListener } from "@bplab/qemu-patches";
 import { pins } from "@bplab/pins";
+import type { Clock, ProgressListener } from "@bplab/qemu-patches";
 import { cacheRoot } from "@bplab/qemu-patches";
 import { CpioBuilder, EXECUTABLE_FILE_MODE } from "./cpio.js";
 import { GuestBuildError, HostUnsupportedError } from "./errors.js";
