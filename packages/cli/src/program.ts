@@ -9,6 +9,13 @@ import { bpActivate, bpInit, bpLock, bpStatus } from "./commands/bp-state.js";
 import { bpRead, bpWrite, type ReadPath } from "./commands/bp-transfer.js";
 import { runDemo } from "./commands/demo.js";
 import {
+  FIRMWARE_LOCK_CHOICES,
+  FIRMWARE_SUBCOMMANDS,
+  FIRMWARE_TARGETS,
+  type FirmwareCommandOptions,
+  runFirmwareCommand,
+} from "./commands/firmware.js";
+import {
   QEMU_SUBCOMMANDS,
   type QemuCommandOptions,
   type QemuSubcommand,
@@ -164,6 +171,33 @@ function buildProgram(io: CliIo): Command {
     .option("--unpatched", "build or path: QEMU 10.2.2 without the patch series (cached apart)")
     .action(async (subcommand: QemuSubcommand, options: QemuCommandOptions) => {
       await runQemuCommand(io, subcommand, options);
+    });
+
+  program
+    .command("firmware")
+    .description("boot OVMF + the EFI app that updates and locks the BPs, then Linux, and print the timeline")
+    .argument(
+      "<subcommand>",
+      FIRMWARE_SUBCOMMANDS.join(", "),
+      choiceOption("<subcommand>", FIRMWARE_SUBCOMMANDS),
+    )
+    .option("--image <file>", "the new BP1 image (default: a 64 KiB pattern)")
+    .option(
+      "--lock <state>",
+      `one of ${FIRMWARE_LOCK_CHOICES.join(", ")}`,
+      choiceOption("--lock", FIRMWARE_LOCK_CHOICES),
+      "upc",
+    )
+    .option(
+      "--target <target>",
+      `one of ${FIRMWARE_TARGETS.join(", ")}`,
+      choiceOption("--target", FIRMWARE_TARGETS),
+      "qemu",
+    )
+    .option("--keep", "keep the run's ESP, OVMF VARS, serial log and bootpart image")
+    .option("--json", "print the timeline and timings as JSON")
+    .action(async (_subcommand: string, options: FirmwareCommandOptions) => {
+      await runFirmwareCommand(io, options);
     });
   return program;
 }
