@@ -28,13 +28,14 @@ export function versionReply(id: number, json: string): Buffer {
   return header(w, id, Command.Version, MessageFlag.Reply).u16(16, 0).u16(18, 0).data(20, text).bytes;
 }
 
-export function deviceInfoReply(id: number, flags: number, numRegions: number, numIrqs: number): Buffer {
+/** DEVICE_GET_INFO and GET_IRQ_INFO replies share one shape: argsz 16 and three u32 fields. */
+function sixteenByteInfoReply(id: number, command: number, a: number, b: number, c: number): Buffer {
   const w = new BufferWriter(HEADER_BYTES + 16);
-  return header(w, id, Command.DeviceGetInfo, MessageFlag.Reply)
-    .u32(16, 16)
-    .u32(20, flags)
-    .u32(24, numRegions)
-    .u32(28, numIrqs).bytes;
+  return header(w, id, command, MessageFlag.Reply).u32(16, 16).u32(20, a).u32(24, b).u32(28, c).bytes;
+}
+
+export function deviceInfoReply(id: number, flags: number, numRegions: number, numIrqs: number): Buffer {
+  return sixteenByteInfoReply(id, Command.DeviceGetInfo, flags, numRegions, numIrqs);
 }
 
 export function regionInfoReply(id: number, index: number, flags: number, size: bigint): Buffer {
@@ -49,12 +50,7 @@ export function regionInfoReply(id: number, index: number, flags: number, size: 
 }
 
 export function irqInfoReply(id: number, index: number, flags: number, count: number): Buffer {
-  const w = new BufferWriter(HEADER_BYTES + 16);
-  return header(w, id, Command.DeviceGetIrqInfo, MessageFlag.Reply)
-    .u32(16, 16)
-    .u32(20, flags)
-    .u32(24, index)
-    .u32(28, count).bytes;
+  return sixteenByteInfoReply(id, Command.DeviceGetIrqInfo, flags, index, count);
 }
 
 export function regionReadReply(id: number, offset: bigint, region: number, data: Uint8Array): Buffer {

@@ -103,18 +103,21 @@ export async function startHarness(options: Partial<VfioUserServerOptions> = {})
     server,
     path,
     logs,
-    async client() {
-      const client = await RawClient.connect(path);
-      clients.push(client);
-      await client.request(versionRequest(0));
-      return client;
-    },
+    client: () => negotiatedClient(path, clients),
     async close() {
       for (const client of clients) client.close();
       await server.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Connects, negotiates VERSION, and records the client so the harness closes it. */
+async function negotiatedClient(path: string, clients: RawClient[]): Promise<RawClient> {
+  const client = await RawClient.connect(path);
+  clients.push(client);
+  await client.request(versionRequest(0));
+  return client;
 }
 
 /** Header fields of a message, for readable assertions. */
@@ -156,12 +159,7 @@ export async function startChildServer(options: Record<string, unknown>): Promis
   return {
     path,
     child,
-    async client() {
-      const client = await RawClient.connect(path);
-      clients.push(client);
-      await client.request(versionRequest(0));
-      return client;
-    },
+    client: () => negotiatedClient(path, clients),
     async close() {
       for (const client of clients) client.close();
       const exited = new Promise((resolve) => child.once("exit", resolve));
