@@ -25,33 +25,35 @@ describe("the root package.json agrees with pins.json", () => {
   });
 });
 
-describe("@bplab/qemu-patches reads the QEMU source pins instead of copying them", () => {
-  const source = readText("packages/qemu-patches/src/pins.ts");
+// The TypeScript modules that used to keep their own copy of a pin, and the pins they now read.
+const readers: [string, string, [string, string][]][] = [
+  [
+    "@bplab/qemu-patches",
+    "packages/qemu-patches/src/pins.ts",
+    [
+      ["the QEMU version", pins.qemu.version],
+      ["the Debian source version", pins.qemu.debianSourceVersion],
+      ["the tarball's sha256", pins.qemu.origTarballSha256],
+    ],
+  ],
+  [
+    "@bplab/lab",
+    "packages/lab/src/guest-image.ts",
+    [
+      ["the kernel package", pins.kernel.debianPackage],
+      ["the nvme-cli package", pins.nvmeCli.debianPackage],
+    ],
+  ],
+];
+
+describe.each(readers)("%s (%s) reads its pins instead of copying them", (_pkg, file, copies) => {
+  const source = readText(file);
 
   it("imports @bplab/pins", () => {
     expect(source).toMatch(/from "@bplab\/pins"/);
   });
 
-  it.each([
-    ["the version", pins.qemu.version],
-    ["the Debian source version", pins.qemu.debianSourceVersion],
-    ["the sha256", pins.qemu.origTarballSha256],
-  ])("holds no literal copy of %s", (_what, value) => {
-    expect(source).not.toContain(`"${value}"`);
-  });
-});
-
-describe("@bplab/lab reads the guest kernel and nvme-cli pins instead of copying them", () => {
-  const source = readText("packages/lab/src/guest-image.ts");
-
-  it("imports @bplab/pins", () => {
-    expect(source).toMatch(/from "@bplab\/pins"/);
-  });
-
-  it.each([
-    ["the kernel package", pins.kernel.debianPackage],
-    ["the nvme-cli package", pins.nvmeCli.debianPackage],
-  ])("holds no literal copy of %s", (_what, value) => {
+  it.each(copies)("holds no literal copy of %s", (_what, value) => {
     expect(source).not.toContain(`"${value}"`);
   });
 });
