@@ -42,10 +42,23 @@ interface UServerLike {
 }
 
 /** The usocket module, or why it is missing (not built, or installed without its addon). */
-export function loadFdPassing(): { UServer: new () => UServerLike } | Error {
+/** A client socket of the addon (tests and the fuzzer pass fds with it). */
+export interface UClientLike {
+  on(event: "connected" | "close", listener: () => void): void;
+  on(event: "data", listener: (chunk: Buffer) => void): void;
+  on(event: "error", listener: (error: Error) => void): void;
+  write(chunk: { data: Buffer; fds: number[] }): void;
+  destroy(): void;
+}
+export interface FdPassingModule {
+  UServer: new () => UServerLike;
+  USocket: new (options: { path: string }) => UClientLike;
+}
+
+export function loadFdPassing(): FdPassingModule | Error {
   try {
     const require = createRequire(import.meta.url);
-    return require("usocket") as { UServer: new () => UServerLike };
+    return require("usocket") as FdPassingModule;
   } catch (error) {
     return error as Error;
   }

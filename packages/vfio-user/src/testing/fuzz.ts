@@ -8,6 +8,7 @@
  */
 import { createConnection, type Socket } from "node:net";
 import { Command, MessageFlag } from "../protocol/constants.js";
+import { loadFdPassing } from "../server/transport.js";
 import {
   dmaMapRequest,
   le,
@@ -315,5 +316,82 @@ export async function fuzzServer(options: FuzzOptions): Promise<FuzzReport> {
     }
   }
   connection?.close();
+  return report;
+}
+
+export interface FdFloodReport {
+  messages: number;
+  fdsSent: number;
+  replies: number;
+  violations: string[];
+}
+
+/**
+ * fd floods: framed requests that carry 1-64 fds each (the server accepts at most one, on DMA_MAP,
+ * or one per vector on SET_IRQS). Every request must get exactly one reply and the server must
+ * close every fd it does not keep; the caller compares the server's open fds before and after.
+ */
+export async function fuzzFdFlood(options: FuzzOptions & { fd: number }): Promise<FdFloodReport> {
+  const usocket = loadFdPassing();
+  if (usocket instanceof Error) throw usocket;
+  const random = rng(options.seed ?? 2);
+  const report: FdFloodReport = { messages: 0, fdsSent: 0, replies: 0, violations: [] };
+  const socket = new usocket.USocket({ path: options.socketPath });
+  await new Promise<void>((resolve) => socket.on("connected", resolve));
+  let buffered = Buffer.alloc(0);
+  const replies = new Map<number, number>();
+  let wake: (() => void) | undefined;
+  socket.on("data", (chunk) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 16 && buffered.length >= buffered.readUInt32LE(4)) {
+      const id = buffered.readUInt16LE(0);
+      replies.set(id, (replies.get(id) ?? 0) + 1);
+      buffered = buffered.subarray(buffered.readUInt32LE(4));
+    }
+    wake?.();
+  });
+  const exchange = async (id: number, bytes: Buffer, fds: number[]) => {
+    socket.write({ data: bytes, fds });
+    while (!replies.has(id)) await new Promise<void>((resolve) => (wake = resolve));
+  };
+  await exchange(0, versionRequest(0), []);
+  while (report.messages < options.messages) {
+    const id = 1 + (report.messages % 0xfff0);
+    const fds = Array.from({ length: 1 + random.int(64) }, () => options.fd);
+    const bytes = random.pick([
+      () => dmaMapRequest(id, random.u64() & ~0xfffn, 0x1000n, 3, 0n),
+      () =>
+        message(
+          id,
+          Command.DeviceSetIrqs,
+          Buffer.concat([le.u32(20), le.u32(0x24), le.u32(2), le.u32(0), le.u32(random.int(9))]),
+        ),
+      () => message(id, Command.DeviceGetInfo, Buffer.concat([le.u32(16), Buffer.alloc(12)])),
+      () => regionReadRequest(id, 7, 0n, 4),
+    ])();
+    replies.delete(id);
+    await exchange(id, bytes, fds);
+    report.messages += 1;
+    report.fdsSent += fds.length;
+    if (replies.get(id) !== 1) report.violations.push(`request ${id}: ${replies.get(id)} replies`);
+    report.replies += 1;
+    options.onProgress?.(report.messages);
+  }
+  // Unmap everything and disarm the vectors, so every fd the server kept is closed again.
+  await exchange(
+    0xfff1,
+    message(0xfff1, Command.DmaUnmap, Buffer.concat([le.u32(24), le.u32(2), le.u64(0n), le.u64(0n)])),
+    [],
+  );
+  await exchange(
+    0xfff2,
+    message(
+      0xfff2,
+      Command.DeviceSetIrqs,
+      Buffer.concat([le.u32(20), le.u32(0x21), le.u32(2), le.u32(0), le.u32(0)]),
+    ),
+    [],
+  );
+  socket.destroy();
   return report;
 }

@@ -2,7 +2,7 @@
  * A raw vfio-user client for protocol tests: bytes in, exact bytes out. It frames what the server
  * sends by the header's size field only, so a test sees every byte of every message.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -174,4 +174,9 @@ export async function startChildServer(options: Record<string, unknown>): Promis
 export function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+}
+
+/** Open file descriptors of a process (Linux /proc). */
+export function openFdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
 }
