@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { type CommandRunner, runChecked, runCommand } from "@bplab/node-kit";
+import { pins } from "@bplab/pins";
 import { aptEnvironment } from "@bplab/qemu-patches";
 import { GNU_EFI_CRT0 } from "./efi-build.js";
 import { FirmwareHostUnsupportedError } from "./errors.js";
@@ -23,11 +24,11 @@ interface Requirement {
 const onPath = (file: string) => existsSync(`/usr/bin/${file}`) || existsSync(`/bin/${file}`);
 
 export const FIRMWARE_HOST_REQUIREMENTS: readonly Requirement[] = Object.freeze([
-  { what: GNU_EFI_CRT0, present: () => existsSync(GNU_EFI_CRT0), aptPackage: "gnu-efi" },
+  { what: GNU_EFI_CRT0, present: () => existsSync(GNU_EFI_CRT0), aptPackage: pins.gnuEfi.debianPackage },
   { what: "gcc", present: () => onPath("gcc"), aptPackage: "gcc" },
   { what: "ld, objcopy", present: () => onPath("ld") && onPath("objcopy"), aptPackage: "binutils" },
   { what: "mformat, mcopy", present: () => onPath("mformat") && onPath("mcopy"), aptPackage: "mtools" },
-  { what: OVMF_CODE_PATH, present: () => existsSync(OVMF_CODE_PATH), aptPackage: "ovmf" },
+  { what: OVMF_CODE_PATH, present: () => existsSync(OVMF_CODE_PATH), aptPackage: pins.ovmf.debianPackage },
 ]);
 
 /** The Debian packages whose files are missing. */
@@ -54,4 +55,21 @@ export async function ensureFirmwareHostTools(options: EnsureHostOptions = {}): 
   });
   const still = missingHostPackages();
   if (still.length > 0) throw new FirmwareHostUnsupportedError(still);
+}
+
+const DPKG_VERSION_FORMAT = ["$", "{Version}"].join("");
+
+/** The pinned Debian packages (@bplab/pins) this lab was measured with, and what is installed. */
+export async function pinnedPackageVersions(
+  runner: CommandRunner = runCommand,
+): Promise<Array<{ name: string; pinned: string; installed: string | undefined }>> {
+  const pinned = [pins.gnuEfi, pins.ovmf];
+  const result = [];
+  for (const pin of pinned) {
+    // dpkg-query's own format syntax, not a JS template.
+    const query = await runner("dpkg-query", ["-W", "-f", DPKG_VERSION_FORMAT, pin.debianPackage]);
+    const installed = query.exitCode === 0 ? query.stdout.trim() : undefined;
+    result.push({ name: pin.debianPackage, pinned: pin.debianVersion, installed });
+  }
+  return result;
 }
