@@ -15,6 +15,7 @@ import {
   GuestAllocator,
   launchQemu,
   PciBus,
+  type PciDevice,
   PciWindowAllocator,
   type QemuInstance,
 } from "@bplab/qtest";
@@ -66,6 +67,8 @@ export interface VfioQemuTarget extends Target {
   readonly server: VfioUserNvmeServer;
   readonly qemu: QemuInstance;
   readonly bar0: bigint;
+  /** The function as libqos-lite found it (config access, BARs, MSI-X). */
+  readonly pci: PciDevice;
 }
 
 export async function createVfioQemuTarget(options: {
@@ -110,6 +113,7 @@ export async function createVfioQemuTarget(options: {
     server,
     qemu,
     bar0,
+    pci,
     mmioRead32: (offset) => qtest.readl(bar0 + BigInt(offset)),
     mmioRead64: (offset) => qtest.readq(bar0 + BigInt(offset)),
     mmioWrite32: (offset, value) => qtest.writel(bar0 + BigInt(offset), value >>> 0),
