@@ -5,6 +5,7 @@
 import { createMemoryStore } from "@bplab/controller";
 import { NvmeHostDriver, type Target } from "@bplab/host";
 import { createInProcessTarget } from "@bplab/in-process-target";
+import { BpWriteProtectionState } from "@bplab/nvme-spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { createVfioQemuTarget, qemuSkipReason, type VfioQemuTarget } from "./helpers/qemu.js";
 
@@ -75,5 +76,24 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
     expect(open.server.stats.interruptsRaised).toBeGreaterThan(0);
     const written = Buffer.from(await open.memRead(message, 4)).readUInt32LE(0);
     expect(written).toBe(0x00c0ffee);
+  });
+
+  it("system_reset (DEVICE_RESET) keeps a BP unlocked; a new QEMU process is a power cycle that relocks it (MC-69)", async () => {
+    open = await createVfioQemuTarget({
+      memfd: false,
+      server: { store: patternedStore(), log: () => undefined },
+    });
+    const driver = await NvmeHostDriver.attach(open);
+    expect((await driver.setBpLock(0, BpWriteProtectionState.WriteUnlocked)).ok).toBe(true);
+    expect((await driver.getBpWriteProtection()).bp0).toBe(BpWriteProtectionState.WriteUnlocked);
+
+    await open.systemReset();
+    await driver.reattach();
+    expect((await driver.getBpWriteProtection()).bp0).toBe(BpWriteProtectionState.WriteUnlocked);
+
+    await open.restartQemu();
+    await driver.reattach({ reallocate: true });
+    expect((await driver.getBpWriteProtection()).bp0).toBe(BpWriteProtectionState.WriteLocked);
+    expect(open.server.stats.clients).toBe(2);
   });
 });

@@ -63,12 +63,97 @@ const WINDOW_START = 0x100_0000n;
 const WINDOW_BYTES = 0x400_0000n;
 const SETTLE_STEP_NS = 1_000_000n;
 
-export interface VfioQemuTarget extends Target {
-  readonly server: VfioUserNvmeServer;
-  readonly qemu: QemuInstance;
-  readonly bar0: bigint;
+/** QEMU's vfio-user-pci on a server that outlives it, as a host Target. */
+export class VfioQemuTarget implements Target {
+  readonly name: string;
+  private current!: { qemu: QemuInstance; pci: PciDevice; bar0: bigint };
+  private readonly allocator = new GuestAllocator(WINDOW_START, WINDOW_START + WINDOW_BYTES);
+
+  constructor(
+    readonly server: VfioUserNvmeServer,
+    private readonly socketPath: string,
+    private readonly dir: string,
+    private readonly memfd: boolean,
+  ) {
+    this.name = memfd ? "vfio-user (memfd)" : "vfio-user (DMA messages)";
+  }
+
+  get qemu(): QemuInstance {
+    return this.current.qemu;
+  }
   /** The function as libqos-lite found it (config access, BARs, MSI-X). */
-  readonly pci: PciDevice;
+  get pci(): PciDevice {
+    return this.current.pci;
+  }
+  get bar0(): bigint {
+    return this.current.bar0;
+  }
+
+  /** Starts QEMU against the server (already listening) and sets the function up. */
+  async launch(): Promise<void> {
+    if ("skip" in qemuBinary) throw new Error(qemuBinary.skip);
+    const device = { driver: "vfio-user-pci", id: "vu0", socket: { type: "unix", path: this.socketPath } };
+    const args = ["-device", JSON.stringify(device)];
+    if (this.memfd)
+      args.push(
+        "-object",
+        `memory-backend-memfd,id=mem,size=${GUEST_RAM},share=on`,
+        "-machine",
+        "memory-backend=mem",
+      );
+    const qemu = await launchQemu({
+      binary: qemuBinary.path,
+      machine: "q35",
+      accel: "qtest",
+      memory: GUEST_RAM,
+      args,
+    });
+    this.current = { qemu, ...(await setupFunction(qemu)) };
+  }
+
+  /** QMP system_reset: QEMU sends DEVICE_RESET; the PCI setup is redone as after any reset. */
+  async systemReset(): Promise<void> {
+    const { qmp } = this.current.qemu;
+    qmp.clearEvents();
+    await qmp.execute("system_reset");
+    await qmp.waitEvent("RESET");
+    this.current = { qemu: this.current.qemu, ...(await setupFunction(this.current.qemu)) };
+  }
+
+  /** A new QEMU process on the same server: a new client (MC-69). */
+  async restartQemu(): Promise<void> {
+    await this.current.qemu.close();
+    await this.server.whenDisconnected();
+    await this.launch();
+  }
+
+  mmioRead32 = (offset: number) => this.qemu.qtest.readl(this.bar0 + BigInt(offset));
+  mmioRead64 = (offset: number) => this.qemu.qtest.readq(this.bar0 + BigInt(offset));
+  mmioWrite32 = (offset: number, value: number) =>
+    this.qemu.qtest.writel(this.bar0 + BigInt(offset), value >>> 0);
+  mmioWrite64 = (offset: number, value: bigint) => this.qemu.qtest.writeq(this.bar0 + BigInt(offset), value);
+  alloc = async (size: number, align?: number) => this.allocator.alloc(size, align);
+  memRead = (addr: bigint, length: number) => this.qemu.qtest.memRead(addr, length);
+  memWrite = (addr: bigint, data: Uint8Array) => this.qemu.qtest.memWrite(addr, data);
+  settle = async () => {
+    await this.qemu.qtest.clockStep(SETTLE_STEP_NS);
+  };
+  powerCycle = async () => this.server.powerCycle();
+  functionReset = async () => this.server.functionReset();
+
+  async close(): Promise<void> {
+    await this.current?.qemu.close();
+    await this.server.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Finds the NVMe function, places BAR0, enables memory decoding and bus mastering (for DMA). */
+async function setupFunction(qemu: QemuInstance): Promise<{ pci: PciDevice; bar0: bigint }> {
+  const pci = await new PciBus(qemu.qtest, await enableQ35Ecam(qemu.qtest)).findByClass(NVME_CLASS_CODE);
+  await pci.assignBars(new PciWindowAllocator());
+  await pci.enable({ memory: true, busMaster: true });
+  return { pci, bar0: pci.bar(0).address as bigint };
 }
 
 export async function createVfioQemuTarget(options: {
@@ -78,56 +163,13 @@ export async function createVfioQemuTarget(options: {
   const dir = await mkdtemp(join(tmpdir(), "bplab-vfio-user-"));
   const socketPath = join(dir, "vfio-user.sock");
   const server = await startVfioUserServer({ ...options.server, socketPath });
-  const device = { driver: "vfio-user-pci", id: "vu0", socket: { type: "unix", path: socketPath } };
-  const args = ["-device", JSON.stringify(device)];
-  if (options.memfd)
-    args.push(
-      "-object",
-      `memory-backend-memfd,id=mem,size=${GUEST_RAM},share=on`,
-      "-machine",
-      "memory-backend=mem",
-    );
-  let qemu: QemuInstance;
+  const target = new VfioQemuTarget(server, socketPath, dir, options.memfd);
   try {
-    if ("skip" in qemuBinary) throw new Error(qemuBinary.skip);
-    qemu = await launchQemu({
-      binary: qemuBinary.path,
-      machine: "q35",
-      accel: "qtest",
-      memory: GUEST_RAM,
-      args,
-    });
+    await target.launch();
   } catch (error) {
     await server.close();
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  const pci = await new PciBus(qemu.qtest, await enableQ35Ecam(qemu.qtest)).findByClass(NVME_CLASS_CODE);
-  await pci.assignBars(new PciWindowAllocator());
-  await pci.enable({ memory: true, busMaster: true });
-  const bar0 = pci.bar(0).address as bigint;
-  const allocator = new GuestAllocator(WINDOW_START, WINDOW_START + WINDOW_BYTES);
-  const qtest = qemu.qtest;
-  return {
-    name: options.memfd ? "vfio-user (memfd)" : "vfio-user (DMA messages)",
-    server,
-    qemu,
-    bar0,
-    pci,
-    mmioRead32: (offset) => qtest.readl(bar0 + BigInt(offset)),
-    mmioRead64: (offset) => qtest.readq(bar0 + BigInt(offset)),
-    mmioWrite32: (offset, value) => qtest.writel(bar0 + BigInt(offset), value >>> 0),
-    mmioWrite64: (offset, value) => qtest.writeq(bar0 + BigInt(offset), value),
-    alloc: async (size, align) => allocator.alloc(size, align),
-    memRead: (addr, length) => qtest.memRead(addr, length),
-    memWrite: (addr, data) => qtest.memWrite(addr, data),
-    settle: () => qtest.clockStep(SETTLE_STEP_NS).then(() => undefined),
-    powerCycle: async () => server.powerCycle(),
-    functionReset: async () => server.functionReset(),
-    async close() {
-      await qemu.close();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return target;
 }
