@@ -24,15 +24,22 @@ export type QtestErrorCode =
 
 export class QtestLabError extends CodedError<QtestErrorCode> {}
 
-/** Bad input to a public function: names the field and the rule it broke. */
-export class InvalidArgumentError extends QtestLabError {
+/** Bad input that names the field at fault and the rule it broke. */
+abstract class FieldRuleError extends QtestLabError {
   readonly field: string;
   readonly rule: string;
 
-  constructor(field: string, rule: string, got: unknown) {
-    super("INVALID_ARGUMENT", `${field} ${rule} (got ${describe(got)})`);
+  constructor(code: QtestErrorCode, field: string, rule: string, got: unknown) {
+    super(code, `${field} ${rule} (got ${describe(got)})`);
     this.field = field;
     this.rule = rule;
+  }
+}
+
+/** Bad input to a public function: names the field and the rule it broke. */
+export class InvalidArgumentError extends FieldRuleError {
+  constructor(field: string, rule: string, got: unknown) {
+    super("INVALID_ARGUMENT", field, rule, got);
   }
 }
 
@@ -181,14 +188,9 @@ export class GuestOutOfMemoryError extends QtestLabError {
  * A guest-memory access outside guest RAM: a negative address, one past the end of RAM, or one that
  * straddles a hole (the PCI hole below 4 GiB). `field` names the argument at fault.
  */
-export class GuestMemoryRangeError extends QtestLabError {
-  readonly field: string;
-  readonly rule: string;
-
+export class GuestMemoryRangeError extends FieldRuleError {
   constructor(field: string, rule: string, got: unknown) {
-    super("GUEST_MEMORY_RANGE", `${field} ${rule} (got ${describe(got)})`);
-    this.field = field;
-    this.rule = rule;
+    super("GUEST_MEMORY_RANGE", field, rule, got);
   }
 }
 
