@@ -53,6 +53,14 @@ let
         src = source;
         patches = (old.patches or [ ]) ++ map (name: patchDir + "/${name}") seriesNames;
         postPatch = (old.postPatch or "") + builtins.concatStringsSep "" (map applyFixup sourceFixups);
+        # Without installed blobs, pc/q35 cannot start (no bios-256k.bin, no NIC option ROMs). The
+        # TypeScript build takes them from Debian's seabios/ipxe; here they come from nixpkgs' stock
+        # QEMU, linked in wherever this build installed nothing of the same name.
+        postInstall = (old.postInstall or "") + ''
+          for blob in ${pkgs.qemu}/share/qemu/*; do
+            [ -e "$out/share/qemu/$(basename "$blob")" ] || ln -s "$blob" "$out/share/qemu/"
+          done
+        '';
         passthru = (old.passthru or { }) // {
           bplab = {
             inherit seriesNames sourceFixups;

@@ -105,6 +105,12 @@ describe.skipIf(!nix.ok || !store.ok)("the flake against the stub nixpkgs", () =
     expect(evalJson(dir, `${qemu}.patches`, env, "map baseNameOf")).toEqual(series);
   });
 
+  it("links the firmware blobs the +ds build lacks from nixpkgs' stock QEMU", () => {
+    const postInstall = evalJson(pristine(), "packages.x86_64-linux.qemu-bplab.postInstall", env);
+    // the stub's stock qemu is "qemu-0-stub"; the patched one is qemu-bplab
+    expect(postInstall).toMatch(/\/nix\/store\/[a-z0-9]+-qemu-0-stub\/share\/qemu\/\*/);
+  });
+
   it("applies the same +ds source fixups as @bplab/qemu-patches", () => {
     expect(evalJson(pristine(), "packages.x86_64-linux.qemu-bplab.bplab.sourceFixups", env)).toEqual(
       SOURCE_FIXUPS.map(({ file, from, to }) => ({ file, from, to })),

@@ -48,7 +48,7 @@
         attrs:
         let
           drv = stubDerivation "${attrs.pname}-${attrs.version}" {
-            inherit (attrs) version src postPatch;
+            inherit (attrs) version src postPatch postInstall;
             patches = builtins.deepSeq attrs.patches attrs.patches;
           };
         in
@@ -70,6 +70,7 @@
         src = simplePackage "qemu-stub-src";
         patches = [ ];
         postPatch = "";
+        postInstall = "";
         passthru = { };
       };
 
