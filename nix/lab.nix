@@ -57,6 +57,7 @@ let
         # TypeScript build takes them from Debian's seabios/ipxe; here they come from nixpkgs' stock
         # QEMU, linked in wherever this build installed nothing of the same name.
         postInstall = (old.postInstall or "") + ''
+          mkdir -p "$out/share/qemu"
           for blob in ${pkgs.qemu}/share/qemu/*; do
             [ -e "$out/share/qemu/$(basename "$blob")" ] || ln -s "$blob" "$out/share/qemu/"
           done
