@@ -98,11 +98,11 @@ export function osOutcomes(
   const steps = Object.values(OsStep).filter((step) => report.results.has(`${step}.exit`));
   return steps.map((step) => {
     const outcome = commandOutcome(report, step);
-    return {
-      step,
-      exit: outcome.exit,
-      output: (outcome.stdout + outcome.stderr).trim().split("\n")[0] ?? "",
-    };
+    const lines = `${outcome.stdout}\n${outcome.stderr}`.split("\n").map((line) => line.trim());
+    // nvme-cli puts the NVMe status on stderr after other output; that line says why a step failed.
+    const output =
+      lines.find((line) => line.startsWith("NVMe status:")) ?? lines.find((line) => line !== "") ?? "";
+    return { step, exit: outcome.exit, output };
   });
 }
 
