@@ -27,11 +27,10 @@ import {
   BootIncompleteError,
   FirmwareBadOptionError,
   type FirmwareError,
-  SerialProtocolError,
 } from "./errors.js";
 import { buildEsp } from "./esp.js";
 import { OVMF_CODE_PATH, OVMF_VARS_TEMPLATE_PATH } from "./host-tools.js";
-import { type FieldMap, type SerialEvent, SerialEventParser } from "./serial-events.js";
+import { appExitStatus, type SerialEvent, SerialEventParser } from "./serial-events.js";
 
 export type FirmwareTarget = "qemu" | "vfio-user";
 export const FIRMWARE_TARGETS: readonly FirmwareTarget[] = Object.freeze(["qemu", "vfio-user"]);
@@ -107,14 +106,6 @@ export function firmwareQemuArgs(options: {
     ...["-drive", `file=${options.bootpart},if=none,format=raw,id=bp0`],
     ...["-device", `nvme,id=nvme0,serial=${DEVICE_SERIAL},${BOOTPART_PROPERTY}=bp0`],
   ];
-}
-
-/** An EFI status printed as 0x... (64 bits); anything else is a protocol error. */
-function statusField(fields: FieldMap): bigint {
-  const text = fields.status ?? "";
-  if (!/^0x[0-9a-f]{1,16}$/i.test(text))
-    throw new SerialProtocolError(`status=${text}`, "an EFI status must be 0x + 1..16 hex digits");
-  return BigInt(text);
 }
 
 function canRun(path: string): boolean {
@@ -274,15 +265,7 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
     if (failure) throw failure;
     const exitMs = performance.now() - startMs;
 
-    const done = [...parser.events].reverse().find((e) => e.kind === "firmware" && e.name === "done");
-    // A drop-in app that prints no BPFW lines: the shell's %lasterror% (no error bit) is its status.
-    const shellExit = parser.events.find((e) => e.kind === "shell" && e.name === "app-exit");
-    const appStatus =
-      done?.kind === "firmware"
-        ? statusField(done.fields)
-        : shellExit?.kind === "shell"
-          ? statusField(shellExit.fields)
-          : undefined;
+    const appStatus = appExitStatus(parser.events);
     const guest = options.linux ? parser.guest.report() : undefined;
     const appFailed = appStatus !== undefined && appStatus !== 0n;
     const complete =

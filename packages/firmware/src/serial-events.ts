@@ -150,3 +150,22 @@ export function firmwareEvent(
     if (event.kind === "firmware" && event.name === name && where(event.fields)) return event.fields;
   return undefined;
 }
+
+/** An EFI status printed as 0x... (64 bits); anything else is a protocol error. */
+function statusField(fields: FieldMap): bigint {
+  const text = fields.status ?? "";
+  if (!/^0x[0-9a-f]{1,16}$/i.test(text))
+    throw new SerialProtocolError(`status=${text}`, "an EFI status must be 0x + 1..16 hex digits");
+  return BigInt(text);
+}
+
+/**
+ * The app's exit status: its last `done` line, or for a drop-in app that prints no BPFW lines the
+ * shell's %lasterror% (which lacks the EFI error bit); undefined when the app never returned.
+ */
+export function appExitStatus(events: readonly SerialEvent[]): bigint | undefined {
+  const done = [...events].reverse().find((e) => e.kind === "firmware" && e.name === "done");
+  if (done?.kind === "firmware") return statusField(done.fields);
+  const shellExit = events.find((e) => e.kind === "shell" && e.name === "app-exit");
+  return shellExit?.kind === "shell" ? statusField(shellExit.fields) : undefined;
+}

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { SerialProtocolError } from "../src/errors.js";
-import { adminCommands, cleanSerialLine, parseBpfwLine, SerialEventParser } from "../src/serial-events.js";
+import {
+  adminCommands,
+  appExitStatus,
+  cleanSerialLine,
+  parseBpfwLine,
+  SerialEventParser,
+} from "../src/serial-events.js";
 
 const ESC = String.fromCharCode(0x1b);
 
@@ -66,5 +72,26 @@ describe("the serial-log parser", () => {
     ]);
     parser.push("BPFW cpl n=2 efi=0x0 sct=0 sc=0x00 dw0=0x0", 0);
     expect(() => adminCommands(parser.events)).toThrow(SerialProtocolError);
+  });
+});
+
+describe("the app's exit status", () => {
+  const parse = (...lines: string[]) => {
+    const parser = new SerialEventParser();
+    for (const line of lines) parser.push(line, 0);
+    return parser.events;
+  };
+
+  it("is the app's done line, else the shell's lasterror for a drop-in app, else unknown", () => {
+    expect(
+      appExitStatus(parse("BPFW done status=0x8000000000000002", "BPFW-SHELL app-exit status=0x2")),
+    ).toBe(0x8000000000000002n);
+    expect(appExitStatus(parse("BPFW-SHELL app-exit status=0x0"))).toBe(0n);
+    expect(appExitStatus(parse("BdsDxe: starting"))).toBeUndefined();
+  });
+
+  it("refuses a status that is not 0x + hex (hostile serial input)", () => {
+    expect(() => appExitStatus(parse("BPFW-SHELL app-exit status=12; rm"))).toThrow(SerialProtocolError);
+    expect(() => appExitStatus(parse("BPFW done status=0x11112222333344445"))).toThrow(SerialProtocolError);
   });
 });
