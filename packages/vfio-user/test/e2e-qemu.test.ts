@@ -96,4 +96,29 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
     expect((await driver.getBpWriteProtection()).bp0).toBe(BpWriteProtectionState.WriteLocked);
     expect(open.server.stats.clients).toBe(2);
   });
+
+  it("DMA messages carry the data at byte 28: the spec layout (byte 32) shifts it by 4 against QEMU", async () => {
+    const pattern = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+    const seen: Record<string, { read: number[]; written: number[] }> = {};
+    for (const dmaLayout of ["qemu", "spec"] as const) {
+      open = await createVfioQemuTarget({ memfd: false, server: { dmaLayout, log: () => undefined } });
+      const address = await open.alloc(4096);
+      await open.memWrite(address, pattern);
+      // The test is not QEMU's process, so the server's synchronous DMA can run from here.
+      const read = [...open.server.hostMemory.read(address, 16)];
+      open.server.hostMemory.write(
+        address + 0x100n,
+        Uint8Array.from(pattern, (byte) => byte + 0xa0),
+      );
+      const written = [...(await open.memRead(address + 0x100n, 16))];
+      seen[dmaLayout] = { read, written };
+      await open.close();
+      open = undefined;
+    }
+    expect(seen.qemu).toEqual({ read: [...pattern], written: [...pattern].map((byte) => byte + 0xa0) });
+    // Read at 32, the spec layout loses QEMU's first 4 bytes; written at 32, QEMU stores the
+    // count's upper half (zeros) first and drops the last 4 bytes.
+    expect(seen.spec?.read.slice(0, 12)).toEqual([...pattern.slice(4)]);
+    expect(seen.spec?.written).toEqual([0, 0, 0, 0, ...[...pattern.slice(0, 12)].map((byte) => byte + 0xa0)]);
+  });
 });

@@ -9,6 +9,7 @@ import {
   type Clock,
   type ControllerConfig,
   createMemoryStore,
+  type HostMemory,
   ImmediateScheduler,
   type NamespaceStore,
   NvmeController,
@@ -64,6 +65,8 @@ export class VfioUserNvmeServer implements SessionHost {
   readonly pci: NvmePciFunction;
   readonly maps = new DmaMapTable();
   readonly irqs: MsixEventfds;
+  /** Guest memory as the controller sees it (fds or DMA messages); synchronous, throws DmaError. */
+  readonly hostMemory: HostMemory;
   private session: ClientSession | undefined;
   private listener!: Listener;
   private everConnected = false;
@@ -76,8 +79,9 @@ export class VfioUserNvmeServer implements SessionHost {
     this.logLine = options.log ?? ((line) => console.warn(line));
     const store = options.store ?? createMemoryStore({ bpSizeBytes: options.bpSizeBytes ?? 256 * 1024 });
     this.irqs = new MsixEventfds(options.config?.msixVectors ?? 8, () => this.warnNoInterrupts());
+    this.hostMemory = this.maps.hostMemory(() => this.session);
     this.controller = new NvmeController({
-      hostMemory: this.maps.hostMemory(() => this.session),
+      hostMemory: this.hostMemory,
       interrupts: this.irqs,
       bootPartitions: store.bootPartitions,
       namespace: store.namespace,
