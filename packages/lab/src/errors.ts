@@ -3,7 +3,7 @@
  * message says what went wrong and, where there is one, what to do about it.
  */
 
-import { CodedError, CommandFailedError } from "@bplab/node-kit";
+import { acceptCommandFailuresAs, CodedError, CommandFailedError } from "@bplab/node-kit";
 
 export type LabErrorCode =
   | "LAB_BAD_OPTION"
@@ -23,14 +23,7 @@ export class LabError extends CodedError<LabErrorCode> {}
  * class; thrown by this package it carries LAB_COMMAND_FAILED, and `instanceof LabError` accepts
  * it by that code. Subclasses keep plain instanceof.
  */
-Object.defineProperty(LabError, Symbol.hasInstance, {
-  value(this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
-    return (
-      Function.prototype[Symbol.hasInstance].call(this, value) ||
-      (this === LabError && value instanceof CommandFailedError && value.code === "LAB_COMMAND_FAILED")
-    );
-  },
-});
+acceptCommandFailuresAs(LabError, "LAB_COMMAND_FAILED");
 
 /** An option or argument has a value the function cannot use; names the field and the rule. */
 export class LabBadOptionError extends LabError {

@@ -6,10 +6,10 @@
  * whole group and no qemu-system process stays behind.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isExecutable } from "@bplab/node-kit";
 import type { Clock } from "@bplab/qemu-patches";
 import { qemuBinaryPath } from "@bplab/qemu-patches";
 import { BOOTPART_PROPERTY, killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
@@ -86,15 +86,6 @@ const DEVICE_SERIAL = "bplab-lab";
 
 const systemClock: Clock = { nowMs: () => performance.now() };
 
-function canRun(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The cached initramfs, padded to 4 bytes, then the run's uncompressed overlay archive. */
 export function composeInitrd(base: Uint8Array, overlay: Uint8Array): Uint8Array {
   const padded = Math.ceil(base.length / CPIO_ALIGNMENT) * CPIO_ALIGNMENT;
@@ -170,7 +161,7 @@ export async function runGuest(options: GuestRunOptions): Promise<GuestRun> {
       memory: options.memory ?? DEFAULT_GUEST_MEMORY,
       ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
     });
-    const [command, prefix] = canRun(SETPRIV_PATH)
+    const [command, prefix] = isExecutable(SETPRIV_PATH)
       ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", binary]]
       : [binary, []];
     const startMs = clock.nowMs();

@@ -52,3 +52,24 @@ export class CommandFailedError<Code extends string = "COMMAND_FAILED"> extends 
     );
   }
 }
+
+/**
+ * Lets `instanceof base` also accept a CommandFailedError that carries `commandFailedCode`.
+ * CommandFailedError is node-kit's one class for failed commands, so it cannot also extend each
+ * package's error base; a package that throws it with its own code (for example
+ * "QEMU_COMMAND_FAILED") calls this once, and callers that check `instanceof` the package's base
+ * still catch it. Only `base` itself gains the rule: its subclasses keep plain instanceof.
+ */
+export function acceptCommandFailuresAs(
+  base: abstract new (...args: never[]) => CodedError,
+  commandFailedCode: string,
+): void {
+  Object.defineProperty(base, Symbol.hasInstance, {
+    value(this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+      return (
+        Function.prototype[Symbol.hasInstance].call(this, value) ||
+        (this === base && value instanceof CommandFailedError && value.code === commandFailedCode)
+      );
+    },
+  });
+}

@@ -1,10 +1,16 @@
 /**
  * @bplab/node-kit: the small Node.js helpers the lab's packages share, so each exists once:
- * process liveness, the pid lock file, running external commands, and the CodedError base of
+ * process liveness, the pid lock file, running external commands, whether a file is executable, and the CodedError base of
  * every package's errors.
  */
 
-export { CodedError, CommandFailedError, PidLockBusyError } from "./errors.js";
+export {
+  acceptCommandFailuresAs,
+  CodedError,
+  CommandFailedError,
+  PidLockBusyError,
+} from "./errors.js";
+export { isExecutable } from "./is-executable.js";
 export type { FailFastLockOptions, PidLock, PidLockOptions, WaitingLockOptions } from "./pid-lock.js";
 export {
   acquirePidLock,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CodedError, CommandFailedError, PidLockBusyError } from "../src/index.js";
+import { acceptCommandFailuresAs, CodedError, CommandFailedError, PidLockBusyError } from "../src/index.js";
 
 type WidgetErrorCode = "WIDGET_BROKEN" | "WIDGET_MISSING";
 class WidgetError extends CodedError<WidgetErrorCode> {}
@@ -37,5 +37,32 @@ describe("CodedError", () => {
     expect(busy).toBeInstanceOf(CodedError);
     expect(busy.code).toBe("PID_LOCK_BUSY");
     expect(busy.name).toBe("PidLockBusyError");
+  });
+});
+
+describe("acceptCommandFailuresAs", () => {
+  type GadgetErrorCode = "GADGET_COMMAND_FAILED" | "GADGET_BROKEN";
+  class GadgetError extends CodedError<GadgetErrorCode> {}
+  class GadgetBrokenError extends GadgetError {
+    constructor() {
+      super("GADGET_BROKEN", "broken");
+    }
+  }
+  acceptCommandFailuresAs(GadgetError, "GADGET_COMMAND_FAILED");
+
+  it("makes the base accept a CommandFailedError carrying its code, and no other code", () => {
+    expect(new CommandFailedError("false", 1, "", "GADGET_COMMAND_FAILED")).toBeInstanceOf(GadgetError);
+    expect(new CommandFailedError("false", 1, "")).not.toBeInstanceOf(GadgetError);
+    expect(new CommandFailedError("false", 1, "", "QEMU_COMMAND_FAILED")).not.toBeInstanceOf(GadgetError);
+    expect(new Error("GADGET_COMMAND_FAILED")).not.toBeInstanceOf(GadgetError);
+  });
+
+  it("keeps plain instanceof for the base's own errors and for its subclasses", () => {
+    expect(new GadgetBrokenError()).toBeInstanceOf(GadgetError);
+    expect(new GadgetBrokenError()).toBeInstanceOf(GadgetBrokenError);
+    expect(new CommandFailedError("false", 1, "", "GADGET_COMMAND_FAILED")).not.toBeInstanceOf(
+      GadgetBrokenError,
+    );
+    expect(new WidgetError("WIDGET_BROKEN", "x")).not.toBeInstanceOf(GadgetError);
   });
 });

@@ -3,7 +3,7 @@
  * test suite) switch on; the message says what went wrong and what to do about it.
  */
 
-import { CodedError, CommandFailedError } from "@bplab/node-kit";
+import { acceptCommandFailuresAs, CodedError, CommandFailedError } from "@bplab/node-kit";
 
 export type QemuPatchesErrorCode =
   | "QEMU_BAD_OPTION"
@@ -23,16 +23,7 @@ export class QemuPatchesError extends CodedError<QemuPatchesErrorCode> {}
  * class; thrown by this package it carries QEMU_COMMAND_FAILED, and `instanceof
  * QemuPatchesError` (the CLI's check) accepts it by that code. Subclasses keep plain instanceof.
  */
-Object.defineProperty(QemuPatchesError, Symbol.hasInstance, {
-  value(this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
-    return (
-      Function.prototype[Symbol.hasInstance].call(this, value) ||
-      (this === QemuPatchesError &&
-        value instanceof CommandFailedError &&
-        value.code === "QEMU_COMMAND_FAILED")
-    );
-  },
-});
+acceptCommandFailuresAs(QemuPatchesError, "QEMU_COMMAND_FAILED");
 
 /** An option or argument has a value the function cannot use. */
 export class BadOptionError extends QemuPatchesError {

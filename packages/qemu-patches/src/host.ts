@@ -1,6 +1,7 @@
 /** What the machine offers the build: root, Debian, and the tools on PATH. */
-import { accessSync, constants, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { isExecutable } from "@bplab/node-kit";
 import type { HostFacts } from "./apt.js";
 import { REQUIRED_TOOLS } from "./pins.js";
 import type { CommandRunner } from "./process.js";
@@ -12,12 +13,7 @@ export function findOnPath(tool: string, env: NodeJS.ProcessEnv = process.env): 
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, tool);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
+    if (isExecutable(candidate)) return candidate;
   }
   return undefined;
 }
