@@ -115,7 +115,8 @@ describe("ensureBuildDependencies", () => {
     expect(runner.calls.map((call) => call.command)).toEqual(["dpkg-query"]);
   });
 
-  it("as root installs what is missing, meson from bookworm-backports", async () => {
+  /** Root on Debian with every apt package present but meson too old: the backports path. */
+  async function installMesonAsRoot(env: NodeJS.ProcessEnv) {
     const dir = tempDir();
     writeFileSync(join(dir, "debian.sources"), DEBIAN_SOURCES);
     const runner = scriptedRunner([
@@ -124,10 +125,15 @@ describe("ensureBuildDependencies", () => {
     await ensureBuildDependencies({
       runner,
       reporter,
-      env: {},
+      env,
       sourcesDir: dir,
       host: { isRoot: true, isDebian: true, missingTools: ["meson"] },
     });
+    return { dir, runner };
+  }
+
+  it("as root installs what is missing, meson from bookworm-backports", async () => {
+    const { dir, runner } = await installMesonAsRoot({});
     const aptCalls = runner.calls
       .filter((call) => call.command === "apt-get")
       .map((call) => call.args.join(" "));
@@ -142,18 +148,7 @@ describe("ensureBuildDependencies", () => {
   it("runs apt-get with the system directories first on PATH, ahead of a private one", async () => {
     // A root-only directory first on PATH hid gpgv from apt's _apt-user methods, and a fresh
     // machine's apt-get update failed (the fresh-clone check puts such a directory on PATH).
-    const dir = tempDir();
-    writeFileSync(join(dir, "debian.sources"), DEBIAN_SOURCES);
-    const runner = scriptedRunner([
-      [(command) => command === "dpkg-query", { stdout: installed(APT_PACKAGES) }],
-    ]);
-    await ensureBuildDependencies({
-      runner,
-      reporter,
-      env: { PATH: "/tmp/private-0700/bin" },
-      sourcesDir: dir,
-      host: { isRoot: true, isDebian: true, missingTools: ["meson"] },
-    });
+    const { runner } = await installMesonAsRoot({ PATH: "/tmp/private-0700/bin" });
     const aptPaths = runner.calls
       .filter((call) => call.command === "apt-get")
       .map((call) => call.options.env?.PATH);
