@@ -174,3 +174,16 @@ describe("DMA_READ (an admin command from guest memory)", () => {
     client.send(qemuDmaWriteReply(headerOf(cqe).id));
   });
 });
+
+describe("a client that never answers a DMA request", () => {
+  it("is disconnected after dmaReplyTimeoutMs, and the next client is served", async () => {
+    h = await startChildServer({ bpSizeBytes: BP_BYTES, pattern: PATTERN, dmaReplyTimeoutMs: 300 });
+    const client = await h.client();
+    await client.request(dmaMapRequest(1, RAM, 0x10_0000n));
+    startBpRead(client, RAM);
+    expect(headerOf(await client.next()).command).toBe(Command.DmaWrite);
+    await client.closed(); // never answered
+    const next = await h.client();
+    expect(await settledBrs(next)).toBe(0); // a new client is a power cycle (MC-69): BRS cleared
+  });
+});

@@ -24,6 +24,8 @@ import { MsixEventfds } from "./interrupts.js";
 import { ClientSession, type SessionStats } from "./session.js";
 import { type Connection, type Listener, listenUnix } from "./transport.js";
 
+const DEFAULT_DMA_REPLY_TIMEOUT_MS = 30_000;
+
 /** What a session needs from the device it serves. */
 export interface SessionHost {
   readonly pci: NvmePciFunction;
@@ -46,6 +48,11 @@ export interface VfioUserServerOptions {
   clock?: Clock;
   /** Where DMA_READ/DMA_WRITE carry their data: QEMU 10.2.2 (byte 28, default) or the spec (32). */
   dmaLayout?: DmaLayout;
+  /**
+   * How long a DMA_READ/DMA_WRITE may wait for the client's reply before the client is dropped
+   * (0: forever). Default 30 000 ms; QEMU answers in microseconds and gives up on us after 5 s.
+   */
+  dmaReplyTimeoutMs?: number;
   /** `off` forces the pure-Node socket (no guest-memory fds, no interrupts). */
   fdPassing?: "auto" | "off";
   /** MC-69: a new client after a previous one is a new QEMU process, so a power cycle. Default true. */
@@ -159,7 +166,12 @@ export class VfioUserNvmeServer implements SessionHost {
     this.totals.clients += 1;
     if (this.everConnected && (this.options.powerCycleOnNewClient ?? true)) this.powerCycle();
     this.everConnected = true;
-    this.session = new ClientSession(connection, this, this.options.dmaLayout ?? "qemu");
+    this.session = new ClientSession(
+      connection,
+      this,
+      this.options.dmaLayout ?? "qemu",
+      this.options.dmaReplyTimeoutMs ?? DEFAULT_DMA_REPLY_TIMEOUT_MS,
+    );
   }
 
   sessionEnded(session: ClientSession): void {

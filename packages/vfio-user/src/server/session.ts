@@ -64,6 +64,8 @@ export class ClientSession implements MessageDma {
     private readonly connection: Connection,
     private readonly host: SessionHost,
     private readonly layout: DmaLayout,
+    /** How long a DMA request may wait for its reply (0: forever). QEMU answers in microseconds. */
+    private readonly dmaReplyTimeoutMs: number,
   ) {
     connection.onData((chunk, fds) => this.receive(chunk, fds));
     connection.onClose(() => this.end());
@@ -272,13 +274,23 @@ export class ClientSession implements MessageDma {
     this.stats.dmaMessages += 1;
     try {
       this.send(request);
+      const deadline =
+        this.dmaReplyTimeoutMs > 0 ? performance.now() + this.dmaReplyTimeoutMs : Number.POSITIVE_INFINITY;
       while (!this.replies.has(id)) {
         if (this.closed) throw new DmaError(address, length, "the client disconnected");
         let got: number;
         try {
-          got = readSome(this.connection.fd, this.readBuffer);
+          got = readSome(this.connection.fd, this.readBuffer, deadline);
         } catch {
           got = 0;
+        }
+        if (got < 0) {
+          // A client that stops answering DMA would stall the device forever: drop it.
+          this.host.log(
+            `vfio-user: no reply to a DMA request in ${this.dmaReplyTimeoutMs} ms: disconnecting the client`,
+          );
+          this.end();
+          throw new DmaError(address, length, "the client did not answer the DMA request");
         }
         if (got === 0) {
           this.end();

@@ -180,13 +180,17 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** One read(2) that waits for data; returns 0 at end of stream. */
-export function readSome(fd: number, into: Buffer): number {
+/**
+ * One read(2) that waits for data; returns 0 at end of stream and -1 once `deadlineMs`
+ * (performance.now() time; Infinity for none) has passed without data.
+ */
+export function readSome(fd: number, into: Buffer, deadlineMs = Number.POSITIVE_INFINITY): number {
   for (;;) {
     try {
       return readSync(fd, into, 0, into.length, null);
     } catch (error) {
       if (!isAgain(error)) throw error;
+      if (performance.now() > deadlineMs) return -1;
       Atomics.wait(EAGAIN_BACKOFF, 0, 0, 0.05);
     }
   }

@@ -9,6 +9,7 @@ import { startVfioUserServer } from "../../src/index.js";
 const [socketPath, optionsJson] = process.argv.slice(2);
 const options = JSON.parse(optionsJson ?? "{}") as {
   dmaLayout?: "qemu" | "spec";
+  dmaReplyTimeoutMs?: number;
   bpSizeBytes: number;
   pattern?: { multiplier: number; add: number };
 };
@@ -25,6 +26,7 @@ const server = await startVfioUserServer({
   socketPath: socketPath as string,
   store,
   dmaLayout: options.dmaLayout ?? "qemu",
+  ...(options.dmaReplyTimeoutMs === undefined ? {} : { dmaReplyTimeoutMs: options.dmaReplyTimeoutMs }),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.on("SIGTERM", () => {
