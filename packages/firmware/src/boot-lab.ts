@@ -9,7 +9,6 @@
  * registered with @bplab/qtest's registry, and every way out kills the group.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import {
   type GuestScript,
   overlayArchive,
 } from "@bplab/lab";
+import { isExecutable } from "@bplab/node-kit";
 import { BOOTPART_PROPERTY, killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
 import {
   BootAbortedError,
@@ -106,15 +106,6 @@ export function firmwareQemuArgs(options: {
     ...["-drive", `file=${options.bootpart},if=none,format=raw,id=bp0`],
     ...["-device", `nvme,id=nvme0,serial=${DEVICE_SERIAL},${BOOTPART_PROPERTY}=bp0`],
   ];
-}
-
-function canRun(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Follows a growing file: calls `onText` with each new piece; `stop()` reads what is left. */
@@ -212,7 +203,7 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       bootpart: options.bootpart,
       memory: options.memory ?? "512M",
     });
-    const [command, prefix] = canRun(SETPRIV_PATH)
+    const [command, prefix] = isExecutable(SETPRIV_PATH)
       ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", options.qemuBinary]]
       : [options.qemuBinary, []];
     const startMs = performance.now();

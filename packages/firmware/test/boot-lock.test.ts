@@ -33,6 +33,7 @@ import {
   Status,
   type StatusCode,
 } from "@bplab/nvme-spec";
+import { liveProcessCount } from "@bplab/qtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FirmwareBoot, runFirmwareBoot } from "../src/boot-lab.js";
 import { crc32 } from "../src/crc32.js";
@@ -41,7 +42,6 @@ import { OsStep, osAttemptScript } from "../src/os-attempts.js";
 import { adminCommands, firmwareEvent, numberField } from "../src/serial-events.js";
 import { seededImage, sha256Hex } from "./helpers/data.js";
 import { firmwareLab, firmwareSkipReason } from "./helpers/fw-env.js";
-import { firmwareQemuProcesses } from "./helpers/processes.js";
 
 const { WriteLocked, WriteUnlocked, WriteLockedUntilPowerCycle } = BpWriteProtectionState;
 const BPSZ = 1;
@@ -123,7 +123,8 @@ afterAll(async () => {
     );
   }
   await rm(dir, { recursive: true, force: true });
-  expect(firmwareQemuProcesses()).toEqual([]);
+  // Every QEMU this file started has exited and been untracked (runFirmwareBoot kills its group).
+  expect(liveProcessCount()).toBe(0);
 });
 
 describe.skipIf(firmwareSkipReason !== undefined)("OVMF + the EFI app + Linux on the patched QEMU", () => {

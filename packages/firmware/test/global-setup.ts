@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { RUN_ID_ENV, reapOrphans } from "@bplab/qtest";
-import { firmwareQemuProcesses } from "./helpers/processes.js";
 
-/** Tags this run's QEMUs so the teardown kills only this run's leftovers, then reports any. */
+/**
+ * Tags this run's QEMUs (runFirmwareBoot registers each with @bplab/qtest's process registry) so
+ * the teardown kills only what this run left behind, and says so: a leftover is a bug to report.
+ */
 export default function setup(): () => void {
   process.env[RUN_ID_ENV] = randomUUID();
   return () => {
     const killed = reapOrphans({ runId: process.env[RUN_ID_ENV] as string });
     if (killed > 0)
       console.warn(`[firmware] teardown killed ${killed} QEMU process(es) left by a failed test`);
-    const left = firmwareQemuProcesses();
-    if (left.length > 0) console.warn(`[firmware] QEMU processes still running:\n${left.join("\n")}`);
   };
 }
