@@ -11,11 +11,7 @@ import { MIB, seconds } from "./measure.js";
 
 const bpSizeBytes = Number(process.env.BPLAB_BENCH_BP_MIB ?? 64) * MIB;
 const binary = await findPatchedQemu();
-const target = await createQemuTarget({
-  binary: binary.path,
-  bootPartition: { bpSizeBytes },
-  hostMemory: { base: 1n << 32n, sizeBytes: 2 * bpSizeBytes + 64 * MIB },
-});
+const target = await createQemuTarget({ binary: binary.path, bootPartition: { bpSizeBytes } });
 try {
   const driver = await NvmeHostDriver.attach(target);
   const elapsed = await seconds(async () => {
