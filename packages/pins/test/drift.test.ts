@@ -44,6 +44,14 @@ const readers: [string, string, [string, string][]][] = [
       ["the nvme-cli package", pins.nvmeCli.debianPackage],
     ],
   ],
+  [
+    "@bplab/firmware",
+    "packages/firmware/src/host-tools.ts",
+    [
+      ["the gnu-efi package", pins.gnuEfi.debianPackage],
+      ["the OVMF package", pins.ovmf.debianPackage],
+    ],
+  ],
 ];
 
 describe.each(readers)("%s (%s) reads its pins instead of copying them", (_pkg, file, copies) => {
