@@ -154,16 +154,12 @@ export class RegisterFile {
         this.aqa = (value & ~aqaCodec.reservedMask) >>> 0;
         return;
       case RegisterOffset.ASQ:
-        this.asq = withLow(this.asq, value);
-        return;
       case ASQ_HIGH:
-        this.asq = withHigh(this.asq, value);
+        this.asq = withDword(this.asq, offset === ASQ_HIGH, value);
         return;
       case RegisterOffset.ACQ:
-        this.acq = withLow(this.acq, value);
-        return;
       case ACQ_HIGH:
-        this.acq = withHigh(this.acq, value);
+        this.acq = withDword(this.acq, offset === ACQ_HIGH, value);
         return;
       case RegisterOffset.BPRSEL:
         this.deps.bootReader.writeBprsel(value);
@@ -204,12 +200,11 @@ function high(value: bigint): number {
   return Number((value >> DWORD_SHIFT) & DWORD_MASK);
 }
 
-function withLow(value: bigint, dword: number): bigint {
-  return (value & (DWORD_MASK << DWORD_SHIFT)) | BigInt(dword);
-}
-
-function withHigh(value: bigint, dword: number): bigint {
-  return (value & DWORD_MASK) | (BigInt(dword) << DWORD_SHIFT);
+/** A 64-bit register with one of its dwords replaced: hosts write ASQ and ACQ a dword at a time. */
+function withDword(value: bigint, highDword: boolean, dword: number): bigint {
+  return highDword
+    ? (value & DWORD_MASK) | (BigInt(dword) << DWORD_SHIFT)
+    : (value & (DWORD_MASK << DWORD_SHIFT)) | BigInt(dword);
 }
 
 function dwordName(offset: number): string {
