@@ -49,10 +49,23 @@ export async function ensureFirmwareHostTools(options: EnsureHostOptions = {}): 
   if (!isRoot || !existsSync("/usr/bin/apt-get")) throw new FirmwareHostUnsupportedError(missing);
   const runner = options.runner ?? runCommand;
   const env = aptEnvironment(process.env);
-  await runChecked(runner, "apt-get", ["install", "-y", "--no-install-recommends", ...missing], {
-    env,
-    failureCode: "FIRMWARE_HOST_UNSUPPORTED",
-  });
+  // Other test files install packages at the same time: wait for dpkg's lock instead of failing.
+  const install = [
+    "-o",
+    "DPkg::Lock::Timeout=900",
+    "install",
+    "-y",
+    "-q",
+    "--no-install-recommends",
+    ...missing,
+  ];
+  const first = await runner("apt-get", install, { env });
+  if (first.exitCode !== 0) {
+    // A fresh machine may have no package lists yet.
+    await runner("apt-get", ["-o", "DPkg::Lock::Timeout=900", "update", "-q"], { env });
+    // As root on Debian a failed install is a failure to report, not a reason to skip.
+    await runChecked(runner, "apt-get", install, { env, failureCode: "FIRMWARE_APT_FAILED" });
+  }
   const still = missingHostPackages();
   if (still.length > 0) throw new FirmwareHostUnsupportedError(still);
 }
