@@ -3,7 +3,7 @@
  * 15h on the QEMU target, guest RAM via the shared file or (BPLAB_SHARED_RAM=off) via b64.
  *
  *   node --cpu-prof --cpu-prof-dir=prof --import tsx bench/profile-bp-read.ts
- *   node --import tsx bench/top-frames.ts prof/*.cpuprofile
+ *   node --import tsx bench/top-frames.ts prof
  */
 import { NvmeHostDriver } from "@bplab/host";
 import { createQemuTarget, findPatchedQemu } from "../src/index.js";

@@ -2,10 +2,13 @@
  * Prints the top frames of a V8 .cpuprofile (from `node --cpu-prof`) by self time, as a markdown
  * table for docs/performance.md.
  *
- *   node --import tsx bench/top-frames.ts <file.cpuprofile> [count]
+ *   node --import tsx bench/top-frames.ts <file.cpuprofile | dir> [count]
+ *
+ * Given a directory, takes its largest profile: under `--import tsx` the loader thread writes a
+ * second, smaller one.
  */
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 
 interface ProfileNode {
   id: number;
@@ -18,8 +21,14 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, count = "12"] = process.argv.slice(2);
-if (!file) throw new Error("usage: top-frames.ts <file.cpuprofile> [count]");
+const [given, count = "12"] = process.argv.slice(2);
+if (!given) throw new Error("usage: top-frames.ts <file.cpuprofile | dir> [count]");
+const file = statSync(given).isDirectory()
+  ? (readdirSync(given)
+      .filter((name) => name.endsWith(".cpuprofile"))
+      .map((name) => join(given, name))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0] ?? given)
+  : given;
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfMicros = new Map<string, number>();
