@@ -7,7 +7,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError, QmpError } from "./errors.js";
 import { parseQemuMemorySize } from "./libqos/alloc.js";
 import type { QmpClient } from "./qmp/client.js";
 import type { QtestClient } from "./qtest/client.js";
@@ -69,9 +69,17 @@ function writableDir(path: string): boolean {
   }
 }
 
-/** QEMU's flat view of its address spaces (`info mtree -f`): where RAM, ROM and MMIO are. */
+/**
+ * QEMU's flat view of its address spaces (`info mtree -f`): where RAM, ROM and MMIO are. Empty
+ * when QEMU will not say (no human monitor): then the layout is unknown and memory goes as b64.
+ */
 export async function readFlatView(qmp: QmpClient): Promise<string> {
-  return String(await qmp.execute("human-monitor-command", { "command-line": "info mtree -f" }));
+  try {
+    return String(await qmp.execute("human-monitor-command", { "command-line": "info mtree -f" }));
+  } catch (error) {
+    if (error instanceof QmpError) return "";
+    throw error;
+  }
 }
 
 /** QEMU arguments that back all of guest RAM (`-m` size) with `<tempDir>/guest-ram`, shared. */

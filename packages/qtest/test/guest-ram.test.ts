@@ -132,3 +132,11 @@ describe("planSharedRam", () => {
     ]);
   });
 });
+
+describe("checkRamAccess without a known layout", () => {
+  it("still rejects a negative address and a bad length, and lets the rest through", () => {
+    expect(() => checkRamAccess([], -1n, 1)).toThrow(expect.objectContaining({ field: "addr" }));
+    expect(() => checkRamAccess([], 0n, -1)).toThrow(expect.objectContaining({ field: "length" }));
+    expect(() => checkRamAccess([], 1n << 40n, 4096)).not.toThrow();
+  });
+});

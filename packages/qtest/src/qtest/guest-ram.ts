@@ -95,7 +95,7 @@ function piece(base: bigint, from: bigint, to: bigint, fileOffset: number | unde
 }
 
 /**
- * Rejects an access that is not wholly inside one RAM range, naming the field at fault: a negative
+ * Rejects an access that is not wholly inside one RAM range (when the layout is known), naming the field at fault: a negative
  * or non-integer address or length, an access past the end of RAM, or one that straddles a hole.
  */
 export function checkRamAccess(
@@ -110,6 +110,8 @@ export function checkRamAccess(
   if (!Number.isSafeInteger(length) || length < 0) {
     throw new GuestMemoryRangeError(lengthField, "must be a non-negative integer", length);
   }
+  // Without a known layout (QEMU gave no flat view) only the checks above are possible.
+  if (ranges.length === 0) return;
   const end = addr + BigInt(length);
   const range = ranges.find((candidate) => candidate.guestStart <= addr && addr < candidate.guestEnd);
   if (!range) {
