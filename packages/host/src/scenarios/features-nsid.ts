@@ -43,6 +43,23 @@ async function readNn(ctx: ScenarioContext): Promise<number> {
   return nn;
 }
 
+/** A scenario that drives the host driver against the NN that Identify Controller reports. */
+function nsidScenario(
+  id: string,
+  title: string,
+  body: (ctx: ScenarioContext, driver: NvmeHostDriver, nn: number) => Promise<void>,
+): Scenario {
+  return {
+    id,
+    title,
+    async run(ctx) {
+      const driver = await ctx.driver();
+      await body(ctx, driver, await readNn(ctx));
+      return ctx.observations;
+    },
+  };
+}
+
 /** A controller-scope feature as the NSID scenarios drive it. */
 interface FeatureUnderTest {
   readonly fid: number;
@@ -56,68 +73,54 @@ interface FeatureUnderTest {
 
 /** Set with NSID 1, NN, NN+1 (each fails, the value stays), then FFFFFFFFh and 0 (both apply). */
 function setFollowsNsidRule(id: string, title: string, feature: FeatureUnderTest): Scenario {
-  return {
-    id,
-    title,
-    async run(ctx) {
-      const driver = await ctx.driver();
-      const nn = await readNn(ctx);
-      const { changeTo, restore } = await feature.change(ctx);
-      const original = await feature.observe(driver, "before");
-      for (const [name, nsid, status] of setCases(nn)) {
-        ctx.expectStatus(
-          `set-${name}.status`,
-          await driver.setFeature(feature.fid, changeTo, { nsid }),
-          status,
-        );
-        ctx.expect(
-          `after-${name}.value`,
-          await feature.observe(driver, name),
-          original,
-          "a failed Set changes nothing",
-        );
-        await expectLocks(ctx, `after-${name}`, { bp0: L, bp1: L }, "a failed Set changes no lock");
-      }
-      const broadcast = await driver.setFeature(feature.fid, changeTo, { nsid: BROADCAST_NSID });
-      ctx.expectStatus("set-nsid-broadcast.status", broadcast, Status.Success);
-      const changed = await feature.observe(driver, "broadcast");
-      ctx.expect("after-nsid-broadcast.changed", changed !== original, true, `the Set applied: ${changed}`);
+  return nsidScenario(id, title, async (ctx, driver, nn) => {
+    const { changeTo, restore } = await feature.change(ctx);
+    const original = await feature.observe(driver, "before");
+    for (const [name, nsid, status] of setCases(nn)) {
       ctx.expectStatus(
-        "set-nsid-0.status",
-        await driver.setFeature(feature.fid, restore, { nsid: 0 }),
-        Status.Success,
+        `set-${name}.status`,
+        await driver.setFeature(feature.fid, changeTo, { nsid }),
+        status,
       );
       ctx.expect(
-        "after-nsid-0.value",
-        await feature.observe(driver, "nsid-0"),
+        `after-${name}.value`,
+        await feature.observe(driver, name),
         original,
-        "restored with NSID 0",
+        "a failed Set changes nothing",
       );
-      return ctx.observations;
-    },
-  };
+      await expectLocks(ctx, `after-${name}`, { bp0: L, bp1: L }, "a failed Set changes no lock");
+    }
+    const broadcast = await driver.setFeature(feature.fid, changeTo, { nsid: BROADCAST_NSID });
+    ctx.expectStatus("set-nsid-broadcast.status", broadcast, Status.Success);
+    const changed = await feature.observe(driver, "broadcast");
+    ctx.expect("after-nsid-broadcast.changed", changed !== original, true, `the Set applied: ${changed}`);
+    ctx.expectStatus(
+      "set-nsid-0.status",
+      await driver.setFeature(feature.fid, restore, { nsid: 0 }),
+      Status.Success,
+    );
+    ctx.expect(
+      "after-nsid-0.value",
+      await feature.observe(driver, "nsid-0"),
+      original,
+      "restored with NSID 0",
+    );
+  });
 }
 
 /** Get with NSID 1 and NN+1 returns what Get with NSID 0 returns. */
 function getIgnoresNsid(id: string, title: string, feature: FeatureUnderTest): Scenario {
-  return {
-    id,
-    title,
-    async run(ctx) {
-      const driver = await ctx.driver();
-      const nn = await readNn(ctx);
-      const value = await feature.observe(driver, "get-nsid-0");
-      for (const [name, nsid] of [
-        ["nsid-1", 1],
-        ["nsid-nn-plus-1", nn + 1],
-      ] as const) {
-        const outcome = await driver.getFeature(feature.fid, { cdw11: feature.getCdw11, nsid });
-        ctx.expectStatus(`get-${name}.status`, outcome, Status.Success);
-        ctx.expect(`get-${name}.dw0`, hexLiteral(outcome.dw0), value);
-      }
-      return ctx.observations;
-    },
-  };
+  return nsidScenario(id, title, async (ctx, driver, nn) => {
+    const value = await feature.observe(driver, "get-nsid-0");
+    for (const [name, nsid] of [
+      ["nsid-1", 1],
+      ["nsid-nn-plus-1", nn + 1],
+    ] as const) {
+      const outcome = await driver.getFeature(feature.fid, { cdw11: feature.getCdw11, nsid });
+      ctx.expectStatus(`get-${name}.status`, outcome, Status.Success);
+      ctx.expect(`get-${name}.dw0`, hexLiteral(outcome.dw0), value);
+    }
+  });
 }
 
 /** Reads a feature's DW0 (NSID 0); the Get must succeed. */
