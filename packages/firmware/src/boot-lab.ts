@@ -41,8 +41,10 @@ const TAIL_CHARS = 4000;
 /** How often the serial log file is read; event times are accurate to this. */
 const SERIAL_POLL_MS = 20;
 /**
- * After the lab's `quiet`: notice level shows "Linux version ..." (the first kernel line, the
- * anchor of "lock before the OS") but not the info-level chatter that could split protocol lines.
+ * After the lab's `quiet` (console level 4): level 5 lets warnings and errors through (the
+ * kernel's earliest visible lines under TCG, e.g. "tsc: Unable to calibrate against PIT") but not
+ * the notice/info chatter that could split the guest's protocol lines. Notices such as "Linux
+ * version" need level 6, so the first line Linux prints may also be /init's first result line.
  */
 export const KERNEL_NOTICE_LOGLEVEL = "loglevel=5";
 
@@ -154,7 +156,8 @@ export function bootTiming(events: readonly SerialEvent[], exitMs: number): Firm
       (e) => e.kind === "firmware" && e.name === "lock" && e.fields.mode !== "none",
     ),
     firmwareDoneMs: firstTime(events, fw("done")),
-    firstKernelLineMs: firstTime(events, (e) => e.kind === "kernel"),
+    // The first line Linux prints after the handover: a kernel line, or /init's first result.
+    firstKernelLineMs: firstTime(events, (e) => e.kind === "kernel" || e.kind === "guest"),
     guestDoneMs: firstTime(events, (e) => e.kind === "guest" && e.line.startsWith("BPLAB-DONE ")),
     exitMs,
   };
