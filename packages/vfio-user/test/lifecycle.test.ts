@@ -67,3 +67,13 @@ it("a client that vanishes in the middle of a message leaves the server ready fo
   const next = await h.client();
   expect(headerOf(await next.request(getInfoRequest(5)))).toMatchObject({ id: 5, flags: MessageFlag.Reply });
 });
+
+it("without fd passing the server says loudly that interrupts are off, and still serves", async () => {
+  h = await startHarness({ fdPassing: "off" });
+  expect(h.server.passesFds).toBe(false);
+  expect(h.logs.join("\n")).toMatch(/INTERRUPTS ARE OFF/);
+  const client = await h.client();
+  expect(headerOf(await client.request(getInfoRequest(6))).flags).toBe(MessageFlag.Reply);
+  h.server.irqs.assert(0);
+  expect(h.server.stats.interruptsDropped).toBe(1);
+});
