@@ -135,6 +135,9 @@ export function describeRanges(ranges: readonly RamRange[]): string {
     .join(", ");
 }
 
+/** Node refuses a single read or write of 2 GiB or more; bigger accesses go in pieces of this. */
+const MAX_IO_BYTES = 1 << 30;
+
 /**
  * An open guest-RAM file. pread/pwrite are synchronous: on tmpfs they are a memcpy, cheaper than a
  * trip through the thread pool, and they keep the order of accesses exactly the caller's.
@@ -158,7 +161,13 @@ export class SharedGuestRam {
     const fd = this.openFd();
     let done = 0;
     while (done < length) {
-      const got = readSync(fd, into, intoOffset + done, length - done, fileOffset + done);
+      const got = readSync(
+        fd,
+        into,
+        intoOffset + done,
+        Math.min(length - done, MAX_IO_BYTES),
+        fileOffset + done,
+      );
       if (got === 0)
         throw new GuestMemoryRangeError("fileOffset", "reads past the end of the RAM file", fileOffset);
       done += got;
@@ -169,7 +178,7 @@ export class SharedGuestRam {
     const fd = this.openFd();
     let done = 0;
     while (done < data.length) {
-      done += writeSync(fd, data, done, data.length - done, fileOffset + done);
+      done += writeSync(fd, data, done, Math.min(data.length - done, MAX_IO_BYTES), fileOffset + done);
     }
   }
 
