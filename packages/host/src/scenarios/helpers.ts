@@ -1,5 +1,8 @@
 import {
+  BASE_ADDRESS_ALIGNMENT_BYTES,
+  BootReadStatus,
   BP_IDS,
+  BPRSEL_UNIT_BYTES,
   type BpId,
   type BpPair,
   BpWriteProtectionState,
@@ -10,7 +13,10 @@ import {
   RegisterOffset,
   Status,
 } from "@bplab/nvme-spec";
+import { bpRegisterRead } from "../driver/bp-register-read.js";
 import type { NvmeHostDriver } from "../driver/nvme-host-driver.js";
+import { DEFAULT_MAX_POLLS } from "../driver/queue-driver.js";
+import { formatBrs } from "../driver/transcript.js";
 import { type ScenarioContext, sha256 } from "./context.js";
 import { ScenarioAssertionError } from "./errors.js";
 
@@ -152,4 +158,18 @@ export async function bpHashViaLog(ctx: ScenarioContext, bpid: BpId): Promise<st
 export async function bpSizeBytes(ctx: ScenarioContext): Promise<number> {
   const { bpsz } = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
   return bootPartitionSizeBytes(bpsz);
+}
+
+/**
+ * Reads the first BPRSEL unit of BP0 through the registers into a fresh buffer and checks BRS=10b:
+ * the step that leaves BRS, BPRSEL and BPMBL set for what a scenario checks next.
+ */
+export async function readFirstUnitViaRegisters(ctx: ScenarioContext, field: string): Promise<void> {
+  const addr = await ctx.target.alloc(BPRSEL_UNIT_BYTES, BASE_ADDRESS_ALIGNMENT_BYTES);
+  const read = await bpRegisterRead(
+    ctx.target,
+    { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr },
+    DEFAULT_MAX_POLLS,
+  );
+  ctx.expect(field, formatBrs(read.brs), formatBrs(BootReadStatus.Success));
 }

@@ -1,7 +1,6 @@
 import {
   BOOT_PARTITION_LOG_HEADER_SIZE,
   BOOT_PARTITION_LSP_BPID_MASK,
-  BootReadStatus,
   BP_IDS,
   BPRSEL_UNIT_BYTES,
   bootPartitionLogOffset,
@@ -14,11 +13,8 @@ import {
   RegisterOffset,
   Status,
 } from "@bplab/nvme-spec";
-import { bpRegisterRead } from "../driver/bp-register-read.js";
-import { DEFAULT_MAX_POLLS } from "../driver/queue-driver.js";
-import { formatBrs } from "../driver/transcript.js";
 import { type ScenarioContext, sha256 } from "./context.js";
-import { bpSizeBytes, writeBothBps } from "./helpers.js";
+import { bpSizeBytes, readFirstUnitViaRegisters, writeBothBps } from "./helpers.js";
 import type { Scenario } from "./types.js";
 
 /** A read that is one page of data, for the offset probes. */
@@ -48,22 +44,12 @@ async function expectLogBytes(
   ctx.expect(`${prefix}.sha256`, sha256(outcome.data), sha256(expected));
 }
 
-/** Puts BRS at 10b with a register read, so the header test can show BRS is left out (MC-54). */
-async function completeRegisterRead(ctx: ScenarioContext): Promise<void> {
-  const addr = await ctx.target.alloc(BPRSEL_UNIT_BYTES, BPRSEL_UNIT_BYTES);
-  const result = await bpRegisterRead(
-    ctx.target,
-    { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr },
-    DEFAULT_MAX_POLLS,
-  );
-  ctx.expect("register-read.brs", formatBrs(result.brs), formatBrs(BootReadStatus.Success));
-}
-
 const header: Scenario = {
   id: "log-page.header",
   title: "LID 15h header: byte 0 = 15h, bytes 7:4 = BPSZ and ABPID without BRS, the rest 0 (MC-54)",
   async run(ctx) {
-    await completeRegisterRead(ctx);
+    // BRS at 10b, so the header shows BRS is left out (MC-54)
+    await readFirstUnitViaRegisters(ctx, "register-read.brs");
     const bpinfo = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
     const expected = encodeBootPartitionLogHeader({ bpsz: bpinfo.bpsz, abpid: bpinfo.abpid });
     for (const bpid of BP_IDS) {
@@ -186,7 +172,8 @@ const registersUntouched: Scenario = {
   id: "log-page.registers-untouched",
   title: "Reading LID 15h leaves BPINFO, BPRSEL and BPMBL as they were (docs/spec/boot-partitions.md §5.2)",
   async run(ctx) {
-    await completeRegisterRead(ctx);
+    // BRS at 10b, so the header shows BRS is left out (MC-54)
+    await readFirstUnitViaRegisters(ctx, "register-read.brs");
     const snapshot = async () => ({
       bpinfo: hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPINFO)),
       bprsel: hexLiteral(await ctx.target.mmioRead32(RegisterOffset.BPRSEL)),

@@ -1,7 +1,5 @@
 import {
-  BASE_ADDRESS_ALIGNMENT_BYTES,
   BootReadStatus,
-  BPRSEL_UNIT_BYTES,
   BpWriteProtectionState,
   bpinfoCodec,
   bpWriteProtectionStateName,
@@ -10,14 +8,13 @@ import {
   RegisterOffset,
   Status,
 } from "@bplab/nvme-spec";
-import { bpRegisterRead } from "../driver/bp-register-read.js";
-import { DEFAULT_MAX_POLLS } from "../driver/queue-driver.js";
 import { formatBrs } from "../driver/transcript.js";
 import { sha256 } from "./context.js";
 import {
   bpHashViaLog,
   bpSizeBytes,
   expectLocks,
+  readFirstUnitViaRegisters,
   stageImage,
   testImage,
   writeBootPartition,
@@ -61,13 +58,7 @@ const keepsContents: Scenario = {
       Status.Success,
     );
     await stageImage(ctx, "download.ok", testImage(size, 0x81));
-    const addr = await ctx.target.alloc(BPRSEL_UNIT_BYTES, BASE_ADDRESS_ALIGNMENT_BYTES);
-    const read = await bpRegisterRead(
-      ctx.target,
-      { bpid: 0, bprofUnits: 0, bprszUnits: 1, bufferAddr: addr },
-      DEFAULT_MAX_POLLS,
-    );
-    ctx.expect("read.brs", formatBrs(read.brs), formatBrs(BootReadStatus.Success));
+    await readFirstUnitViaRegisters(ctx, "read.brs");
 
     await ctx.powerCycle();
     const bpinfo = bpinfoCodec.decode(await ctx.target.mmioRead32(RegisterOffset.BPINFO));
