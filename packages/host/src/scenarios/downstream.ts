@@ -36,6 +36,15 @@ function expectLockStep(
   else ctx.expect(`${prefix}.set.status`, "not sent", "sent");
 }
 
+/** What a whole-BP write needs: the downstream host, BPSZ, the FWUG block size and a full-size image. */
+async function fullImageWrite(ctx: ScenarioContext, seed: number) {
+  const driver = await ctx.driver();
+  const host = new DownstreamHost(driver);
+  const size = await bpSizeBytes(ctx);
+  const blockBytes = await driver.firmwareUpdateGranularityBytes();
+  return { host, size, blockBytes, image: testImage(size, seed) };
+}
+
 /** Downloads a whole-BPSZ image in FWUG blocks (CDW12=1) and commits it to BP1, as the library does. */
 async function writeImage(
   ctx: ScenarioContext,
@@ -87,11 +96,7 @@ const firmwareSequence: Scenario = {
   title:
     "Downstream firmware sequence: Get 85h → Set 09h → FWUG downloads with CDW12=1 → commit 80000030h → lock BP1 011b → read back via LID 15h",
   async run(ctx) {
-    const driver = await ctx.driver();
-    const host = new DownstreamHost(driver);
-    const size = await bpSizeBytes(ctx);
-    const blockBytes = await driver.firmwareUpdateGranularityBytes();
-    const image = testImage(size, 0xd1);
+    const { host, size, blockBytes, image } = await fullImageWrite(ctx, 0xd1);
     const get = await host.getLockConfig();
     ctx.expectStatus("get.status", get, Status.Success);
     ctx.expect("get.dw0", hexLiteral(get.dw0), hexLiteral(KnownVectors.bpwpDefaultDw0));
@@ -127,11 +132,7 @@ const librarySequence: Scenario = {
   title:
     "SreStorageNvmeLib as written: read-modify-write unlock of BP1 (0Ah) → blocks → commit → read-modify-write lock (1Ah)",
   async run(ctx) {
-    const driver = await ctx.driver();
-    const host = new DownstreamHost(driver);
-    const size = await bpSizeBytes(ctx);
-    const blockBytes = await driver.firmwareUpdateGranularityBytes();
-    const image = testImage(size, 0xd2);
+    const { host, size, blockBytes, image } = await fullImageWrite(ctx, 0xd2);
     expectLockStep(
       ctx,
       "write-open",
