@@ -101,7 +101,10 @@ export class VfioQemuTarget implements Target {
         "-machine",
         "memory-backend=mem",
       );
+    // Default (anonymous) RAM means no fds, so DMA goes through messages: turn off the launcher's
+    // shared RAM file, which would hand QEMU an fd-backed backend.
     const qemu = await launchQemu({
+      ...(this.memfd ? {} : { sharedRam: "off" as const }),
       binary: qemuBinary.path,
       machine: "q35",
       accel: "qtest",
