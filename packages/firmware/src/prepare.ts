@@ -13,7 +13,7 @@ import {
 import type { ProgressListener } from "@bplab/qemu-patches";
 import { buildEfiApp, type EfiAppBuild } from "./efi-build.js";
 import { FirmwareHostUnsupportedError } from "./errors.js";
-import { ensureFirmwareHostTools, pinnedPackageVersions } from "./host-tools.js";
+import { ensureFirmwareHostTools } from "./host-tools.js";
 
 /** The switch `npm test` honours for every QEMU test (scripts/suites/qemu.mjs). */
 export const SKIP_QEMU_ENV = "BPLAB_SKIP_QEMU";
@@ -33,12 +33,8 @@ export async function prepareFirmwareLab(options: PrepareOptions = {}): Promise<
   const facts = detectHostFacts();
   const blockers = hostBlockers(facts);
   if (blockers.length > 0) throw new FirmwareHostUnsupportedError(blockers);
-  await ensureFirmwareHostTools({ isRoot: facts.isRoot });
-  for (const pkg of await pinnedPackageVersions()) {
-    if (pkg.installed !== pkg.pinned)
-      options.onNote?.(
-        `${pkg.name} ${pkg.installed ?? "(not installed)"} differs from the pinned ${pkg.pinned}`,
-      );
+  for (const pkg of await ensureFirmwareHostTools(facts)) {
+    options.onNote?.(`${pkg.name} ${pkg.installed ?? "(unknown)"} differs from the pinned ${pkg.pinned}`);
   }
   const app = await buildEfiApp();
   options.onNote?.(`EFI app ${app.key} (${app.cached ? "cached" : "built"}): ${app.path}`);

@@ -31,7 +31,7 @@ export {
 } from "./guest-runner.js";
 export * from "./guest-script.js";
 export type { CommandResult, CommandRunner, HostFacts } from "./host-system.js";
-export { detectHostFacts, hostBlockers, parseLddOutput } from "./host-system.js";
+export { detectHostFacts, ensureHostPackages, hostBlockers, parseLddOutput } from "./host-system.js";
 export type { KernelModuleInfo } from "./kernel-modules.js";
 export { resolveLoadOrder, scanModuleTree } from "./kernel-modules.js";
 export type { NvmeCliStatus, NvmeCliVersions } from "./nvme-cli.js";
