@@ -17,6 +17,15 @@ export async function bplab(...args: string[]): Promise<CliRun> {
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
+/** The records of a `--json` run: one JSON value per printed line. */
+// biome-ignore lint/suspicious/noExplicitAny: tests index into records of several shapes
+export function jsonLines(stdout: string): any[] {
+  return stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
 export function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), "bplab-cli-"));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };

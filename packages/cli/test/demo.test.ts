@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bplab } from "./cli-support.js";
+import { bplab, jsonLines } from "./cli-support.js";
 
 describe("bplab demo", () => {
   it("runs the firmware flow and every check passes", async () => {
@@ -32,10 +32,7 @@ describe("bplab demo", () => {
   it("prints the controller trace as JSON lines with --json", async () => {
     const run = await bplab("demo", "--json", "--bpsz", "256K");
     expect(run.code).toBe(0);
-    const events = run.stdout
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events: Record<string, unknown>[] = jsonLines(run.stdout);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const kinds = new Set(events.map((e) => e.kind));
     for (const kind of [

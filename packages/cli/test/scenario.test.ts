@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScenarioMatrix } from "../src/commands/scenario.js";
 import { CliFailure } from "../src/errors.js";
 import { memoryIo } from "../src/io.js";
-import { bplab } from "./cli-support.js";
+import { bplab, jsonLines } from "./cli-support.js";
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -76,10 +76,7 @@ describe("bplab scenario", () => {
   it("prints JSON lines with --json", async () => {
     const run = await bplab("scenario", "--filter", "abpid", "--json");
     expect(run.code).toBe(0);
-    const results = run.stdout
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line));
+    const results = jsonLines(run.stdout);
     expect(results.length).toBeGreaterThan(0);
     for (const result of results) expect(result).toMatchObject({ target: "core", outcome: "passed" });
   });
@@ -142,10 +139,7 @@ describe("the core x qemu matrix (runScenarioMatrix)", () => {
 
   it("--json prints each result and a comparison line with the verdict and the difference", async () => {
     const { stdout } = await matrix("discovery.registers", coreWithDoorbellStride(), true);
-    const lines = stdout
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line));
+    const lines = jsonLines(stdout);
     expect(lines.map((line) => line.target ?? line.kind)).toEqual(["core", "qemu", "comparison"]);
     expect(lines[2]).toEqual({
       kind: "comparison",
