@@ -10,7 +10,6 @@ import { join } from "node:path";
 import type { Target } from "@bplab/host";
 import {
   enableQ35Ecam,
-  findQemuBinary,
   findUnpatchedQemuBinary,
   GuestAllocator,
   launchQemu,
@@ -27,16 +26,12 @@ import {
 } from "../../src/index.js";
 
 /**
- * Stock QEMU 10.2.2 (the unpatched build) proves no patch is needed; without it the patched build
- * serves too, since the series only touches hw/nvme, and the test says which one ran.
+ * Stock QEMU 10.2.2 (the unpatched build of @bplab/qemu-patches, or BPLAB_QEMU_UNPATCHED) proves
+ * that the device needs no patch; without it the tests skip and say how to build it.
  */
 async function chooseBinary(): Promise<{ path: string; note: string }> {
-  try {
-    return { path: (await findUnpatchedQemuBinary()).path, note: "stock QEMU 10.2.2" };
-  } catch (error) {
-    const patched = await findQemuBinary();
-    return { path: patched.path, note: `the patched build (no unpatched one: ${(error as Error).message})` };
-  }
+  // Its error already names what was tried and the build command.
+  return { path: (await findUnpatchedQemuBinary()).path, note: "stock QEMU 10.2.2" };
 }
 
 /** The QEMU binary, or why the QEMU tests skip. */
