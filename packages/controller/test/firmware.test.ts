@@ -1,7 +1,7 @@
 import { bpinfoCodec, buildFirmwareImageDownload, CommitAction, RegisterOffset } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { commit, download, setWriteProtection } from "./flows.js";
-import { createRig, PAGE, pattern, type Rig, readBp, sameBytes, statusOf } from "./harness.js";
+import { createRig, expectBpHolds, PAGE, pattern, type Rig, readBp, sameBytes, statusOf } from "./harness.js";
 
 /** Firmware Image Download staging (MC-10..MC-15) and Firmware Commit (MC-20..MC-26). */
 
@@ -41,9 +41,7 @@ describe("Firmware Commit CA=110b against the lock state (MC-20)", () => {
     const image = pattern(3 * PAGE, 2);
     stageImage(rig, image);
     expect(statusOf(commit(rig, REPLACE, 0))).toBe("0h/00h");
-    const bp = readBp(rig, 0);
-    expect(sameBytes(bp.subarray(0, image.length), image)).toBe(true);
-    expect(bp.subarray(image.length).every((byte) => byte === 0)).toBe(true);
+    expectBpHolds(rig, 0, image);
     expect(readBp(rig, 1).every((byte) => byte === 0)).toBe(true);
   });
 
@@ -226,9 +224,7 @@ describe("a download at OFST=0 restarts the image (MC-11, issue 8 item 7c)", () 
     stageImage(rig, second);
     expect(rig.store.bootPartitions.stagedLength).toBe(2 * PAGE);
     expect(statusOf(commit(rig, REPLACE, 0))).toBe("0h/00h");
-    const bp0 = readBp(rig, 0);
-    expect(sameBytes(bp0.subarray(0, second.length), second)).toBe(true);
-    expect(bp0.subarray(second.length).every((byte) => byte === 0)).toBe(true);
+    expectBpHolds(rig, 0, second);
     expect(
       rig.events.some(
         (event) => event.kind === "fw.staging.discarded" && String(event.cause).includes("OFST=0"),

@@ -16,6 +16,7 @@ import {
   type SubmissionQueueEntry,
   sqTailDoorbellOffset,
 } from "@bplab/nvme-spec";
+import { expect } from "vitest";
 import { type ControllerOptions, NvmeController } from "../src/controller.js";
 import { createMemoryStore } from "../src/memory-store.js";
 import { type BootPartitionStore, DmaError, type HostMemory, type NamespaceStore } from "../src/ports.js";
@@ -219,4 +220,11 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
+}
+
+/** BP `bpid` holds `image` and zeros past it: what a CA=110b commit of `image` leaves (MC-21). */
+export function expectBpHolds(rig: Rig, bpid: 0 | 1, image: Uint8Array): void {
+  const bp = readBp(rig, bpid);
+  expect(sameBytes(bp.subarray(0, image.length), image)).toBe(true);
+  expect(bp.subarray(image.length).every((byte) => byte === 0)).toBe(true);
 }

@@ -17,7 +17,16 @@ import {
   type StateDirFileSystem,
 } from "../../src/storage/index.js";
 import { commit, download, setWriteProtection } from "../flows.js";
-import { createRig, PAGE, pattern, type Rig, readBp, sameBytes, statusOf } from "../harness.js";
+import {
+  createRig,
+  expectBpHolds,
+  PAGE,
+  pattern,
+  type Rig,
+  readBp,
+  sameBytes,
+  statusOf,
+} from "../harness.js";
 import { tempDirs } from "./temp-dirs.js";
 
 const BP_BYTES = 256 * 1024;
@@ -81,9 +90,7 @@ describe("a commit that fails with an I/O error discards the staged image (MC-13
     const newImage = pattern(3 * PAGE, 3);
     stage(rig, newImage);
     expect(statusOf(commit(rig, REPLACE, 0))).toBe("0h/00h");
-    const bp0 = readBp(rig, 0);
-    expect(sameBytes(bp0.subarray(0, newImage.length), newImage)).toBe(true);
-    expect(bp0.subarray(newImage.length).every((byte) => byte === 0)).toBe(true);
+    expectBpHolds(rig, 0, newImage);
     state.close();
   });
 
