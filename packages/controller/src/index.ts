@@ -13,15 +13,8 @@ export {
   type StorageErrorCode,
 } from "./errors.js";
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
-export type {
-  BootPartitionStore,
-  Clock,
-  HostMemory,
-  InterruptSink,
-  NamespaceStore,
-  Scheduler,
-} from "./ports.js";
-export { DmaError } from "./ports.js";
+// Every port (and DmaError, which HostMemory implementations throw) is public.
+export * from "./ports.js";
 export {
   isQuirkProfileName,
   QUIRK_PROFILE_NAMES,
