@@ -21,21 +21,10 @@ import { NvmePciFunction } from "../pci/nvme-function.js";
 import type { DmaLayout } from "../protocol/constants.js";
 import { DmaMapTable } from "./dma-maps.js";
 import { MsixEventfds } from "./interrupts.js";
-import { ClientSession, type SessionStats } from "./session.js";
+import { ClientSession, type SessionHost, type SessionStats } from "./session.js";
 import { type Connection, type Listener, listenUnix } from "./transport.js";
 
 const DEFAULT_DMA_REPLY_TIMEOUT_MS = 30_000;
-
-/** What a session needs from the device it serves. */
-export interface SessionHost {
-  readonly pci: NvmePciFunction;
-  readonly maps: DmaMapTable;
-  readonly irqs: MsixEventfds;
-  regionWrite(region: number, offset: number, data: Uint8Array): void;
-  deviceReset(): void;
-  sessionEnded(session: ClientSession): void;
-  log(line: string): void;
-}
 
 export interface VfioUserServerOptions {
   /** The unix socket QEMU's `vfio-user-pci` connects to; an old socket file there is replaced. */

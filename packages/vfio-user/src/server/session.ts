@@ -8,6 +8,7 @@
  */
 import { DmaError } from "@bplab/controller";
 import { badMessage, VfioUserProtocolError } from "../errors.js";
+import type { NvmePciFunction } from "../pci/nvme-function.js";
 import {
   Command,
   DeviceFlag,
@@ -30,8 +31,8 @@ import {
 } from "../protocol/messages.js";
 import { MessageParser } from "../protocol/parser.js";
 import * as wire from "../protocol/serializer.js";
-import type { MessageDma } from "./dma-maps.js";
-import type { SessionHost } from "./host.js";
+import type { DmaMapTable, MessageDma } from "./dma-maps.js";
+import type { MsixEventfds } from "./interrupts.js";
 import { type Connection, closeQuietly, readSome, writeAll } from "./transport.js";
 
 /** Regions and IRQ types announced in DEVICE_GET_INFO (QEMU wants at least 8 and 3). */
@@ -47,6 +48,17 @@ export interface SessionStats {
   requests: number;
   errorReplies: number;
   dmaMessages: number;
+}
+
+/** What a session needs from the device it serves. */
+export interface SessionHost {
+  readonly pci: NvmePciFunction;
+  readonly maps: DmaMapTable;
+  readonly irqs: MsixEventfds;
+  regionWrite(region: number, offset: number, data: Uint8Array): void;
+  deviceReset(): void;
+  sessionEnded(session: ClientSession): void;
+  log(line: string): void;
 }
 
 export class ClientSession implements MessageDma {
