@@ -174,24 +174,22 @@ const echoOtherBp: Scenario = {
     for (const [index, c] of cases.entries()) {
       if (index > 0) await ctx.powerCycle();
       ctx.expectStatus(`${c.name}.prepare.status`, await driver.setBpLock(0, c.bp0), Status.Success);
-      const open = await host.writeOpen(TARGET_BP);
-      expectLockStep(
-        ctx,
-        `${c.name}.unlock-bp1`,
-        open,
-        encodeBpWriteProtection({ bp0: c.bp0, bp1: U }),
-        Status.Success,
-      );
-      await expectLocks(ctx, `${c.name}.after-unlock`, { bp0: c.bp0, bp1: U });
-      const lock = await host.lock(TARGET_BP);
-      expectLockStep(
-        ctx,
-        `${c.name}.lock-bp1`,
-        lock,
-        encodeBpWriteProtection({ bp0: c.bp0, bp1: W }),
-        Status.Success,
-      );
-      await expectLocks(ctx, `${c.name}.after-lock`, { bp0: c.bp0, bp1: W });
+      // unlock BP1 the library's way, then lock it again: each echoes BP0's state unchanged
+      const steps = [
+        ["unlock", () => host.writeOpen(TARGET_BP), U],
+        ["lock", () => host.lock(TARGET_BP), W],
+      ] as const;
+      for (const [step, send, bp1] of steps) {
+        const sent = await send();
+        expectLockStep(
+          ctx,
+          `${c.name}.${step}-bp1`,
+          sent,
+          encodeBpWriteProtection({ bp0: c.bp0, bp1 }),
+          Status.Success,
+        );
+        await expectLocks(ctx, `${c.name}.after-${step}`, { bp0: c.bp0, bp1 });
+      }
     }
     return ctx.observations;
   },
