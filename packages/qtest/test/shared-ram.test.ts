@@ -7,6 +7,7 @@ import { GuestMemoryRangeError } from "../src/errors.js";
 import { launchQemu, type QemuInstance } from "../src/launcher.js";
 import { createQemuTarget } from "../src/libqos/nvme-target.js";
 import type { RamRange } from "../src/qtest/guest-ram.js";
+import { openSharedRam, readFlatView } from "../src/shared-ram.js";
 import { hasQemu } from "./helpers/qemu.js";
 
 const CASES = 60;
@@ -96,6 +97,22 @@ describe.skipIf(!hasQemu)("guest RAM through the shared file (real QEMU)", () =>
       if (whollyRam) expect(Buffer.compare(fromFile, viaSocket), label).toBe(0);
       index++;
     }
+  });
+
+  it("refuses a layout whose offsets do not match the file, so auto falls back instead of writing astray", async () => {
+    const flatView = await readFlatView(qemu.qmp);
+    const high = /^(\s*0000000100000000-\S+ \(prio 0, ram\): bplab-ram @)([0-9a-f]+)/m;
+    expect(flatView).toMatch(high);
+    const shifted = flatView.replace(
+      high,
+      (_, head: string, offset: string) =>
+        `${head}${(BigInt(`0x${offset}`) + 0x1000n).toString(16).padStart(16, "0")}`,
+    );
+    const opened = await openSharedRam(qemu.tempDir, qemu.qtest, shifted);
+    expect(opened).toEqual({ reason: expect.stringMatching(/is not guest 0x100000000/) });
+    const matching = await openSharedRam(qemu.tempDir, qemu.qtest, flatView);
+    expect("ram" in matching).toBe(true);
+    if ("ram" in matching) matching.ram.close();
   });
 
   it("keeps the order of a file access after a socket request still in flight", async () => {
