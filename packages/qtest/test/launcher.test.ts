@@ -82,7 +82,9 @@ describe.skipIf(!hasQemu)("launcher (real QEMU)", () => {
   });
 
   it("a QEMU that never answers gives ReplyTimeoutError", async () => {
-    const qemu = await start({ replyTimeoutMs: 200 });
+    // The reply timeout also covers the launcher's own start-up requests (QMP handshake, the guest
+    // RAM layout and probe), which on a loaded 2-core CI machine took longer than 200 ms once.
+    const qemu = await start({ replyTimeoutMs: 2000 });
     qemu.kill("SIGSTOP");
     await expect(qemu.qtest.readl(0)).rejects.toBeInstanceOf(ReplyTimeoutError);
     await qemu.close();
