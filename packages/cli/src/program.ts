@@ -22,6 +22,7 @@ import {
   runQemuCommand,
 } from "./commands/qemu.js";
 import { runScenarioCommand, SCENARIO_TARGETS, type ScenarioTargetChoice } from "./commands/scenario.js";
+import { runServe, SERVE_PROFILES, type ServeOptions } from "./commands/serve.js";
 import { CliFailure, CliUsageError, ExitCode, type ExitCodeValue } from "./errors.js";
 import type { CliIo } from "./io.js";
 import {
@@ -171,6 +172,30 @@ function buildProgram(io: CliIo): Command {
     .option("--unpatched", "build or path: QEMU 10.2.2 without the patch series (cached apart)")
     .action(async (subcommand: QemuSubcommand, options: QemuCommandOptions) => {
       await runQemuCommand(io, subcommand, options);
+    });
+
+  program
+    .command("serve")
+    .description(
+      "serve the controller on a state directory to stock QEMU's vfio-user-pci, with a JSON control socket",
+    )
+    .requiredOption("--socket <path>", "the vfio-user unix socket QEMU connects to")
+    .requiredOption("--state <dir>", "the state directory (see bp init, or pass --bpsz to create it)")
+    .option(
+      "--bpsz <size>",
+      "create the state directory with BPs of this size when it is missing",
+      bpSizeOption("--bpsz"),
+    )
+    .option(
+      "--profile <name>",
+      `quirk profile: ${SERVE_PROFILES.join(", ")}`,
+      choiceOption("--profile", SERVE_PROFILES),
+      "spec",
+    )
+    .option("--trace <file>", "write every controller trace event to this file as JSON lines")
+    .option("--control <path>", "the control socket (default: <socket>.control)")
+    .action(async (options: ServeOptions) => {
+      await runServe(io, options);
     });
 
   program
