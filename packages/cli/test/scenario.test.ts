@@ -1,7 +1,12 @@
 import { selectScenarios, type Target, type TargetFactory, TargetUnsupportedError } from "@bplab/host";
 import { inProcessTargetFactory } from "@bplab/in-process-target";
 import { capCodec, RegisterOffset } from "@bplab/nvme-spec";
-import { findPatchedQemu, QEMU_BUILD_COMMAND, qemuChildProcesses } from "@bplab/qtest";
+import {
+  findPatchedQemu,
+  QEMU_BUILD_COMMAND,
+  qemuChildProcesses,
+  UNPATCHED_QEMU_BUILD_COMMAND,
+} from "@bplab/qtest";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScenarioMatrix } from "../src/commands/scenario.js";
 import { CliFailure } from "../src/errors.js";
@@ -51,12 +56,16 @@ const refusesEverything: TargetFactory = async () => {
   throw new TargetUnsupportedError("cannot observe this here");
 };
 
-async function matrix(filter: string, qemu: TargetFactory, json = false) {
+async function matrix(filter: string, qemu: TargetFactory, json = false, vfioUser?: TargetFactory) {
   const io = memoryIo();
   const outcome = await runScenarioMatrix(
     io,
     selectScenarios(filter),
-    { core: inProcessTargetFactory(), qemu: { factory: qemu } },
+    {
+      core: inProcessTargetFactory(),
+      qemu: { factory: qemu },
+      ...(vfioUser ? { "vfio-user": { factory: vfioUser } } : {}),
+    },
     json,
   ).then(
     () => undefined,
@@ -89,15 +98,19 @@ describe("bplab scenario", () => {
     expect(qemuOnly.stdout).toContain(QEMU_BUILD_COMMAND);
   });
 
-  it("--target all without a usable QEMU: the qemu column says unavailable and the reason names the build command", async () => {
+  it("--target all without a usable QEMU: the qemu and vfio-user columns say unavailable and the reasons name the build commands", async () => {
     vi.stubEnv("BPLAB_QEMU", "/nonexistent/qemu-system-x86_64");
+    vi.stubEnv("BPLAB_QEMU_UNPATCHED", "/nonexistent/stock-qemu-system-x86_64");
     const all = await bplab("scenario", "--target", "all", "--filter", "discovery.registers");
-    // Nothing failed and nothing differed: the core passed and QEMU could not be compared.
+    // Nothing failed and nothing differed: the core passed and neither QEMU could be compared.
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/^discovery\.registers\s+passed\s+unavailable\s+not-compared$/m);
+    expect(all.stdout).toMatch(/^scenario\s+core\s+qemu\s+vfio-user\s+verdict$/m);
+    expect(all.stdout).toMatch(/^discovery\.registers\s+passed\s+unavailable\s+unavailable\s+not-compared$/m);
     expect(all.stdout).toMatch(/core: 1 passed, 0 failed, 0 skipped/);
     expect(all.stdout).toMatch(/qemu: not run: no QEMU binary found .*/);
-    expect(all.stdout.split(QEMU_BUILD_COMMAND).length - 1).toBe(2);
+    expect(all.stdout).toMatch(/vfio-user: not run: .*\/nonexistent\/stock-qemu-system-x86_64/);
+    expect(all.stdout).toContain(UNPATCHED_QEMU_BUILD_COMMAND);
+    expect(all.stdout).toContain("(qemu, vfio-user unavailable)");
   });
 
   it("fails clearly when the filter matches nothing", async () => {
@@ -156,17 +169,77 @@ describe("the core x qemu matrix (runScenarioMatrix)", () => {
 // Each scenario starts a QEMU: the harness limit is raised as in @bplab/qtest's own config, because
 // the 5 s default is not a property of the code but of how loaded the shared machine is.
 describe.skipIf(!patchedQemu)("bplab scenario --target all on the patched QEMU", { timeout: 120_000 }, () => {
+  // The vfio-user column runs when the stock QEMU is built too, else it says unavailable.
   it("matches the core on the ABPID scenarios and keeps RPMB core-only", async () => {
     const run = await bplab("scenario", "--target", "all", "--filter", "abpid");
-    expect(run.stdout).toMatch(/^abpid\.switch\s+passed\s+passed\s+identical$/m);
+    expect(run.stdout).toMatch(/^abpid\.switch\s+passed\s+passed\s+(passed|unavailable)\s+identical$/m);
     expect(run.code).toBe(0);
     const rpmb = await bplab("scenario", "--target", "all", "--filter", "locks.commit-rpmb");
     expect(rpmb.stdout).toMatch(
-      /^locks\.commit-rpmb\s+passed\s+skipped\s+core-only {2}qemu skipped: .*MC-34/m,
+      /^locks\.commit-rpmb\s+passed\s+skipped\s+(skipped|unavailable)\s+core-only {2}qemu skipped: .*MC-34/m,
     );
     expect(rpmb.code).toBe(0);
     // Every scenario closed its QEMU: pgrep finds no QEMU child of this worker (the launcher execs
     // QEMU through setpriv, so this process is its parent).
     expect(qemuChildProcesses()).toEqual([]);
+  });
+});
+
+describe("the core x qemu x vfio-user matrix (runScenarioMatrix with three targets)", () => {
+  it("prints one column per target and names the target that differs", async () => {
+    const { stdout, error } = await matrix(
+      "discovery.registers",
+      inProcessTargetFactory(),
+      false,
+      coreWithDoorbellStride(),
+    );
+    expect(stdout).toMatch(/^scenario\s+core\s+qemu\s+vfio-user\s+verdict$/m);
+    expect(stdout).toMatch(
+      /^discovery\.registers\s+passed\s+passed\s+passed\s+MISMATCH {2}cap\.dstrd: core 0, vfio-user 1$/m,
+    );
+    expect(stdout).toContain(
+      "core vs qemu vs vfio-user: 0 identical, 0 core-only (MC-34), 1 mismatched, 0 failed",
+    );
+    expect(stdout).toMatch(/^vfio-user: 1 passed, 0 failed, 0 skipped$/m);
+    expect((error as CliFailure).message).toBe(
+      "1 of 1 scenario(s) failed or differ between core and qemu or vfio-user",
+    );
+  });
+
+  it("is identical only when all three agree, and RPMB stays core-only on both QEMU columns (MC-34)", async () => {
+    const same = await matrix("abpid.switch", inProcessTargetFactory(), false, inProcessTargetFactory());
+    expect(same.error).toBeUndefined();
+    expect(same.stdout).toMatch(/^abpid\.switch\s+passed\s+passed\s+passed\s+identical$/m);
+    const rpmb = await matrix("locks.commit-rpmb", refusesEverything, false, refusesEverything);
+    expect(rpmb.error).toBeUndefined();
+    expect(rpmb.stdout).toMatch(
+      /^locks\.commit-rpmb\s+passed\s+skipped\s+skipped\s+core-only {2}qemu skipped: cannot observe this here; vfio-user skipped: cannot observe this here$/m,
+    );
+  });
+
+  it("--json names every target's outcome and which target differs", async () => {
+    const { stdout } = await matrix(
+      "discovery.registers",
+      inProcessTargetFactory(),
+      true,
+      coreWithDoorbellStride(),
+    );
+    const lines = jsonLines(stdout);
+    expect(lines.map((line) => line.target ?? line.kind)).toEqual([
+      "core",
+      "qemu",
+      "vfio-user",
+      "comparison",
+    ]);
+    expect(lines[3]).toEqual({
+      kind: "comparison",
+      id: "discovery.registers",
+      core: "passed",
+      qemu: "passed",
+      "vfio-user": "passed",
+      verdict: "mismatch",
+      difference: { field: "cap.dstrd", core: 0, "vfio-user": 1, target: "vfio-user" },
+      detail: "cap.dstrd: core 0, vfio-user 1",
+    });
   });
 });

@@ -4,7 +4,8 @@
  * only when both pass with identical observations. The single exception is a scenario that needs
  * the core's RPMB mode, which QEMU does not model (MC-34): QEMU skips it and the row is core-only.
  * The conformance test and `bplab scenario --target all` both use this module, so they judge and
- * print the matrix the same way.
+ * print the matrix the same way. The same rules hold for more targets (core | qemu | vfio-user):
+ * judgeConformanceAcross judges the core against each other target and keeps the worst verdict.
  */
 import {
   compareRuns,
@@ -32,6 +33,19 @@ export interface ConformanceRow {
   readonly verdict: ConformanceVerdict;
   /** The first differing field (the outcome first), for a mismatch. */
   readonly difference?: ObservationDifference;
+  /**
+   * The compared targets in column order, for a row over more than core and qemu
+   * (judgeConformanceAcross); absent means the single column "qemu" holding `qemu`.
+   */
+  readonly columns?: readonly ConformanceColumn[];
+  /** The target whose result differs from the core's (a mismatch) or failed; default "qemu". */
+  readonly side?: string;
+}
+
+/** One non-core target's result in a matrix row; undefined when the target could not run at all. */
+export interface ConformanceColumn {
+  readonly target: string;
+  readonly result: ScenarioResult | undefined;
 }
 
 /** Verdicts a run may end with and still count as a success (exit 0, test passes). */
@@ -60,6 +74,38 @@ export function judgeConformance(
   return { label, core, qemu, verdict: core.outcome === "passed" ? "identical" : "failed" };
 }
 
+/** The verdicts from worst to best: a row over several targets gets the first one any target has. */
+const VERDICT_SEVERITY: readonly ConformanceVerdict[] = [
+  "mismatch",
+  "failed",
+  "core-only",
+  "identical",
+  "not-compared",
+];
+
+/**
+ * Judges one scenario's core result against every other target's (column order kept): each pair is
+ * judged by judgeConformance and the row takes the worst verdict, naming the target it came from.
+ * With only `{ qemu }` the row equals judgeConformance's, so two-target output does not change.
+ */
+export function judgeConformanceAcross(
+  scenario: Scenario,
+  core: ScenarioResult,
+  others: Readonly<Record<string, ScenarioResult | undefined>>,
+  label = scenario.id,
+): ConformanceRow {
+  const columns = Object.entries(others).map(([target, result]) => ({ target, result }));
+  const pairs = columns.map(({ target, result }) => ({
+    target,
+    row: judgeConformance(scenario, core, result, label),
+  }));
+  const worst = VERDICT_SEVERITY.map((verdict) => pairs.find(({ row }) => row.verdict === verdict)).find(
+    (pair) => pair !== undefined,
+  );
+  if (!worst) return { label, core, qemu: undefined, verdict: "not-compared", columns };
+  return { ...worst.row, qemu: others.qemu, columns, side: worst.target };
+}
+
 /** Runs one scenario on the core, then on QEMU (each on a fresh target), and judges the pair. */
 export async function compareScenario(
   scenario: Scenario,
@@ -80,13 +126,21 @@ function formatValue(value: ObservationValue | undefined): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** The row's non-core columns: those it was judged over, else the single qemu column. */
+export function conformanceColumns(row: ConformanceRow): readonly ConformanceColumn[] {
+  return row.columns ?? [{ target: "qemu", result: row.qemu }];
+}
+
 function namedSides(row: ConformanceRow): Array<[string, ScenarioResult]> {
-  return row.qemu
-    ? [
-        ["core", row.core],
-        ["qemu", row.qemu],
-      ]
-    : [["core", row.core]];
+  const sides: Array<[string, ScenarioResult]> = [["core", row.core]];
+  for (const { target, result } of conformanceColumns(row)) if (result) sides.push([target, result]);
+  return sides;
+}
+
+/** The side a mismatch is about: core and the differing target. */
+function mismatchSides(row: ConformanceRow): Array<[string, ScenarioResult]> {
+  const side = row.side ?? "qemu";
+  return namedSides(row).filter(([name]) => name === "core" || name === side);
 }
 
 function firstLine(text: string | undefined): string {
@@ -103,7 +157,10 @@ export function describeConformance(row: ConformanceRow): string {
     case "not-compared":
       return "";
     case "core-only":
-      return `qemu skipped: ${firstLine(row.qemu?.message)}`;
+      return conformanceColumns(row)
+        .filter(({ result }) => result?.outcome === "skipped")
+        .map(({ target, result }) => `${target} skipped: ${firstLine(result?.message)}`)
+        .join("; ");
     case "failed":
       return namedSides(row)
         .filter(([, result]) => result.outcome !== "passed")
@@ -111,9 +168,9 @@ export function describeConformance(row: ConformanceRow): string {
         .join("; ");
     case "mismatch": {
       const difference = row.difference as ObservationDifference;
-      const head = `${difference.field}: core ${formatValue(difference.a)}, qemu ${formatValue(difference.b)}`;
+      const head = `${difference.field}: core ${formatValue(difference.a)}, ${row.side ?? "qemu"} ${formatValue(difference.b)}`;
       if (difference.field !== "outcome") return head;
-      const why = namedSides(row)
+      const why = mismatchSides(row)
         .filter(([, result]) => result.message !== undefined)
         .map(([side, result]) => `${side}: ${firstLine(result.message)}`);
       return why.length > 0 ? `${head} (${why.join("; ")})` : head;
@@ -124,6 +181,8 @@ export function describeConformance(row: ConformanceRow): string {
 /** The column widths of a matrix whose longest label has `labelWidth` characters. */
 export interface MatrixLayout {
   readonly labelWidth: number;
+  /** The non-core columns, in order; default ["qemu"]. */
+  readonly targets?: readonly string[];
 }
 
 const UNAVAILABLE_CELL = "unavailable";
@@ -134,19 +193,29 @@ function cell(text: string): string {
   return text.padEnd(OUTCOME_WIDTH);
 }
 
-export function matrixLayout(labels: readonly string[]): MatrixLayout {
-  return { labelWidth: Math.max("scenario".length, ...labels.map((label) => label.length)) };
+export function matrixLayout(labels: readonly string[], targets?: readonly string[]): MatrixLayout {
+  const labelWidth = Math.max("scenario".length, ...labels.map((label) => label.length));
+  return targets === undefined ? { labelWidth } : { labelWidth, targets };
+}
+
+function layoutTargets(layout: MatrixLayout): readonly string[] {
+  return layout.targets ?? ["qemu"];
 }
 
 export function formatMatrixHeader(layout: MatrixLayout): string {
-  return `${"scenario".padEnd(layout.labelWidth)}  ${cell("core")}${cell("qemu")}verdict`;
+  const columns = ["core", ...layoutTargets(layout)].map(cell).join("");
+  return `${"scenario".padEnd(layout.labelWidth)}  ${columns}verdict`;
 }
 
 /** One matrix line: scenario, core outcome, QEMU outcome, verdict and what differs. */
 export function formatMatrixRow(row: ConformanceRow, layout: MatrixLayout): string {
   const detail = describeConformance(row);
   const verdict = row.verdict === "mismatch" ? "MISMATCH" : row.verdict;
-  return `${row.label.padEnd(layout.labelWidth)}  ${cell(row.core.outcome)}${cell(row.qemu?.outcome ?? UNAVAILABLE_CELL)}${verdict}${detail ? `  ${detail}` : ""}`;
+  const results = new Map(conformanceColumns(row).map(({ target, result }) => [target, result]));
+  const columns = layoutTargets(layout)
+    .map((target) => cell(results.get(target)?.outcome ?? UNAVAILABLE_CELL))
+    .join("");
+  return `${row.label.padEnd(layout.labelWidth)}  ${cell(row.core.outcome)}${columns}${verdict}${detail ? `  ${detail}` : ""}`;
 }
 
 export interface ConformanceSummary {
@@ -168,21 +237,40 @@ export function summarizeConformance(rows: readonly ConformanceRow[]): Conforman
   return { rows: rows.length, counts, ok: rows.every((row) => isGoodVerdict(row.verdict)) };
 }
 
-export function formatConformanceSummary(summary: ConformanceSummary): string {
+/**
+ * The summary line. `targets` names the non-core columns (default ["qemu"]); `unavailable` those
+ * that could not run (default: all of them, which is what "not compared" means with one column).
+ */
+export function formatConformanceSummary(
+  summary: ConformanceSummary,
+  targets: readonly string[] = ["qemu"],
+  unavailable: readonly string[] = targets,
+): string {
   const { counts } = summary;
   return (
-    `core vs qemu: ${counts.identical} identical, ${counts["core-only"]} core-only (MC-34), ` +
+    `${["core", ...targets].join(" vs ")}: ${counts.identical} identical, ${counts["core-only"]} core-only (MC-34), ` +
     `${counts.mismatch} mismatched, ${counts.failed} failed` +
-    (counts["not-compared"] > 0 ? `, ${counts["not-compared"]} not compared (qemu unavailable)` : "")
+    (counts["not-compared"] > 0
+      ? `, ${counts["not-compared"]} not compared (${unavailable.join(", ")} unavailable)`
+      : "")
   );
 }
 
 /** The whole matrix as text: header, one line per row, the summary line. */
 export function formatConformanceMatrix(rows: readonly ConformanceRow[]): string {
-  const layout = matrixLayout(rows.map((row) => row.label));
+  const targets = rows[0]?.columns?.map((column) => column.target);
+  const layout = matrixLayout(
+    rows.map((row) => row.label),
+    targets,
+  );
+  const unavailable = targets?.filter((target) =>
+    rows.every(
+      (row) => conformanceColumns(row).find((column) => column.target === target)?.result === undefined,
+    ),
+  );
   return [
     formatMatrixHeader(layout),
     ...rows.map((row) => formatMatrixRow(row, layout)),
-    formatConformanceSummary(summarizeConformance(rows)),
+    formatConformanceSummary(summarizeConformance(rows), targets, unavailable),
   ].join("\n");
 }

@@ -19,3 +19,10 @@ export {
 } from "./server/host.js";
 export { MsixEventfds } from "./server/interrupts.js";
 export { loadFdPassing } from "./server/transport.js";
+export {
+  createVfioUserTarget,
+  createVfioUserTargetFactory,
+  findVfioUserQemu,
+  VfioUserTarget,
+  type VfioUserTargetOptions,
+} from "./target.js";
