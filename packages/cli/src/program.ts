@@ -21,6 +21,7 @@ import {
   type QemuSubcommand,
   runQemuCommand,
 } from "./commands/qemu.js";
+import { DEFAULT_RUN_MEMORY, type RunOptions, runRunCommand } from "./commands/run.js";
 import { runScenarioCommand, SCENARIO_TARGETS, type ScenarioTargetChoice } from "./commands/scenario.js";
 import { runServe, SERVE_PROFILES, type ServeOptions } from "./commands/serve.js";
 import { CliFailure, CliUsageError, ExitCode, type ExitCodeValue } from "./errors.js";
@@ -196,6 +197,27 @@ function buildProgram(io: CliIo): Command {
     .option("--control <path>", "the control socket (default: <socket>.control)")
     .action(async (options: ServeOptions) => {
       await runServe(io, options);
+    });
+
+  program
+    .command("run")
+    .description(
+      "bplab serve plus stock QEMU (q35, TCG, memfd RAM, vfio-user-pci) on its socket; both are cleaned up on exit",
+    )
+    .argument("[qemu-args...]", "more QEMU arguments, after --")
+    .option("--state <dir>", "the state directory (default: a new one in the run directory)")
+    .option("--bpsz <size>", "BP size when the state directory is created", bpSizeOption("--bpsz"))
+    .option(
+      "--profile <name>",
+      `quirk profile: ${SERVE_PROFILES.join(", ")}`,
+      choiceOption("--profile", SERVE_PROFILES),
+    )
+    .option("--trace <file>", "write every controller trace event to this file as JSON lines")
+    .option("--qemu <path>", "qemu-system-x86_64 with vfio-user-pci (default: the unpatched build)")
+    .option("--memory <size>", "guest RAM", DEFAULT_RUN_MEMORY)
+    .option("--keep", "keep the run directory (sockets, default state directory)")
+    .action(async (qemuArgs: string[], options: RunOptions) => {
+      await runRunCommand(io, { ...options, qemuArgs });
     });
 
   program

@@ -38,7 +38,7 @@ it("serves a state directory: status names it, profile and trace come from the o
   );
   try {
     expect(handle.controlSocket).toBe(join(dir.path, "nvme.sock.control"));
-    const [status, cycled] = await control(handle.controlSocket, [
+    const [status = "", cycled] = await control(handle.controlSocket, [
       '{"id":1,"op":"status"}',
       '{"id":2,"op":"power-cycle"}',
     ]);

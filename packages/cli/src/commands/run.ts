@@ -1,0 +1,143 @@
+/**
+ * `bplab run`: `bplab serve` plus stock QEMU 10.2.2 on its socket, as one command that cleans up
+ * both. QEMU gets memfd guest RAM shared with the server (so DMA goes through mmap'd fds and
+ * interrupts through eventfds) and the device in JSON `-device` syntax, which is how QEMU takes
+ * the nested `socket` object (docs/vfio-user.md).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findUnpatchedQemuBinary } from "@bplab/qtest";
+import { CliFailure, CliUsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { type ServeOptions, startServe, untilStopped } from "./serve.js";
+
+export const DEFAULT_RUN_MEMORY = "512M";
+/** A plain QEMU size: it goes into the -object option string, where a comma would add options. */
+const MEMORY_SIZE = /^[1-9][0-9]{0,9}[KMGT]?$/;
+const DEFAULT_RUN_BP_BYTES = 128 * 1024;
+/** QEMU dies with us even on SIGKILL (Linux parent-death signal), as in @bplab/lab's guest runner. */
+const SETPRIV_PATH = "/usr/bin/setpriv";
+
+export interface RunOptions extends Partial<Pick<ServeOptions, "state" | "profile" | "trace" | "bpsz">> {
+  /** A qemu-system-x86_64 with vfio-user-pci; default: findUnpatchedQemuBinary(). */
+  qemu?: string;
+  memory?: string;
+  /** Keep the run directory (sockets' directory, default state directory, trace). */
+  keep?: boolean;
+  /** More QEMU arguments, appended last (e.g. -kernel/-initrd/-append). */
+  qemuArgs?: readonly string[];
+}
+
+/** The QEMU arguments (after the binary) for a vfio-user-pci device on `socketPath`. */
+export function vfioUserQemuArgs(options: { socketPath: string; memory: string }): string[] {
+  const device = { driver: "vfio-user-pci", id: "vu0", socket: { type: "unix", path: options.socketPath } };
+  return [
+    ...["-machine", "q35,memory-backend=mem", "-accel", "tcg", "-m", options.memory],
+    ...["-object", `memory-backend-memfd,id=mem,size=${options.memory},share=on`],
+    ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
+    ...["-device", JSON.stringify(device)],
+  ];
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Kills QEMU's whole process group and waits for it to be gone. */
+async function stopQemu(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+  await exited;
+}
+
+export interface RunResult {
+  qemuPid: number | undefined;
+  qemuExit: { code: number | null; signal: string | null } | "stopped";
+  runDir: string;
+}
+
+/** Starts the server, then QEMU; returns when QEMU exits or on SIGINT/SIGTERM/`stop`, after cleaning up. */
+export async function runServerAndQemu(
+  io: CliIo,
+  options: RunOptions,
+  stop?: AbortSignal,
+  onStarted?: (started: { qemuPid: number; socket: string; controlSocket: string }) => void,
+): Promise<RunResult> {
+  const memory = options.memory ?? DEFAULT_RUN_MEMORY;
+  if (!MEMORY_SIZE.test(memory))
+    throw new CliUsageError("--memory", `must be a size such as 512M or 1G, got ${JSON.stringify(memory)}`);
+  const binary = (await findUnpatchedQemuBinary(options.qemu ? { binary: options.qemu } : {})).path;
+  const runDir = mkdtempSync(join(tmpdir(), "bplab-run-"));
+  let child: ChildProcess | undefined;
+  let exited: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({
+    code: null,
+    signal: null,
+  });
+  const handle = await startServe(
+    {
+      socket: join(runDir, "nvme.sock"),
+      state: options.state ?? join(runDir, "state"),
+      bpsz: options.bpsz ?? (options.state ? undefined : DEFAULT_RUN_BP_BYTES),
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.trace ? { trace: options.trace } : {}),
+    },
+    (line) => io.err(`${line}\n`),
+  ).catch((error) => {
+    rmSync(runDir, { recursive: true, force: true });
+    throw error;
+  });
+  try {
+    const argv = [...vfioUserQemuArgs({ socketPath: handle.socket, memory }), ...(options.qemuArgs ?? [])];
+    const [command, prefix] = isExecutable(SETPRIV_PATH)
+      ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", binary]]
+      : [binary, []];
+    io.err(`bplab run: ${binary} ${argv.join(" ")}\n`);
+    const started = spawn(command, [...prefix, ...argv], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = started;
+    exited = new Promise((resolve) => {
+      started.once("error", (error) => {
+        io.err(`bplab run: cannot start QEMU: ${error.message}\n`);
+        resolve({ code: null, signal: null });
+      });
+      started.once("close", (code, signal) => resolve({ code, signal }));
+    });
+    started.stdout?.on("data", (chunk: Buffer) => io.out(chunk.toString("latin1")));
+    started.stderr?.on("data", (chunk: Buffer) => io.err(chunk.toString("utf8")));
+    if (started.pid === undefined) throw new CliFailure("CLI_UNAVAILABLE", `cannot start ${binary}`);
+    onStarted?.({ qemuPid: started.pid, socket: handle.socket, controlSocket: handle.controlSocket });
+    // When QEMU exits first, `finished` removes the signal handlers untilStopped installed.
+    const finished = new AbortController();
+    const stopped = untilStopped(stop ? AbortSignal.any([stop, finished.signal]) : finished.signal);
+    const outcome = await Promise.race([exited, stopped.then(() => "stopped" as const)]);
+    finished.abort();
+    return { qemuPid: started.pid, qemuExit: outcome, runDir };
+  } finally {
+    if (child) await stopQemu(child, exited);
+    await handle.close();
+    if (!options.keep) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** `bplab run`: prints what ran and how QEMU ended; exit 1 when QEMU failed on its own. */
+export async function runRunCommand(io: CliIo, options: RunOptions): Promise<void> {
+  const result = await runServerAndQemu(io, options);
+  if (options.keep) io.out(`kept ${result.runDir}\n`);
+  if (result.qemuExit === "stopped") return;
+  const { code, signal } = result.qemuExit;
+  if (code !== 0)
+    throw new CliFailure("CLI_QEMU", `QEMU exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
+}

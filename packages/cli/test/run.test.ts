@@ -1,0 +1,83 @@
+// bplab run: the server plus stock QEMU, and nothing left behind however it ends.
+import { existsSync } from "node:fs";
+import { connect } from "node:net";
+import { findUnpatchedQemuBinary } from "@bplab/qtest";
+import { describe, expect, it } from "vitest";
+import { runServerAndQemu, vfioUserQemuArgs } from "../src/commands/run.js";
+import { memoryIo } from "../src/io.js";
+import { bplab } from "./cli-support.js";
+
+const qemuSkip = await (async () => {
+  if (process.env.BPLAB_SKIP_QEMU === "1") return "BPLAB_SKIP_QEMU=1";
+  try {
+    await findUnpatchedQemuBinary();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+})();
+if (qemuSkip) console.warn(`skipping bplab run QEMU tests: ${qemuSkip}`);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function status(controlSocket: string): Promise<{ connected: boolean; passesFds: boolean }> {
+  const socket = connect(controlSocket);
+  socket.setEncoding("utf8");
+  socket.write('{"op":"status"}\n');
+  let text = "";
+  for await (const chunk of socket) {
+    text += chunk;
+    if (text.includes("\n")) break;
+  }
+  socket.destroy();
+  return JSON.parse(text).status;
+}
+
+it("builds the stock QEMU command line: memfd RAM shared, JSON -device with the socket object", () => {
+  expect(vfioUserQemuArgs({ socketPath: "/r/nvme.sock", memory: "512M" })).toEqual([
+    ...["-machine", "q35,memory-backend=mem", "-accel", "tcg", "-m", "512M"],
+    ...["-object", "memory-backend-memfd,id=mem,size=512M,share=on"],
+    ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
+    ...["-device", '{"driver":"vfio-user-pci","id":"vu0","socket":{"type":"unix","path":"/r/nvme.sock"}}'],
+  ]);
+});
+
+it("refuses a --memory that would add QEMU options", async () => {
+  const run = await bplab("run", "--memory", "512M,share=off");
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain("--memory: must be a size");
+});
+
+describe.skipIf(qemuSkip !== undefined)("with the unpatched QEMU", () => {
+  it("QEMU connects to the server; stopping kills QEMU and removes the run directory", async () => {
+    const io = memoryIo();
+    const stop = new AbortController();
+    let started: { qemuPid: number; controlSocket: string } | undefined;
+    const running = runServerAndQemu(io, {}, stop.signal, (info) => {
+      started = info;
+    });
+    while (!started) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Wait until QEMU has connected and set the device up over the socket.
+    while (!(await status(started.controlSocket)).connected) await new Promise((r) => setTimeout(r, 50));
+    const seen = await status(started.controlSocket);
+    stop.abort();
+    const result = await running;
+    expect(result.qemuExit).toBe("stopped");
+    expect(seen.connected).toBe(true);
+    expect(alive(started.qemuPid)).toBe(false);
+    expect(existsSync(result.runDir)).toBe(false);
+  });
+
+  it("QEMU failing on its own is exit 1, and nothing is left", async () => {
+    const run = await bplab("run", "--", "-no-such-option");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("QEMU exited with code 1");
+  });
+});
