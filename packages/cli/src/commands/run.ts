@@ -5,9 +5,10 @@
  * the nested `socket` object (docs/vfio-user.md).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isExecutable } from "@bplab/node-kit";
 import { findUnpatchedQemuBinary } from "@bplab/qtest";
 import { CliFailure, CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -39,15 +40,6 @@ export function vfioUserQemuArgs(options: { socketPath: string; memory: string }
     ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
     ...["-device", JSON.stringify(device)],
   ];
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Kills QEMU's whole process group and waits for it to be gone. */
