@@ -4,8 +4,8 @@
  * QEMU (stock 10.2.2, for vfio-user) has its own finder: findUnpatchedQemuBinary().
  */
 import { execFile, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { promisify } from "node:util";
+import { isExecutable } from "@bplab/node-kit";
 import { QemuNotFoundError } from "./errors.js";
 
 const run = promisify(execFile);
@@ -41,15 +41,6 @@ export interface FindQemuOptions {
   systemPath?: string;
   /** Resolves the patched build; defaults to @bplab/qemu-patches' qemuBinaryPath(). */
   patchedBinaryPath?: () => Promise<string | undefined>;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -5,10 +5,10 @@
  * and every exit path kills the process group (see cleanup.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
+import { isExecutable } from "@bplab/node-kit";
 import { killGroup, reapOrphans, trackProcess, untrackProcess } from "./cleanup.js";
 import {
   ConnectionClosedError,
@@ -114,12 +114,7 @@ function haltFirmware(): Uint8Array {
 }
 
 function hasSetpriv(): boolean {
-  try {
-    accessSync(SETPRIV_PATH, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return isExecutable(SETPRIV_PATH);
 }
 
 function listen(path: string): Promise<Server> {
