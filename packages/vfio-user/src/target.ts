@@ -5,13 +5,15 @@
  * host-memory window at 4 GiB, same BAR placement), so every observation that holds an address
  * (BPMBL, ASQ) matches the other targets. Resets follow the QEMU target: functionReset is QMP
  * `system_reset` (QEMU sends DEVICE_RESET, MC-40) and powerCycle is a new QEMU process, which the
- * server treats as a power cycle (MC-69).
+ * server treats as a power cycle (MC-69). The server runs in this process on a ManualScheduler
+ * that settle() runs, so device work happens between host steps exactly as on the other targets.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { ManualScheduler } from "@bplab/controller";
 import {
   DEFAULT_FLAT_MEMORY_BASE,
   DEFAULT_TARGET_BP_SIZE_BYTES,
@@ -20,6 +22,7 @@ import {
   type TargetFactory,
   TargetUnsupportedError,
 } from "@bplab/host";
+import { RegisterOffset } from "@bplab/nvme-spec";
 import {
   checkRamAccess,
   DEFAULT_HOST_MEMORY_BYTES,
@@ -47,8 +50,8 @@ const DEVICE_ID = "vu0";
 export interface VfioUserTargetOptions {
   /** QEMU with `vfio-user-pci` (default: the stock build, findUnpatchedQemuBinary()). */
   binary?: string;
-  /** Server options (store, config, quirks, log); the socket path is the target's own. */
-  server?: Omit<VfioUserServerOptions, "socketPath">;
+  /** Server options (store, config, quirks, log); the socket path and scheduler are the target's own. */
+  server?: Omit<VfioUserServerOptions, "socketPath" | "scheduler">;
   settleStepNs?: bigint;
 }
 
@@ -69,6 +72,7 @@ export class VfioUserTarget implements Target {
     private readonly launchOptions: LaunchOptions,
     private readonly workDir: string,
     private readonly settleStepNs: bigint,
+    private readonly scheduler: ManualScheduler,
   ) {}
 
   static async create(options: VfioUserTargetOptions = {}): Promise<VfioUserTarget> {
@@ -77,7 +81,8 @@ export class VfioUserTarget implements Target {
     const socketPath = join(workDir, "vfio-user.sock");
     let server: VfioUserNvmeServer | undefined;
     try {
-      server = await startVfioUserServer({ log: () => undefined, ...options.server, socketPath });
+      const scheduler = new ManualScheduler();
+      server = await startVfioUserServer({ log: () => undefined, ...options.server, socketPath, scheduler });
       const device = { driver: "vfio-user-pci", id: DEVICE_ID, socket: { type: "unix", path: socketPath } };
       const launchOptions: LaunchOptions = {
         binary,
@@ -91,6 +96,7 @@ export class VfioUserTarget implements Target {
         launchOptions,
         workDir,
         options.settleStepNs ?? DEFAULT_SETTLE_STEP_NS,
+        scheduler,
       );
       await target.launch();
       return target;
@@ -142,9 +148,17 @@ export class VfioUserTarget implements Target {
     checkRamAccess(qemu.ramRanges, addr, data?.length, "data.length");
     return qemu.qtest.memWrite(addr, data);
   }
-  /** The server runs MMIO work synchronously; a clock step lets QEMU's timers and MSI writes land. */
+  /**
+   * Runs the device work the controller deferred (BP reads, commands), as the core's settle() does,
+   * then steps QEMU's virtual clock so its timers and the MSI writes the work raised land.
+   */
   async settle(): Promise<void> {
-    await this.running().qtest.clockStep(this.settleStepNs);
+    const qemu = this.running();
+    // QEMU posts BAR writes (no reply): a register read is answered only after the server has
+    // handled every write before it, so the work runs after, not before, the host's last write.
+    await qemu.qtest.readl(this.bar0 + BigInt(RegisterOffset.VS));
+    this.scheduler.runUntilIdle();
+    await qemu.qtest.clockStep(this.settleStepNs);
   }
 
   /**

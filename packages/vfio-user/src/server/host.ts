@@ -15,6 +15,7 @@ import {
   NvmeController,
   type QuirkProfileName,
   type QuirkSwitches,
+  type Scheduler,
 } from "@bplab/controller";
 import { VfioUserServerError } from "../errors.js";
 import { NvmePciFunction } from "../pci/nvme-function.js";
@@ -35,6 +36,13 @@ export interface VfioUserServerOptions {
   config?: Partial<ControllerConfig>;
   quirks?: QuirkProfileName | Partial<QuirkSwitches>;
   clock?: Clock;
+  /**
+   * Where the controller defers its work (BP reads, commands). Default: the Node event loop
+   * (ImmediateScheduler), for a server QEMU drives on its own. A host that steps time itself, like
+   * the scenario Target, passes a ManualScheduler and runs it when it settles, so a BP read is still
+   * in progress (BRS=01b) between two host steps, as on the core and the QEMU nvme device.
+   */
+  scheduler?: Scheduler;
   /** Where DMA_READ/DMA_WRITE carry their data: QEMU 10.2.2 (byte 28, default) or the spec (32). */
   dmaLayout?: DmaLayout;
   /**
@@ -81,7 +89,7 @@ export class VfioUserNvmeServer implements SessionHost {
       interrupts: this.irqs,
       bootPartitions: store.bootPartitions,
       namespace: store.namespace,
-      scheduler: new ImmediateScheduler(),
+      scheduler: options.scheduler ?? new ImmediateScheduler(),
       clock: options.clock,
       config: { ...options.config, msixVectors: this.irqs.vectors },
       quirks: options.quirks,
