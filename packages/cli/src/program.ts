@@ -22,6 +22,7 @@ import {
   runQemuCommand,
 } from "./commands/qemu.js";
 import { DEFAULT_RUN_MEMORY, type RunOptions, runRunCommand } from "./commands/run.js";
+import { GUEST_CHOICES } from "./commands/run-guest.js";
 import { runScenarioCommand, SCENARIO_TARGETS, type ScenarioTargetChoice } from "./commands/scenario.js";
 import { runServe, SERVE_PROFILES, type ServeOptions } from "./commands/serve.js";
 import { CliFailure, CliUsageError, ExitCode, type ExitCodeValue } from "./errors.js";
@@ -216,6 +217,15 @@ function buildProgram(io: CliIo): Command {
     .option("--qemu <path>", "qemu-system-x86_64 with vfio-user-pci (default: the unpatched build)")
     .option("--memory <size>", "guest RAM", DEFAULT_RUN_MEMORY)
     .option("--keep", "keep the run directory (sockets, default state directory)")
+    .option(
+      "--guest <guest>",
+      `boot a guest that runs a script and powers off: ${GUEST_CHOICES.join(", ")}`,
+      choiceOption("--guest", GUEST_CHOICES),
+    )
+    .option(
+      "--guest-script <file>",
+      "the shell script the guest runs (default: nvme list, id-ctrl, get-feature 0x85)",
+    )
     .action(async (qemuArgs: string[], options: RunOptions) => {
       await runRunCommand(io, { ...options, qemuArgs });
     });

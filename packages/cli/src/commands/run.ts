@@ -12,6 +12,7 @@ import { isExecutable } from "@bplab/node-kit";
 import { findUnpatchedQemuBinary } from "@bplab/qtest";
 import { CliFailure, CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { type GuestChoice, linuxGuestQemuArgs } from "./run-guest.js";
 import { type ServeOptions, startServe, untilStopped } from "./serve.js";
 
 export const DEFAULT_RUN_MEMORY = "512M";
@@ -29,6 +30,9 @@ export interface RunOptions extends Partial<Pick<ServeOptions, "state" | "profil
   keep?: boolean;
   /** More QEMU arguments, appended last (e.g. -kernel/-initrd/-append). */
   qemuArgs?: readonly string[];
+  /** Boot @bplab/lab's Linux guest, which runs `guestScript` (default: nvme-cli identify) and powers off. */
+  guest?: GuestChoice;
+  guestScript?: string;
 }
 
 /** The QEMU arguments (after the binary) for a vfio-user-pci device on `socketPath`. */
@@ -70,6 +74,9 @@ export async function runServerAndQemu(
   if (!MEMORY_SIZE.test(memory))
     throw new CliUsageError("--memory", `must be a size such as 512M or 1G, got ${JSON.stringify(memory)}`);
   const binary = (await findUnpatchedQemuBinary(options.qemu ? { binary: options.qemu } : {})).path;
+  const guestArgs = options.guest
+    ? await linuxGuestQemuArgs(options.guestScript, (line) => io.err(`${line}\n`))
+    : [];
   const runDir = mkdtempSync(join(tmpdir(), "bplab-run-"));
   let child: ChildProcess | undefined;
   let exited: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({
@@ -90,7 +97,11 @@ export async function runServerAndQemu(
     throw error;
   });
   try {
-    const argv = [...vfioUserQemuArgs({ socketPath: handle.socket, memory }), ...(options.qemuArgs ?? [])];
+    const argv = [
+      ...vfioUserQemuArgs({ socketPath: handle.socket, memory }),
+      ...guestArgs,
+      ...(options.qemuArgs ?? []),
+    ];
     const [command, prefix] = isExecutable(SETPRIV_PATH)
       ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", binary]]
       : [binary, []];
