@@ -20,7 +20,7 @@ import {
   type GuestScript,
   overlayArchive,
 } from "@bplab/lab";
-import { isExecutable } from "@bplab/node-kit";
+import { dieWithParent } from "@bplab/node-kit";
 import { BOOTPART_PROPERTY, killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
 import {
   BootAbortedError,
@@ -36,7 +36,6 @@ export type FirmwareTarget = "qemu" | "vfio-user";
 export const FIRMWARE_TARGETS: readonly FirmwareTarget[] = Object.freeze(["qemu", "vfio-user"]);
 export const FIRMWARE_TEMP_PREFIX = "bplab-fw-";
 const DEVICE_SERIAL = "bplab-fw";
-const SETPRIV_PATH = "/usr/bin/setpriv";
 const TAIL_CHARS = 4000;
 /** How often the serial log file is read; event times are accurate to this. */
 const SERIAL_POLL_MS = 20;
@@ -206,11 +205,9 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       bootpart: options.bootpart,
       memory: options.memory ?? "512M",
     });
-    const [command, prefix] = isExecutable(SETPRIV_PATH)
-      ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", options.qemuBinary]]
-      : [options.qemuBinary, []];
+    const tied = dieWithParent(options.qemuBinary, argv);
     const startMs = performance.now();
-    const child = spawn(command, [...prefix, ...argv], {
+    const child = spawn(tied.command, tied.args, {
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
     });

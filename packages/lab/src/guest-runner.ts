@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isExecutable } from "@bplab/node-kit";
+import { dieWithParent } from "@bplab/node-kit";
 import type { Clock } from "@bplab/qemu-patches";
 import { qemuBinaryPath } from "@bplab/qemu-patches";
 import { BOOTPART_PROPERTY, killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
@@ -77,7 +77,6 @@ export const DEFAULT_GUEST_TIMEOUT_MS = 600_000;
 export const GUEST_TEMP_PREFIX = "bplab-guest-";
 /** `quiet` keeps kernel messages from interleaving with result lines; panic=-1 + -no-reboot exit QEMU. */
 export const GUEST_KERNEL_ARGS: readonly string[] = Object.freeze(["console=ttyS0", "panic=-1", "quiet"]);
-const SETPRIV_PATH = "/usr/bin/setpriv";
 const SERIAL_TAIL_CHARS = 4000;
 const STDERR_TAIL_CHARS = 4000;
 /** Serial text kept in memory (blobs of a few BPs fit; a runaway guest does not fill memory). */
@@ -161,11 +160,9 @@ export async function runGuest(options: GuestRunOptions): Promise<GuestRun> {
       memory: options.memory ?? DEFAULT_GUEST_MEMORY,
       ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
     });
-    const [command, prefix] = isExecutable(SETPRIV_PATH)
-      ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", binary]]
-      : [binary, []];
+    const tied = dieWithParent(binary, argv);
     const startMs = clock.nowMs();
-    const child = spawn(command, [...prefix, ...argv], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tied.command, tied.args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
     pid = child.pid;
     if (pid !== undefined) trackProcess(pid, tempDir);
 

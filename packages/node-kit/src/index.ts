@@ -1,7 +1,7 @@
 /**
  * @bplab/node-kit: the small Node.js helpers the lab's packages share, so each exists once:
- * process liveness, the pid lock file, running external commands, whether a file is executable, and the CodedError base of
- * every package's errors.
+ * process liveness, the pid lock file, running external commands, whether a file is executable,
+ * children that die with their parent, and the CodedError base of every package's errors.
  */
 
 export {
@@ -11,6 +11,8 @@ export {
   PidLockBusyError,
 } from "./errors.js";
 export { isExecutable } from "./is-executable.js";
+export type { CommandLine } from "./parent-death.js";
+export { dieWithParent, SETPRIV_PATH } from "./parent-death.js";
 export type { FailFastLockOptions, PidLock, PidLockOptions, WaitingLockOptions } from "./pid-lock.js";
 export {
   acquirePidLock,

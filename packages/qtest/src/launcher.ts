@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { isExecutable } from "@bplab/node-kit";
+import { dieWithParent } from "@bplab/node-kit";
 import { killGroup, reapOrphans, trackProcess, untrackProcess } from "./cleanup.js";
 import {
   ConnectionClosedError,
@@ -99,7 +99,6 @@ const DEFAULT_STDERR_TAIL_BYTES = 4096;
 const GRACEFUL_EXIT_MS = 3000;
 /** After a socket closes, how long to wait for QEMU's exit status before reporting without it. */
 const EXIT_AFTER_CLOSE_MS = 2000;
-const SETPRIV_PATH = "/usr/bin/setpriv";
 
 // A 64 KiB firmware whose reset vector (the last 16 bytes) is `cli; hlt; jmp hlt`: with tcg the
 // vCPU runs, so without it SeaBIOS would enumerate PCI, program BARs and drive the NVMe device.
@@ -111,10 +110,6 @@ function haltFirmware(): Uint8Array {
   const image = new Uint8Array(HALT_FIRMWARE_BYTES).fill(HALT_LOOP[1] as number);
   image.set(HALT_LOOP, HALT_FIRMWARE_BYTES - RESET_VECTOR_FROM_END);
   return image;
-}
-
-function hasSetpriv(): boolean {
-  return isExecutable(SETPRIV_PATH);
 }
 
 function listen(path: string): Promise<Server> {
@@ -182,10 +177,8 @@ export async function launchQemu(options: LaunchOptions = {}): Promise<QemuInsta
   if (ramPlan.mode === "on") argv.push(...sharedRamArgs(tempDir, memory));
   argv.push(...(options.args ?? []));
 
-  const [command, prefix] = hasSetpriv()
-    ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", binary.path]]
-    : [binary.path, []];
-  const child = spawn(command, [...prefix, ...argv], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const tied = dieWithParent(binary.path, argv);
+  const child = spawn(tied.command, tied.args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   const keepTail = (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-tailBytes);
