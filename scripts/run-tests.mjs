@@ -59,11 +59,15 @@ await runSuitePhase("prepare");
 const report = join(root, ".vitest-report.json");
 rmSync(report, { force: true });
 console.log("\n=== vitest");
-spawnSync(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${report}`], {
-  cwd: root,
-  stdio: "inherit",
-  env: process.env,
-});
+const vitest = spawnSync(
+  bin("vitest"),
+  ["run", "--reporter=default", "--reporter=json", `--outputFile=${report}`],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: process.env,
+  },
+);
 if (existsSync(report)) {
   const json = JSON.parse(readFileSync(report, "utf8"));
   tally.passed += json.numPassedTests;
@@ -71,6 +75,12 @@ if (existsSync(report)) {
   tally.skipped += json.numPendingTests + json.numTodoTests;
   if (json.numFailedTests > 0 || json.numFailedTestSuites > 0) failures.push("vitest");
   if (json.numFailedTestSuites > 0 && json.numFailedTests === 0) tally.failed += json.numFailedTestSuites;
+  // An uncaught exception or unhandled rejection fails vitest's exit code without failing a test:
+  // count it, or the closing line would say "0 failed" over a broken run.
+  if (vitest.status !== 0 && json.numFailedTests === 0 && json.numFailedTestSuites === 0) {
+    tally.failed += 1;
+    failures.push("vitest (exited with an error outside any test: see 'Unhandled Errors' above)");
+  }
 } else {
   tally.failed += 1;
   failures.push("vitest (no report written)");

@@ -23,6 +23,7 @@ export class TcgQemu {
   private waiter?: () => void;
   private stderr = "";
   private exited?: string;
+  private socketError?: string;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -45,6 +46,12 @@ export class TcgQemu {
       this.waiter?.();
     });
     socket.on("close", () => this.waiter?.());
+    // A killed QEMU resets the QMP connection; without a listener that ECONNRESET would be an
+    // uncaught exception in the test run. Record it and let a waiting command fail instead.
+    socket.on("error", (error) => {
+      this.socketError ??= `QMP socket: ${error.message}`;
+      this.waiter?.();
+    });
   }
 
   /** Starts `binary` with `args` plus `-qmp`, and negotiates QMP capabilities. */
@@ -86,6 +93,7 @@ export class TcgQemu {
       const line = this.lines.shift();
       if (line !== undefined) return line;
       if (this.exited) throw new TcgQemuError("QEMU_EXITED", this.exited);
+      if (this.socketError) throw new TcgQemuError("QEMU_EXITED", this.socketError);
       await new Promise<void>((resolve) => {
         this.waiter = resolve;
       });
@@ -123,12 +131,12 @@ export class TcgQemu {
   }
 
   async stop(): Promise<void> {
+    this.socket.destroy();
     if (!this.exited) {
       const gone = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
       this.child.kill("SIGKILL");
       await gone;
     }
-    this.socket.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
