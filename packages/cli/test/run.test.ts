@@ -1,5 +1,6 @@
 // bplab run: the server plus stock QEMU, and nothing left behind however it ends.
-import { existsSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { findUnpatchedQemuBinary } from "@bplab/qtest";
 import { describe, expect, it } from "vitest";
@@ -24,6 +25,29 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Polls until `parent` has a child whose command name is QEMU's. */
+async function qemuChildOf(parent: number): Promise<number> {
+  for (;;) {
+    let pids: number[] = [];
+    try {
+      pids = execFileSync("pgrep", ["-P", String(parent)], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map(Number);
+    } catch {
+      // No child yet.
+    }
+    for (const pid of pids) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("qemu-system")) return pid;
+      } catch {
+        // setpriv is mid-exec or the child just exited: look again.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -73,6 +97,29 @@ describe.skipIf(qemuSkip !== undefined)("with the unpatched QEMU", () => {
     expect(seen.connected).toBe(true);
     expect(alive(started.qemuPid)).toBe(false);
     expect(existsSync(result.runDir)).toBe(false);
+  });
+
+  it("SIGTERM to the bplab process kills QEMU and removes the run directory", async () => {
+    const bin = new URL("../src/bin.ts", import.meta.url).pathname;
+    const child = spawn(process.execPath, ["--import", "tsx", bin, "run"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+    const runDir = await new Promise<string>((resolve) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const found = /"path":"(\/[^"]+)\/nvme\.sock"/.exec(stderr);
+        if (found?.[1]) resolve(found[1]);
+      });
+    });
+    // QEMU is the bplab process's only child once setpriv has exec'd it (the log line comes first).
+    const qemuPid = await qemuChildOf(child.pid ?? -1);
+    expect(alive(qemuPid)).toBe(true);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(alive(qemuPid)).toBe(false);
+    expect(existsSync(runDir)).toBe(false);
   });
 
   it("QEMU failing on its own is exit 1, and nothing is left", async () => {
