@@ -57,13 +57,8 @@ export class FaultInjector {
       },
       discardStaged: () => store.discardStaged(),
       commitStaged(bpid: BpId) {
-        // MC-13: a failed commit leaves nothing staged, as the real store does when it throws.
-        try {
-          faults.check("bp-commit-error", `bp${bpid}`);
-        } catch (error) {
-          store.discardStaged();
-          throw error;
-        }
+        // The controller drops the staged image after a failed commit (MC-13); nothing to do here.
+        faults.check("bp-commit-error", `bp${bpid}`);
         store.commitStaged(bpid);
       },
       setActiveBpid: (bpid: BpId) => store.setActiveBpid(bpid),
