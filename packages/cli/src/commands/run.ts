@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isExecutable } from "@bplab/node-kit";
+import { dieWithParent } from "@bplab/node-kit";
 import { findUnpatchedQemuBinary } from "@bplab/qtest";
 import { CliFailure, CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -19,8 +19,6 @@ export const DEFAULT_RUN_MEMORY = "512M";
 /** A plain QEMU size: it goes into the -object option string, where a comma would add options. */
 const MEMORY_SIZE = /^[1-9][0-9]{0,9}[KMGT]?$/;
 const DEFAULT_RUN_BP_BYTES = 128 * 1024;
-/** QEMU dies with us even on SIGKILL (Linux parent-death signal), as in @bplab/lab's guest runner. */
-const SETPRIV_PATH = "/usr/bin/setpriv";
 
 export interface RunOptions extends Partial<Pick<ServeOptions, "state" | "profile" | "trace" | "bpsz">> {
   /** A qemu-system-x86_64 with vfio-user-pci; default: findUnpatchedQemuBinary(). */
@@ -102,11 +100,10 @@ export async function runServerAndQemu(
       ...guestArgs,
       ...(options.qemuArgs ?? []),
     ];
-    const [command, prefix] = isExecutable(SETPRIV_PATH)
-      ? [SETPRIV_PATH, ["--pdeathsig", "SIGKILL", "--", binary]]
-      : [binary, []];
+    // QEMU dies with us even on SIGKILL (Linux parent-death signal).
+    const tied = dieWithParent(binary, argv);
     io.err(`bplab run: ${binary} ${argv.join(" ")}\n`);
-    const started = spawn(command, [...prefix, ...argv], {
+    const started = spawn(tied.command, tied.args, {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
