@@ -15,7 +15,7 @@ describe("bplab: bad arguments exit 2 with a message naming the option and the r
       /--set: must be one of unlocked, locked, until-power-cycle/,
     ],
     [["bp", "init", "--state", "/nowhere/x", "--bpsz", "8G"], /bpSizeBytes must be at most 4294836224/],
-    [["scenario", "--target", "fpga"], /--target: must be one of core, qemu, all, got "fpga"/],
+    [["scenario", "--target", "fpga"], /--target: must be one of core, qemu, vfio-user, all, got "fpga"/],
     [["qemu", "flash"], /<subcommand>: must be one of fetch, apply, build, test, check, path/],
     [["teleport"], /unknown command 'teleport'/],
     [[], /Usage: bplab/],
