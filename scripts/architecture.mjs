@@ -27,7 +27,10 @@ export const CONTROLLER = "@bplab/controller";
 export const CONTROLLER_IMPORTERS = new Map([
   ["@bplab/in-process-target", "it is the core behind a Target, in this process (split out of @bplab/host)"],
   ["@bplab/cli", "`bplab demo` and `bplab bp` run the core on a state directory, in process"],
-  ["@bplab/vfio-user", "it hosts the core as a PCI function for QEMU's vfio-user-pci (a transport adapter, like SPDK's nvmf transports)"],
+  [
+    "@bplab/vfio-user",
+    "it hosts the core as a PCI function for QEMU's vfio-user-pci (a transport adapter, like SPDK's nvmf transports)",
+  ],
 ]);
 
 /** A workspace package: its name, folder, declared workspace edges and its src/ modules. */
