@@ -8,10 +8,9 @@
  * patched build in the cache. Skipped, with the reason printed, with `BPLAB_SKIP_QEMU=1` or when
  * neither exists.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { qemuBinaryPath } from "../src/build.js";
 import { tempDir } from "./helpers.js";
 import {
   BAR0_ADDRESS,
@@ -25,7 +24,7 @@ import {
   NVME_PCI_DEVICE,
   STORED_QWORD,
 } from "./mmio-store-bios.js";
-import { TcgQemu } from "./tcg-qemu.js";
+import { qemuUnderTest, TcgQemu } from "./tcg-qemu.js";
 
 const BP_SIZE = 128 * 1024; // BPSZ 1
 const BP_READ_SIZE = 4096; // BPRSZ 1
@@ -39,19 +38,7 @@ const BRS_NO_READ = 0b00;
 const BRS_READING = 0b01;
 const BRS_SUCCESS = 0b10;
 
-function qemuBinary(): { path?: string; reason?: string } {
-  if (process.env.BPLAB_SKIP_QEMU === "1") return { reason: "BPLAB_SKIP_QEMU=1" };
-  const override = process.env.BPLAB_QEMU;
-  if (override)
-    return existsSync(override) ? { path: override } : { reason: `BPLAB_QEMU=${override} does not exist` };
-  try {
-    return { path: qemuBinaryPath() };
-  } catch (error) {
-    return { reason: (error as Error).message };
-  }
-}
-
-const binary = qemuBinary();
+const binary = qemuUnderTest();
 if (binary.reason) console.log(`TCG 8-byte MMIO store test skipped: ${binary.reason}`);
 
 /** BP0 and BP1 with different bytes, so the test sees which partition and which bytes were read. */

@@ -6,15 +6,32 @@
  * `stop()` kills the process whatever state it is in; call it in a `finally`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CodedError } from "@bplab/node-kit";
+import { qemuBinaryPath } from "../src/build.js";
 
 export type TcgQemuErrorCode = "QEMU_EXITED" | "QMP_ERROR";
 
 export class TcgQemuError extends CodedError<TcgQemuErrorCode> {}
+
+/**
+ * The QEMU these tests run: `BPLAB_QEMU` if set (to run them against another build of the series),
+ * else the patched build in the cache; `reason` says why there is none (`BPLAB_SKIP_QEMU=1`, no build).
+ */
+export function qemuUnderTest(): { path?: string; reason?: string } {
+  if (process.env.BPLAB_SKIP_QEMU === "1") return { reason: "BPLAB_SKIP_QEMU=1" };
+  const override = process.env.BPLAB_QEMU;
+  if (override)
+    return existsSync(override) ? { path: override } : { reason: `BPLAB_QEMU=${override} does not exist` };
+  try {
+    return { path: qemuBinaryPath() };
+  } catch (error) {
+    return { reason: (error as Error).message };
+  }
+}
 
 const STDERR_TAIL_BYTES = 4096;
 
@@ -128,6 +145,15 @@ export class TcgQemu {
     const filename = join(this.dir, `pmem-${address}-${size}.bin`);
     await this.execute("pmemsave", { val: address, size, filename });
     return readFileSync(filename);
+  }
+
+  /** Resolves once QEMU has exited on its own (after QMP `quit`), so its exit-time output is complete. */
+  async waitForExit(): Promise<void> {
+    while (!this.exited) {
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
   }
 
   async stop(): Promise<void> {
