@@ -10,6 +10,7 @@ export {
   ensureBuildDependencies,
   findDebianMirror,
   parseDeb822,
+  readDebianMirror,
   SYSTEM_PATH_DIRS,
 } from "./apt.js";
 export type { BuildOptions, BuildResult, BuildStamp } from "./build.js";
@@ -51,6 +52,8 @@ export type { Clock, ProgressEvent, ProgressListener } from "./progress.js";
 export { createProgressPrinter, formatProgressLine, parseNinjaProgress } from "./progress.js";
 export type { QtestCounts, QtestOptions, QtestResult } from "./qtests.js";
 export { runQtests } from "./qtests.js";
+export type { QemuBuildRecipe } from "./recipe.js";
+export { qemuBuildRecipe, RECIPE_FORMAT } from "./recipe.js";
 export { formatBuild, formatCheck, formatQtests, formatSource, formatTree, qtestsPassed } from "./report.js";
 export type { Series, SeriesPatch } from "./series.js";
 export { buildKey, loadSeries } from "./series.js";
