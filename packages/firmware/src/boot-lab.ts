@@ -29,7 +29,7 @@ import {
   type FirmwareError,
 } from "./errors.js";
 import { buildEsp } from "./esp.js";
-import { OVMF_CODE_PATH, OVMF_VARS_TEMPLATE_PATH } from "./host-tools.js";
+import { type OvmfFiles, ovmfFiles } from "./host-tools.js";
 import { appExitStatus, type SerialEvent, SerialEventParser } from "./serial-events.js";
 
 export type FirmwareTarget = "qemu" | "vfio-user";
@@ -63,6 +63,8 @@ export interface FirmwareBootOptions {
   memory?: string;
   signal?: AbortSignal;
   onEvent?: (event: SerialEvent) => void;
+  /** The OVMF to boot; default ovmfFiles(): BPLAB_OVMF_CODE/VARS when set, else Debian's. */
+  ovmf?: OvmfFiles;
   /** Keep the run's directory (ESP, VARS, serial log) and return its path. */
   keep?: boolean;
 }
@@ -91,6 +93,9 @@ export interface FirmwareBoot {
 
 export function firmwareQemuArgs(options: {
   serialLog: string;
+  /** The OVMF CODE volume (read-only). */
+  ovmfCode: string;
+  /** This run's private VARS copy. */
   vars: string;
   esp: string;
   bootpart: string;
@@ -101,7 +106,7 @@ export function firmwareQemuArgs(options: {
     ...["-display", "none", "-nodefaults", "-no-reboot", "-monitor", "none"],
     // A file, not a pipe: QEMU's UART drops bytes when a pipe is full (a loaded host reads late).
     ...["-serial", `file:${options.serialLog}`],
-    ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE_PATH}`],
+    ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${options.ovmfCode}`],
     ...["-drive", `if=pflash,format=raw,unit=1,file=${options.vars}`],
     ...["-drive", `file=${options.esp},if=none,format=raw,id=esp`, "-device", "virtio-blk-pci,drive=esp"],
     ...["-drive", `file=${options.bootpart},if=none,format=raw,id=bp0`],
@@ -173,12 +178,13 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
     );
   }
   options.signal?.throwIfAborted();
+  const ovmf = options.ovmf ?? ovmfFiles();
   reapOrphans();
   const dir = await mkdtemp(join(tmpdir(), FIRMWARE_TEMP_PREFIX));
   let pid: number | undefined;
   try {
     const vars = join(dir, "vars.fd");
-    await copyFile(OVMF_VARS_TEMPLATE_PATH, vars);
+    await copyFile(ovmf.vars, vars);
     let linux: { kernel: string; initrd: string; cmdline: readonly string[] } | undefined;
     if (options.linux) {
       const initrd = join(dir, "initrd.img");
@@ -200,6 +206,7 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
     await writeFile(serialLog, "");
     const argv = firmwareQemuArgs({
       serialLog,
+      ovmfCode: ovmf.code,
       vars,
       esp,
       bootpart: options.bootpart,

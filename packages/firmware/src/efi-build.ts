@@ -1,13 +1,16 @@
 /**
- * Builds the EFI application (efi/*.c) with Debian's gnu-efi 3.0.15 and caches it by content hash
- * under `<cache>/firmware/<hash>/bpfw.efi`: the hash covers the sources, the compiler flags and
- * the gnu-efi files the link uses, so a changed source or an upgraded gnu-efi gives a new build.
+ * Builds the EFI application (efi/*.c) with gnu-efi (Debian's 3.0.15, or the one BPLAB_GNU_EFI
+ * names, as the Nix shell does) and caches it by content hash under
+ * `<cache>/firmware/<hash>/bpfw.efi`: the hash covers the sources, the compiler flags and the
+ * gnu-efi files the link uses, so a changed source or an upgraded gnu-efi gives a new build.
  *
+ * The steps and flags live in efi/build-recipe.json, which nix/efi-app.nix reads too
+ * (`packages.bplab-efi-app`); scripts/test/nix-flake.test.mjs compares the commands both derive.
  * The flags follow gnu-efi's own recipe. GNU_EFI_USE_MS_ABI makes protocol calls ms_abi; efi_main
  * itself stays SysV because gnu-efi 3.0.15's crt0 calls it that way (an EFIAPI efi_main crashes).
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,33 +18,101 @@ import { type CommandRunner, runChecked, runCommand } from "@bplab/node-kit";
 import { cacheRoot } from "@bplab/qemu-patches";
 import { FirmwareBuildError } from "./errors.js";
 
-export const EFI_APP_FILE = "bpfw.efi";
-export const GNU_EFI_INCLUDE_DIRS = ["/usr/include/efi", "/usr/include/efi/x86_64"];
-export const GNU_EFI_CRT0 = "/usr/lib/crt0-efi-x86_64.o";
-export const GNU_EFI_LINKER_SCRIPT = "/usr/lib/elf_x86_64_efi.lds";
-const GNU_EFI_LIBRARIES = ["/usr/lib/libefi.a", "/usr/lib/libgnuefi.a"];
+/** efi/build-recipe.json: gnu-efi paths are relative to its prefix. */
+export interface EfiBuildRecipe {
+  readonly revision: number;
+  readonly output: string;
+  readonly gnuEfi: {
+    readonly includeDirs: readonly string[];
+    readonly libDir: string;
+    readonly crt0: string;
+    readonly linkerScript: string;
+    readonly libraries: readonly string[];
+  };
+  readonly cflags: readonly string[];
+  readonly linkFlags: readonly string[];
+  readonly linkLibraries: readonly string[];
+  readonly peSections: readonly string[];
+  readonly objcopyFlags: readonly string[];
+}
 
-export const EFI_CFLAGS: readonly string[] = Object.freeze([
-  ...GNU_EFI_INCLUDE_DIRS.map((dir) => `-I${dir}`),
-  ...["-std=gnu11", "-O2", "-Wall", "-Werror", "-fpic", "-ffreestanding", "-fno-stack-protector"],
-  ...["-fno-stack-check", "-fshort-wchar", "-mno-red-zone", "-maccumulate-outgoing-args"],
-  ...["-DGNU_EFI_USE_MS_ABI", "-DEFI_FUNCTION_WRAPPER"],
-]);
-const LINK_FLAGS = ["-shared", "-Bsymbolic", "-nostdlib", "-znocombreloc", "-L/usr/lib"];
-const PE_SECTIONS = [
-  ".text",
-  ".sdata",
-  ".data",
-  ".dynamic",
-  ".dynsym",
-  ".rel",
-  ".rela",
-  ".rel.*",
-  ".rela.*",
-  ".reloc",
-];
-/** Bumped when the build steps change in a way the hashed inputs do not show. */
-const RECIPE_REVISION = 1;
+export const EFI_BUILD_RECIPE: EfiBuildRecipe = JSON.parse(
+  readFileSync(new URL("../efi/build-recipe.json", import.meta.url), "utf8"),
+);
+/** The gnu-efi install prefix to build against instead of Debian's /usr (set by `nix develop`). */
+export const GNU_EFI_ENV = "BPLAB_GNU_EFI";
+export const DEBIAN_GNU_EFI_PREFIX = "/usr";
+
+export function gnuEfiPrefix(env: NodeJS.ProcessEnv = process.env): string {
+  return env[GNU_EFI_ENV] || DEBIAN_GNU_EFI_PREFIX;
+}
+
+/** The gnu-efi files and flags of the recipe under one prefix. */
+export function gnuEfiLayout(prefix: string, recipe = EFI_BUILD_RECIPE) {
+  const at = (path: string) => `${prefix}/${path}`;
+  return {
+    crt0: at(recipe.gnuEfi.crt0),
+    linkerScript: at(recipe.gnuEfi.linkerScript),
+    libraries: recipe.gnuEfi.libraries.map(at),
+    cflags: [...recipe.gnuEfi.includeDirs.map((dir) => `-I${at(dir)}`), ...recipe.cflags],
+    linkFlags: [...recipe.linkFlags, `-L${at(recipe.gnuEfi.libDir)}`],
+  };
+}
+
+export const EFI_APP_FILE = EFI_BUILD_RECIPE.output;
+const DEBIAN_LAYOUT = gnuEfiLayout(DEBIAN_GNU_EFI_PREFIX);
+export const GNU_EFI_CRT0 = DEBIAN_LAYOUT.crt0;
+export const GNU_EFI_LINKER_SCRIPT = DEBIAN_LAYOUT.linkerScript;
+/** Debian's compiler flags (the include directories under /usr first). */
+export const EFI_CFLAGS: readonly string[] = Object.freeze(DEBIAN_LAYOUT.cflags);
+
+export interface EfiBuildCommand {
+  readonly command: "gcc" | "ld" | "objcopy";
+  readonly args: readonly string[];
+}
+
+/**
+ * Every command of one build, in order: gcc per C source (sorted), ld against gnu-efi's crt0 and
+ * linker script, objcopy to a PE32+ EFI application at `<workDir>/<output>`.
+ */
+export function efiBuildCommands(options: {
+  prefix: string;
+  sourceDir: string;
+  /** The C file names, sorted. */
+  sources: readonly string[];
+  workDir: string;
+  recipe?: EfiBuildRecipe;
+}): EfiBuildCommand[] {
+  const recipe = options.recipe ?? EFI_BUILD_RECIPE;
+  const layout = gnuEfiLayout(options.prefix, recipe);
+  const objects = options.sources.map((name) => join(options.workDir, name.replace(/\.c$/, ".o")));
+  const shared = join(options.workDir, "bpfw.so");
+  return [
+    ...options.sources.map((name, index) => ({
+      command: "gcc" as const,
+      args: [...layout.cflags, "-c", join(options.sourceDir, name), "-o", objects[index] as string],
+    })),
+    {
+      command: "ld",
+      args: [
+        ...layout.linkFlags,
+        ...["-T", layout.linkerScript, layout.crt0],
+        ...objects,
+        ...["-o", shared],
+        ...recipe.linkLibraries,
+      ],
+    },
+    {
+      command: "objcopy",
+      args: [
+        ...recipe.peSections.flatMap((section) => ["-j", section]),
+        ...recipe.objcopyFlags,
+        shared,
+        join(options.workDir, recipe.output),
+      ],
+    },
+  ];
+}
 
 /** The C sources shipped with the package (efi/ next to dist/). */
 export function efiSourceDir(): string {
@@ -63,16 +134,21 @@ async function sourceFiles(dir: string): Promise<string[]> {
 }
 
 /** The content hash of everything that decides the binary. */
-export async function efiAppKey(sourceDir = efiSourceDir()): Promise<string> {
+export async function efiAppKey(sourceDir = efiSourceDir(), prefix = gnuEfiPrefix()): Promise<string> {
+  const layout = gnuEfiLayout(prefix);
   const hash = createHash("sha256");
-  hash.update(`recipe ${RECIPE_REVISION}\n${EFI_CFLAGS.join(" ")}\n${LINK_FLAGS.join(" ")}\n`);
+  hash.update(
+    `recipe ${EFI_BUILD_RECIPE.revision}\n${layout.cflags.join(" ")}\n${layout.linkFlags.join(" ")}\n`,
+  );
   for (const name of await sourceFiles(sourceDir)) {
     hash.update(`${name}\n`);
     hash.update(await readFile(join(sourceDir, name)));
   }
-  for (const file of [GNU_EFI_CRT0, GNU_EFI_LINKER_SCRIPT, ...GNU_EFI_LIBRARIES]) {
+  for (const file of [layout.crt0, layout.linkerScript, ...layout.libraries]) {
     if (!existsSync(file))
-      throw new FirmwareBuildError(`${file} is missing: install the Debian package gnu-efi`);
+      throw new FirmwareBuildError(
+        `${file} is missing: install the Debian package gnu-efi (or point ${GNU_EFI_ENV} at a gnu-efi prefix)`,
+      );
     hash.update(await readFile(file));
   }
   return hash.digest("hex").slice(0, 16);
@@ -81,6 +157,8 @@ export async function efiAppKey(sourceDir = efiSourceDir()): Promise<string> {
 export interface BuildEfiAppOptions {
   cacheDir?: string;
   sourceDir?: string;
+  /** The gnu-efi prefix; default gnuEfiPrefix() (BPLAB_GNU_EFI, else /usr). */
+  gnuEfiPrefix?: string;
   runner?: CommandRunner;
 }
 
@@ -88,48 +166,20 @@ export interface BuildEfiAppOptions {
 export async function buildEfiApp(options: BuildEfiAppOptions = {}): Promise<EfiAppBuild> {
   const sourceDir = options.sourceDir ?? efiSourceDir();
   const runner = options.runner ?? runCommand;
-  const key = await efiAppKey(sourceDir);
+  const prefix = options.gnuEfiPrefix ?? gnuEfiPrefix();
+  const key = await efiAppKey(sourceDir, prefix);
   const dir = join(firmwareCacheDir(options.cacheDir), key);
   const path = join(dir, EFI_APP_FILE);
   if (existsSync(path)) return { path, key, cached: true };
   await mkdir(firmwareCacheDir(options.cacheDir), { recursive: true });
   const work = await mkdtemp(join(firmwareCacheDir(options.cacheDir), `.build-${key}-`));
-  const failureCode = "FIRMWARE_BUILD";
   try {
-    const objects: string[] = [];
-    for (const name of (await sourceFiles(sourceDir)).filter((file) => file.endsWith(".c"))) {
-      const object = join(work, name.replace(/\.c$/, ".o"));
-      await runChecked(runner, "gcc", [...EFI_CFLAGS, "-c", join(sourceDir, name), "-o", object], {
-        failureCode,
-      });
-      objects.push(object);
+    const sources = (await sourceFiles(sourceDir)).filter((file) => file.endsWith(".c"));
+    for (const step of efiBuildCommands({ prefix, sourceDir, sources, workDir: work })) {
+      await runChecked(runner, step.command, step.args, { failureCode: "FIRMWARE_BUILD" });
     }
-    const shared = join(work, "bpfw.so");
-    await runChecked(
-      runner,
-      "ld",
-      [
-        ...LINK_FLAGS,
-        "-T",
-        GNU_EFI_LINKER_SCRIPT,
-        GNU_EFI_CRT0,
-        ...objects,
-        "-o",
-        shared,
-        "-lefi",
-        "-lgnuefi",
-      ],
-      { failureCode },
-    );
-    const sections = PE_SECTIONS.flatMap((section) => ["-j", section]);
-    await runChecked(
-      runner,
-      "objcopy",
-      [...sections, "--target", "efi-app-x86_64", "--subsystem=10", shared, join(work, EFI_APP_FILE)],
-      { failureCode },
-    );
-    await rm(join(work, "bpfw.so"));
-    for (const object of objects) await rm(object);
+    // Only the application is published: objects and the ELF stay behind.
+    for (const name of await readdir(work)) if (name !== EFI_APP_FILE) await rm(join(work, name));
     // Atomic publish: a concurrent build of the same key loses the rename and uses the winner's.
     await rename(work, dir).catch(async (error: NodeJS.ErrnoException) => {
       if (!existsSync(path))

@@ -7,11 +7,50 @@ import { existsSync } from "node:fs";
 import { ensureHostPackages, type HostFacts } from "@bplab/lab";
 import { type CommandRunner, runCommand } from "@bplab/node-kit";
 import { pins } from "@bplab/pins";
-import { GNU_EFI_CRT0 } from "./efi-build.js";
+import { GNU_EFI_CRT0, GNU_EFI_ENV } from "./efi-build.js";
+import { FirmwareBadOptionError } from "./errors.js";
 
 /** Debian's OVMF build with the UEFI Shell inside (the secure-boot variants do not start it). */
 export const OVMF_CODE_PATH = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 export const OVMF_VARS_TEMPLATE_PATH = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+/** Set together by the Nix shell (nix/devshell.nix): nixpkgs' OVMF, which wins over Debian's. */
+export const OVMF_CODE_ENV = "BPLAB_OVMF_CODE";
+export const OVMF_VARS_ENV = "BPLAB_OVMF_VARS";
+
+export interface OvmfFiles {
+  /** The firmware volume, attached read-only. */
+  readonly code: string;
+  /** The variable store template; each run boots a private copy. */
+  readonly vars: string;
+  readonly source: "environment" | "debian";
+}
+
+/**
+ * Which OVMF to boot: BPLAB_OVMF_CODE + BPLAB_OVMF_VARS when set (both, because a VARS store
+ * belongs to the CODE build that made it: its size and layout differ between builds), else
+ * Debian's files. Set paths must exist; Debian's are checked by the host requirements instead.
+ */
+export function ovmfFiles(env: NodeJS.ProcessEnv = process.env): OvmfFiles {
+  const code = env[OVMF_CODE_ENV] || undefined;
+  const vars = env[OVMF_VARS_ENV] || undefined;
+  if (code === undefined && vars === undefined)
+    return { code: OVMF_CODE_PATH, vars: OVMF_VARS_TEMPLATE_PATH, source: "debian" };
+  if (code === undefined || vars === undefined) {
+    const [missing, set] =
+      code === undefined ? [OVMF_CODE_ENV, OVMF_VARS_ENV] : [OVMF_VARS_ENV, OVMF_CODE_ENV];
+    throw new FirmwareBadOptionError(
+      missing,
+      `must be set together with ${set} (a VARS store belongs to its CODE build)`,
+    );
+  }
+  for (const [name, path] of [
+    [OVMF_CODE_ENV, code],
+    [OVMF_VARS_ENV, vars],
+  ] as const) {
+    if (!existsSync(path)) throw new FirmwareBadOptionError(name, "names a file that does not exist", path);
+  }
+  return { code, vars, source: "environment" };
+}
 
 interface Requirement {
   readonly what: string;
@@ -21,23 +60,51 @@ interface Requirement {
 
 const onPath = (file: string) => existsSync(`/usr/bin/${file}`) || existsSync(`/bin/${file}`);
 
+const OVMF_REQUIREMENT: Requirement = {
+  what: OVMF_CODE_PATH,
+  present: () => existsSync(OVMF_CODE_PATH),
+  aptPackage: pins.ovmf.debianPackage,
+};
+
+const GNU_EFI_REQUIREMENT: Requirement = {
+  what: GNU_EFI_CRT0,
+  present: () => existsSync(GNU_EFI_CRT0),
+  aptPackage: pins.gnuEfi.debianPackage,
+};
+
 export const FIRMWARE_HOST_REQUIREMENTS: readonly Requirement[] = Object.freeze([
-  { what: GNU_EFI_CRT0, present: () => existsSync(GNU_EFI_CRT0), aptPackage: pins.gnuEfi.debianPackage },
+  GNU_EFI_REQUIREMENT,
   { what: "gcc", present: () => onPath("gcc"), aptPackage: "gcc" },
   { what: "ld, objcopy", present: () => onPath("ld") && onPath("objcopy"), aptPackage: "binutils" },
   { what: "mformat, mcopy", present: () => onPath("mformat") && onPath("mcopy"), aptPackage: "mtools" },
-  { what: OVMF_CODE_PATH, present: () => existsSync(OVMF_CODE_PATH), aptPackage: pins.ovmf.debianPackage },
+  OVMF_REQUIREMENT,
 ]);
 
+/**
+ * The requirements of this environment: Debian's OVMF only when BPLAB_OVMF_* do not name one,
+ * Debian's gnu-efi only when BPLAB_GNU_EFI does not (the Nix shell sets all three).
+ */
+export function hostRequirements(env: NodeJS.ProcessEnv = process.env): readonly Requirement[] {
+  const provided = new Set<Requirement>();
+  if (ovmfFiles(env).source !== "debian") provided.add(OVMF_REQUIREMENT);
+  if (env[GNU_EFI_ENV]) provided.add(GNU_EFI_REQUIREMENT);
+  return FIRMWARE_HOST_REQUIREMENTS.filter((r) => !provided.has(r));
+}
+
 /** The Debian packages whose files are missing. */
-export function missingHostPackages(requirements = FIRMWARE_HOST_REQUIREMENTS): string[] {
+export function missingHostPackages(requirements = hostRequirements()): string[] {
   return [...new Set(requirements.filter((r) => !r.present()).map((r) => r.aptPackage))];
 }
 
-/** The Debian packages of FIRMWARE_HOST_REQUIREMENTS, pinned ones by their @bplab/pins names. */
-export const FIRMWARE_HOST_PACKAGES: readonly string[] = Object.freeze([
-  ...new Set(FIRMWARE_HOST_REQUIREMENTS.map((r) => r.aptPackage)),
-]);
+/** The Debian packages of some requirements, pinned ones by their @bplab/pins names. */
+export function hostPackages(requirements = hostRequirements()): string[] {
+  return [...new Set(requirements.map((r) => r.aptPackage))];
+}
+
+/** Every Debian package the lab may need (with Debian's OVMF). */
+export const FIRMWARE_HOST_PACKAGES: readonly string[] = Object.freeze(
+  hostPackages(FIRMWARE_HOST_REQUIREMENTS),
+);
 
 export interface PinDifference {
   readonly name: string;
@@ -53,9 +120,12 @@ export interface PinDifference {
 export async function ensureFirmwareHostTools(
   facts: HostFacts,
   runner: CommandRunner = runCommand,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<PinDifference[]> {
-  const versions = await ensureHostPackages(runner, FIRMWARE_HOST_PACKAGES, facts);
+  const packages = hostPackages(hostRequirements(env));
+  const versions = await ensureHostPackages(runner, packages, facts);
   return [pins.gnuEfi, pins.ovmf]
+    .filter((pin) => packages.includes(pin.debianPackage))
     .map((pin) => ({
       name: pin.debianPackage,
       pinned: pin.debianVersion,

@@ -10,7 +10,7 @@
  *   boot 4 "bad arguments": the app prints the step and the EFI status and the shell stops.
  * The downstream-sequence test checks boot 1's command trace against src/downstream.ts.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -38,6 +38,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FirmwareBoot, runFirmwareBoot } from "../src/boot-lab.js";
 import { crc32 } from "../src/crc32.js";
 import { downstreamUpdateSequence } from "../src/downstream.js";
+import { OVMF_CODE_ENV, OVMF_VARS_ENV, ovmfFiles } from "../src/host-tools.js";
 import { OsStep, osAttemptScript } from "../src/os-attempts.js";
 import { adminCommands, firmwareEvent, numberField } from "../src/serial-events.js";
 import { seededImage, sha256Hex } from "./helpers/data.js";
@@ -110,6 +111,32 @@ function expectStatus(report: GuestReport, name: string, status: StatusCode): vo
   expect(printed && isSameStatus(printed, status), `${name}: ${outcome.stdout}${outcome.stderr}`).toBe(true);
 }
 
+/**
+ * Runs `body` with BPLAB_OVMF_CODE / BPLAB_OVMF_VARS naming copies of the OVMF the lab would use,
+ * laid out as nixpkgs' OVMF.fd installs them (FV/OVMF_CODE.fd), as `nix develop` sets them.
+ */
+async function withNixStyleOvmf<T>(body: () => Promise<T>): Promise<T> {
+  const source = ovmfFiles();
+  const fv = join(dir, "nix-ovmf", "FV");
+  await mkdir(fv, { recursive: true });
+  const saved = { code: process.env[OVMF_CODE_ENV], vars: process.env[OVMF_VARS_ENV] };
+  await copyFile(source.code, join(fv, "OVMF_CODE.fd"));
+  await copyFile(source.vars, join(fv, "OVMF_VARS.fd"));
+  process.env[OVMF_CODE_ENV] = join(fv, "OVMF_CODE.fd");
+  process.env[OVMF_VARS_ENV] = join(fv, "OVMF_VARS.fd");
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of [
+      [OVMF_CODE_ENV, saved.code],
+      [OVMF_VARS_ENV, saved.vars],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "bplab-fw-e2e-"));
 });
@@ -139,7 +166,7 @@ describe.skipIf(firmwareSkipReason !== undefined)("OVMF + the EFI app + Linux on
     locked = await boot("boot-lock", lockedBootpart, ["update", "--bpid", "1", "--lock", "upc"], true);
     const image = { path: lockedBootpart, bpsz: BPSZ, bpSizeBytes: BP_BYTES };
     afterLocked = { bp0: await readBootPartition(image, 0), bp1: await readBootPartition(image, 1) };
-    cycled = await boot("power cycle", lockedBootpart, ["inspect"], false);
+    cycled = await withNixStyleOvmf(() => boot("power cycle", lockedBootpart, ["inspect"], false));
     const openBootpart = (await createBootpartImage(join(dir, "open.img"), { bpsz: BPSZ, bp0, bp1: oldBp1 }))
       .path;
     unlocked = await boot("negative", openBootpart, ["update", "--lock", "none", "--activate"], true);
@@ -233,6 +260,12 @@ describe.skipIf(firmwareSkipReason !== undefined)("OVMF + the EFI app + Linux on
     expect(numberField(fw(cycled, "registers"), "abpid")).toBe(0);
     expect(firmwareEvent(cycled.events, "set-lock")).toBeUndefined();
     expect(cycled.events.some((e) => e.kind === "kernel")).toBe(false);
+  });
+
+  it("power cycle: the boot ran the OVMF that BPLAB_OVMF_CODE / BPLAB_OVMF_VARS name (the Nix shell's)", () => {
+    const code = join(dir, "nix-ovmf", "FV", "OVMF_CODE.fd");
+    expect(cycled.argv).toContain(`if=pflash,format=raw,unit=0,readonly=on,file=${code}`);
+    expect(firmwareEvent(cycled.events, "start")).toBeDefined();
   });
 
   it("negative: with the app leaving BP1 unlocked, the same Linux steps succeed", () => {
