@@ -79,10 +79,57 @@ export interface QemuTargetOptions {
   trace?: TraceListener;
   /** Guest RAM through a shared file (default `auto`) or b64 over the socket (`off`); see LaunchOptions. */
   sharedRam?: SharedRamMode;
+  /**
+   * Drive another NVMe device than the `nvme` one built from namespaceBytes, bootPartition, serial,
+   * deviceId and deviceProperties (which it excludes): e.g. @bplab/vfio-user's server behind stock
+   * QEMU's `vfio-user-pci`. Launcher, PCI setup, MMIO, host memory and resets stay this target's.
+   */
+  device?: QemuDeviceSupplier;
 }
+
+/** A device QemuTarget drives in place of the `nvme` device it builds itself. */
+export interface QemuTargetDevice {
+  /** The Target name scenario reports show (default "qemu"). */
+  readonly name?: string;
+  /** The QEMU arguments that create the device (`-device`, `-object`, ...). */
+  readonly args: readonly string[];
+  /** The QEMU this device needs (default: the `binary` option, else the launcher's choice). */
+  readonly binary?: string;
+  /** In settle(), before the clock step: e.g. run the work a device in this process deferred. */
+  settle?(target: QemuTarget): Promise<void>;
+  /** In powerCycle() and restart(), after the old QEMU has exited and before the new one starts. */
+  betweenProcesses?(): Promise<void>;
+  /** In close() (and when create() fails), after QEMU has exited. */
+  close?(): Promise<void>;
+}
+
+/**
+ * Makes the device before QEMU starts, in the target's work directory (removed by close()), so a
+ * device that QEMU connects to (a socket) is listening when QEMU realizes it.
+ */
+export type QemuDeviceSupplier = (workDir: string) => Promise<QemuTargetDevice>;
+
+/** The options that describe the built-in `nvme` device, so a supplied device cannot take them. */
+const NVME_DEVICE_OPTIONS = [
+  "namespaceBytes",
+  "bootPartition",
+  "serial",
+  "deviceId",
+  "deviceProperties",
+] as const;
 
 function checkOptions(options: QemuTargetOptions): void {
   const { namespaceBytes, bootPartition } = options;
+  if (options.device !== undefined) {
+    const nvmeOption = NVME_DEVICE_OPTIONS.find((name) => options[name] !== undefined);
+    if (nvmeOption !== undefined) {
+      throw new InvalidArgumentError(
+        nvmeOption,
+        "describes the built-in nvme device; a supplied device brings its own",
+        options[nvmeOption],
+      );
+    }
+  }
   if (namespaceBytes !== undefined && (!Number.isSafeInteger(namespaceBytes) || namespaceBytes < 0)) {
     throw new InvalidArgumentError("namespaceBytes", "must be a non-negative integer", namespaceBytes);
   }
@@ -124,8 +171,40 @@ function deviceArgument(properties: Record<string, string | number | boolean>): 
     .join(",");
 }
 
+/** The `-drive`/`-device` arguments of the built-in `nvme` device, its images made in workDir. */
+async function nvmeDeviceArgs(options: QemuTargetOptions, workDir: string): Promise<string[]> {
+  const device: Record<string, string | number | boolean> = {
+    driver: "nvme",
+    id: options.deviceId ?? DEFAULT_DEVICE_ID,
+    serial: options.serial ?? "bplab-qemu",
+  };
+  const args: string[] = [];
+  const namespaceBytes = options.namespaceBytes ?? DEFAULT_NAMESPACE_BYTES;
+  if (namespaceBytes > 0) {
+    const image = join(workDir, "namespace.img");
+    await writeFile(image, "");
+    await truncate(image, namespaceBytes);
+    args.push("-drive", `if=none,id=ns0,format=raw,file=${image}`);
+    device.drive = "ns0";
+  }
+  if (options.bootPartition) {
+    let image = options.bootPartition.image;
+    if (image === undefined) {
+      image = join(workDir, "bootpart.img");
+      await writeFile(image, "");
+      // With the metadata block, so ABPID survives a restart power cycle (MC-41, MC-42).
+      await truncate(image, bootPartitionImageBytes(options.bootPartition.bpSizeBytes as number));
+    }
+    args.push("-drive", `if=none,id=bp0,format=raw,file=${image}`);
+    device[options.bootPartition.property ?? BOOTPART_PROPERTY] = "bp0";
+  }
+  Object.assign(device, options.deviceProperties);
+  args.push("-device", deviceArgument(device));
+  return args;
+}
+
 export class QemuTarget implements Target {
-  readonly name = "qemu";
+  readonly name: string;
   private qemu: QemuInstance;
   private pciDevice!: PciDevice;
   private bar0 = 0n;
@@ -134,10 +213,12 @@ export class QemuTarget implements Target {
   private constructor(
     private readonly launchOptions: LaunchOptions,
     private readonly options: QemuTargetOptions,
+    private readonly hooks: QemuTargetDevice,
     private readonly workDir: string,
     readonly allocator: GuestAllocator,
     qemu: QemuInstance,
   ) {
+    this.name = hooks.name ?? "qemu";
     this.qemu = qemu;
   }
 
@@ -150,40 +231,17 @@ export class QemuTarget implements Target {
       sizeBytes: DEFAULT_HOST_MEMORY_BYTES,
     };
     const workDir = await mkdtemp(join(tmpdir(), "bplab-qemu-target-"));
+    let device: QemuTargetDevice | undefined;
     try {
-      const deviceId = options.deviceId ?? DEFAULT_DEVICE_ID;
-      const device: Record<string, string | number | boolean> = {
-        driver: "nvme",
-        id: deviceId,
-        serial: options.serial ?? "bplab-qemu",
-      };
-      const args: string[] = [];
-      const namespaceBytes = options.namespaceBytes ?? DEFAULT_NAMESPACE_BYTES;
-      if (namespaceBytes > 0) {
-        const image = join(workDir, "namespace.img");
-        await writeFile(image, "");
-        await truncate(image, namespaceBytes);
-        args.push("-drive", `if=none,id=ns0,format=raw,file=${image}`);
-        device.drive = "ns0";
-      }
-      if (options.bootPartition) {
-        let image = options.bootPartition.image;
-        if (image === undefined) {
-          image = join(workDir, "bootpart.img");
-          await writeFile(image, "");
-          // With the metadata block, so ABPID survives a restart power cycle (MC-41, MC-42).
-          await truncate(image, bootPartitionImageBytes(options.bootPartition.bpSizeBytes as number));
-        }
-        args.push("-drive", `if=none,id=bp0,format=raw,file=${image}`);
-        device[options.bootPartition.property ?? BOOTPART_PROPERTY] = "bp0";
-      }
-      Object.assign(device, options.deviceProperties);
-      args.push("-device", deviceArgument(device));
+      device = options.device
+        ? await options.device(workDir)
+        : { args: await nvmeDeviceArgs(options, workDir) };
+      const binary = device.binary ?? options.binary;
       const launchOptions: LaunchOptions = {
         machine: options.machine ?? "q35",
         memory,
-        args,
-        ...(options.binary === undefined ? {} : { binary: options.binary }),
+        args: device.args,
+        ...(binary === undefined ? {} : { binary }),
         ...(options.accel === undefined ? {} : { accel: options.accel }),
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         ...(options.replyTimeoutMs === undefined ? {} : { replyTimeoutMs: options.replyTimeoutMs }),
@@ -192,14 +250,18 @@ export class QemuTarget implements Target {
       };
       const qemu = await launchQemu(launchOptions);
       const allocator = new GuestAllocator(window.base, window.base + BigInt(window.sizeBytes));
-      const target = new QemuTarget(launchOptions, options, workDir, allocator, qemu);
+      const target = new QemuTarget(launchOptions, options, device, workDir, allocator, qemu);
       await Promise.all([target.setupPci(), target.checkHostMemory()]).catch(async (error) => {
         await qemu.close();
         throw error;
       });
       return target;
     } catch (error) {
-      await rm(workDir, { recursive: true, force: true });
+      try {
+        await device?.close?.();
+      } finally {
+        await rm(workDir, { recursive: true, force: true });
+      }
       throw error;
     }
   }
@@ -261,6 +323,7 @@ export class QemuTarget implements Target {
    * fire; under tcg the clock runs by itself and one round trip lets QEMU's main loop turn.
    */
   async settle(): Promise<void> {
+    await this.hooks.settle?.(this);
     if (this.qemu.accel === "qtest")
       await this.qemu.qtest.clockStep(this.options.settleStepNs ?? DEFAULT_SETTLE_STEP_NS);
     else await this.qemu.qtest.endianness();
@@ -286,6 +349,7 @@ export class QemuTarget implements Target {
         .map(async ({ address, size }) => ({ address, data: await this.memRead(address, size) })),
     );
     await this.qemu.close();
+    await this.hooks.betweenProcesses?.();
     this.qemu = await launchQemu(this.launchOptions);
     await this.setupPci();
     await Promise.all(saved.map(({ address, data }) => this.memWrite(address, data)));
@@ -309,7 +373,11 @@ export class QemuTarget implements Target {
     try {
       await this.qemu.close();
     } finally {
-      await rm(this.workDir, { recursive: true, force: true });
+      try {
+        await this.hooks.close?.();
+      } finally {
+        await rm(this.workDir, { recursive: true, force: true });
+      }
     }
   }
 
