@@ -66,10 +66,21 @@ async function status(controlSocket: string): Promise<{ connected: boolean; pass
 
 it("builds the stock QEMU command line: memfd RAM shared, JSON -device with the socket object", () => {
   expect(vfioUserQemuArgs({ socketPath: "/r/nvme.sock", memory: "512M" })).toEqual([
-    ...["-machine", "q35,memory-backend=mem", "-accel", "tcg", "-m", "512M"],
+    ...["-machine", "q35,memory-backend=mem", "-m", "512M"],
     ...["-object", "memory-backend-memfd,id=mem,size=512M,share=on"],
-    ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
     ...["-device", '{"driver":"vfio-user-pci","id":"vu0","socket":{"type":"unix","path":"/r/nvme.sock"}}'],
+    ...[
+      "-accel",
+      "tcg",
+      "-display",
+      "none",
+      "-nodefaults",
+      "-no-reboot",
+      "-serial",
+      "stdio",
+      "-monitor",
+      "none",
+    ],
   ]);
 });
 

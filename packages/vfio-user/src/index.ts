@@ -1,6 +1,23 @@
 export * from "./control/index.js";
 export * from "./errors.js";
 export {
+  controlSocketFor,
+  DEFAULT_GUEST_DEVICE_MEMORY,
+  decodeBootpartImage,
+  encodeBootpartImage,
+  GUEST_DEVICE_ID,
+  GuestDeviceError,
+  type GuestDeviceErrorCode,
+  type GuestNvmeDevice,
+  type GuestNvmeDeviceOptions,
+  isPlainMemorySize,
+  type StateDirServeOptions,
+  type StateDirServer,
+  serveStateDir,
+  startGuestNvmeDevice,
+  vfioUserDeviceQemuArgs,
+} from "./guest-device.js";
+export {
   CapabilityOffset,
   CONFIG_SPACE_BYTES,
   ConfigSpace,

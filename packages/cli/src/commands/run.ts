@@ -9,15 +9,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dieWithParent } from "@bplab/node-kit";
-import { findUnpatchedQemuBinary } from "@bplab/qtest";
+import {
+  DEFAULT_GUEST_DEVICE_MEMORY,
+  isPlainMemorySize,
+  startGuestNvmeDevice,
+  vfioUserDeviceQemuArgs,
+} from "@bplab/vfio-user";
 import { CliFailure, CliUsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { type GuestChoice, linuxGuestQemuArgs } from "./run-guest.js";
-import { type ServeOptions, startServe, untilStopped } from "./serve.js";
+import { type ServeOptions, untilStopped } from "./serve.js";
 
-export const DEFAULT_RUN_MEMORY = "512M";
-/** A plain QEMU size: it goes into the -object option string, where a comma would add options. */
-const MEMORY_SIZE = /^[1-9][0-9]{0,9}[KMGT]?$/;
+export const DEFAULT_RUN_MEMORY = DEFAULT_GUEST_DEVICE_MEMORY;
 const DEFAULT_RUN_BP_BYTES = 128 * 1024;
 
 export interface RunOptions extends Partial<Pick<ServeOptions, "state" | "profile" | "trace" | "bpsz">> {
@@ -33,14 +36,26 @@ export interface RunOptions extends Partial<Pick<ServeOptions, "state" | "profil
   guestScript?: string;
 }
 
-/** The QEMU arguments (after the binary) for a vfio-user-pci device on `socketPath`. */
+/**
+ * The QEMU arguments (after the binary) for a guest on the vfio-user device at `socketPath`: the
+ * device's own arguments (@bplab/vfio-user's vfioUserDeviceQemuArgs) plus a headless TCG machine
+ * whose serial console is our stdout.
+ */
 export function vfioUserQemuArgs(options: { socketPath: string; memory: string }): string[] {
-  const device = { driver: "vfio-user-pci", id: "vu0", socket: { type: "unix", path: options.socketPath } };
   return [
-    ...["-machine", "q35,memory-backend=mem", "-accel", "tcg", "-m", options.memory],
-    ...["-object", `memory-backend-memfd,id=mem,size=${options.memory},share=on`],
-    ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
-    ...["-device", JSON.stringify(device)],
+    ...vfioUserDeviceQemuArgs(options),
+    ...[
+      "-accel",
+      "tcg",
+      "-display",
+      "none",
+      "-nodefaults",
+      "-no-reboot",
+      "-serial",
+      "stdio",
+      "-monitor",
+      "none",
+    ],
   ];
 }
 
@@ -69,9 +84,8 @@ export async function runServerAndQemu(
   onStarted?: (started: { qemuPid: number; socket: string; controlSocket: string }) => void,
 ): Promise<RunResult> {
   const memory = options.memory ?? DEFAULT_RUN_MEMORY;
-  if (!MEMORY_SIZE.test(memory))
+  if (!isPlainMemorySize(memory))
     throw new CliUsageError("--memory", `must be a size such as 512M or 1G, got ${JSON.stringify(memory)}`);
-  const binary = (await findUnpatchedQemuBinary(options.qemu ? { binary: options.qemu } : {})).path;
   const guestArgs = options.guest
     ? await linuxGuestQemuArgs(options.guestScript, (line) => io.err(`${line}\n`))
     : [];
@@ -81,22 +95,23 @@ export async function runServerAndQemu(
     code: null,
     signal: null,
   });
-  const handle = await startServe(
-    {
-      socket: join(runDir, "nvme.sock"),
-      state: options.state ?? join(runDir, "state"),
-      bpsz: options.bpsz ?? (options.state ? undefined : DEFAULT_RUN_BP_BYTES),
-      ...(options.profile ? { profile: options.profile } : {}),
-      ...(options.trace ? { trace: options.trace } : {}),
-    },
-    (line) => io.err(`${line}\n`),
-  ).catch((error) => {
+  const device = await startGuestNvmeDevice({
+    runDir,
+    memory,
+    ...(options.qemu ? { qemu: options.qemu } : {}),
+    ...(options.state ? { stateDir: options.state } : {}),
+    ...(options.state && !options.bpsz ? {} : { createBpSizeBytes: options.bpsz ?? DEFAULT_RUN_BP_BYTES }),
+    ...(options.profile ? { quirks: options.profile } : {}),
+    ...(options.trace ? { traceFile: options.trace } : {}),
+    log: (line) => io.err(`${line}\n`),
+  }).catch((error) => {
     rmSync(runDir, { recursive: true, force: true });
     throw error;
   });
+  const binary = device.qemuBinary;
   try {
     const argv = [
-      ...vfioUserQemuArgs({ socketPath: handle.socket, memory }),
+      ...vfioUserQemuArgs({ socketPath: device.socket, memory }),
       ...guestArgs,
       ...(options.qemuArgs ?? []),
     ];
@@ -118,7 +133,7 @@ export async function runServerAndQemu(
     started.stdout?.on("data", (chunk: Buffer) => io.out(chunk.toString("latin1")));
     started.stderr?.on("data", (chunk: Buffer) => io.err(chunk.toString("utf8")));
     if (started.pid === undefined) throw new CliFailure("CLI_UNAVAILABLE", `cannot start ${binary}`);
-    onStarted?.({ qemuPid: started.pid, socket: handle.socket, controlSocket: handle.controlSocket });
+    onStarted?.({ qemuPid: started.pid, socket: device.socket, controlSocket: device.controlSocket });
     // When QEMU exits first, `finished` removes the signal handlers untilStopped installed.
     const finished = new AbortController();
     const stopped = untilStopped(stop ? AbortSignal.any([stop, finished.signal]) : finished.signal);
@@ -127,7 +142,7 @@ export async function runServerAndQemu(
     return { qemuPid: started.pid, qemuExit: outcome, runDir };
   } finally {
     if (child) await stopQemu(child, exited);
-    await handle.close();
+    await device.stop();
     if (!options.keep) rmSync(runDir, { recursive: true, force: true });
   }
 }

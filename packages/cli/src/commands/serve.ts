@@ -4,14 +4,7 @@
  * process is one power-on period of the state directory, like every `bp` command (MC-42).
  */
 import { QUIRK_PROFILE_NAMES, type QuirkProfileName } from "@bplab/controller";
-import { openStateDir, type StateDir, writeTraceJsonLines } from "@bplab/controller/storage";
-import {
-  type ControlServer,
-  FaultInjector,
-  startControlServer,
-  startVfioUserServer,
-  type VfioUserNvmeServer,
-} from "@bplab/vfio-user";
+import { serveStateDir, type VfioUserNvmeServer } from "@bplab/vfio-user";
 import type { CliIo } from "../io.js";
 
 export const SERVE_PROFILES: readonly QuirkProfileName[] = QUIRK_PROFILE_NAMES;
@@ -37,46 +30,23 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-export function controlSocketFor(options: Pick<ServeOptions, "socket" | "control">): string {
-  return options.control ?? `${options.socket}.control`;
-}
-
-/** Opens the state directory and starts both sockets; undoes what it did when a step fails. */
+/** Opens the state directory and starts both sockets (@bplab/vfio-user's serveStateDir). */
 export async function startServe(options: ServeOptions, log: (line: string) => void): Promise<ServeHandle> {
-  const state: StateDir = openStateDir(
-    options.state,
-    options.bpsz ? { create: { bpSizeBytes: options.bpsz } } : {},
-  );
-  const undo: Array<() => Promise<void> | void> = [() => state.close()];
-  const closeAll = async () => {
-    for (const step of undo.splice(0).reverse()) await step();
+  const served = await serveStateDir({
+    socketPath: options.socket,
+    stateDir: options.state,
+    ...(options.bpsz ? { createBpSizeBytes: options.bpsz } : {}),
+    ...(options.profile ? { quirks: options.profile } : {}),
+    ...(options.trace ? { traceFile: options.trace } : {}),
+    ...(options.control ? { controlSocketPath: options.control } : {}),
+    log,
+  });
+  return {
+    server: served.server,
+    controlSocket: served.controlSocket,
+    socket: served.socket,
+    close: served.close,
   };
-  try {
-    const faults = new FaultInjector();
-    const server = await startVfioUserServer({
-      socketPath: options.socket,
-      store: {
-        bootPartitions: faults.wrapBootPartitions(state.bootPartitions),
-        namespace: faults.wrapNamespace(state.namespace),
-      },
-      quirks: options.profile ?? "spec",
-      log,
-    });
-    undo.push(() => server.close());
-    if (options.trace) undo.push(writeTraceJsonLines(server.controller.trace, options.trace));
-    const controlSocket = controlSocketFor(options);
-    const control: ControlServer = await startControlServer({
-      socketPath: controlSocket,
-      server,
-      faults,
-      describe: () => ({ state: state.path, socket: options.socket }),
-    });
-    undo.push(() => control.close());
-    return { server, controlSocket, socket: options.socket, close: closeAll };
-  } catch (error) {
-    await closeAll();
-    throw error;
-  }
 }
 
 /** Resolves on the first SIGINT/SIGTERM or when `stop` aborts; removes its handlers either way. */
