@@ -1,9 +1,9 @@
-# The lab as one reproducible unit: the patched QEMU, OVMF and a development shell with everything
-# `pnpm install && pnpm turbo test` needs. Versions and checksums come from packages/pins/pins.json
+# The lab as one reproducible unit: the patched QEMU, OVMF, the firmware lab's EFI application and
+# a development shell with everything `pnpm install && pnpm turbo test` needs. Versions and checksums come from packages/pins/pins.json
 # (the single source of truth the TypeScript builders read too); docs/nix.md says what is verified
 # offline and what only a machine that reaches nixpkgs can check.
 {
-  description = "nvme-bp-lab: NVMe Boot Partitions lab (patched QEMU, OVMF, dev shell)";
+  description = "nvme-bp-lab: NVMe Boot Partitions lab (patched QEMU, OVMF, EFI app, dev shell)";
 
   # A release branch that still carries the pinned Node and pnpm majors; the first `nix flake lock`
   # on a machine with network access records the exact revision in flake.lock (see docs/nix.md).
@@ -22,6 +22,14 @@
           inherit pkgs pins;
           patchDir = ./packages/qemu-patches/patches;
         };
+      # The firmware lab's EFI application, from the same recipe file as `pnpm build`.
+      efiAppFor =
+        pkgs:
+        import ./nix/efi-app.nix {
+          inherit pkgs pins;
+          efiSource = ./packages/firmware/efi;
+          version = (builtins.fromJSON (builtins.readFile ./packages/firmware/package.json)).version;
+        };
     in
     {
       packages = forEachSystem (
@@ -31,6 +39,7 @@
         in
         {
           inherit (lab) qemu-bplab ovmf;
+          bplab-efi-app = efiAppFor pkgs;
           default = lab.qemu-bplab;
         }
       );
@@ -49,6 +58,7 @@
         import ./nix/checks.nix {
           inherit pkgs pins;
           lab = labFor pkgs;
+          efiApp = self.packages.${system}.bplab-efi-app;
           devShell = self.devShells.${system}.default;
         }
       );

@@ -1,6 +1,7 @@
 # `nix develop`: Node and pnpm at the pinned majors, the patched QEMU, OVMF, nvme-cli, gnu-efi,
 # mtools and QEMU's build dependencies. BPLAB_QEMU makes the TypeScript packages run the Nix-built
-# QEMU instead of building their own.
+# QEMU instead of building their own; BPLAB_OVMF_* and BPLAB_GNU_EFI point @bplab/firmware at
+# nixpkgs' OVMF and gnu-efi.
 {
   pkgs,
   pins,
@@ -31,8 +32,14 @@ pkgs.mkShell {
   ];
 
   BPLAB_QEMU = qemuBinary;
+  # @bplab/firmware boots these instead of Debian's /usr/share/OVMF files (both or neither).
   BPLAB_OVMF_CODE = "${lab.ovmf}/FV/OVMF_CODE.fd";
   BPLAB_OVMF_VARS = "${lab.ovmf}/FV/OVMF_VARS.fd";
+  # @bplab/firmware's pnpm build links the EFI app against this gnu-efi instead of Debian's /usr,
+  # with efi/build-recipe.json's flags (the same ones packages.bplab-efi-app uses).
+  BPLAB_GNU_EFI = "${pkgs.${pins.gnuEfi.nixAttribute}}";
+  # The recipe's flags are the whole truth for the EFI app: no cc-wrapper hardening flags.
+  hardeningDisable = [ "all" ];
 
   # nixpkgs' pnpm is the pinned major, not necessarily the pinned version; pnpm 10 switches to the
   # root packageManager version by itself when it can reach the registry.

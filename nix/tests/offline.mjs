@@ -24,6 +24,8 @@ export const FLAKE_INPUT_PATHS = [
   "nix",
   "packages/pins/pins.json",
   "packages/qemu-patches/patches",
+  "packages/firmware/efi",
+  "packages/firmware/package.json",
 ];
 export const STUB_NIXPKGS_DIR = "nix/tests/stub-nixpkgs";
 const FLAKE_FEATURES = ["--extra-experimental-features", "nix-command flakes"];

@@ -3,7 +3,7 @@
 // nix/tests/stub-nixpkgs. The stub is only useful if it rejects mistakes, so copies of the flake
 // with one mistake each must fail. Needs nix: as root on Debian the setup installs nix-bin;
 // elsewhere the suite skips and says why.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,6 +22,7 @@ import {
 const { aptEnvironment } = await import("../../packages/qemu-patches/dist/index.js");
 const { SOURCE_FIXUPS } = await import("../../packages/qemu-patches/dist/pins.js");
 const { pins } = await import("../../packages/pins/dist/index.js");
+const { efiBuildCommands } = await import("../../packages/firmware/dist/index.js");
 
 const home = mkdtempSync(join(tmpdir(), "bplab-nix-home-"));
 const env = nixEnvironment(home);
@@ -80,9 +81,16 @@ describe.skipIf(!nix.ok || !store.ok)("the flake against the stub nixpkgs", () =
     const r = nixWithStub(pristine(), ["flake", "show", "--json"], env);
     expect(r.ok).toBe(true);
     const outputs = JSON.parse(r.stdout);
-    expect(Object.keys(outputs.packages["x86_64-linux"]).sort()).toEqual(["default", "ovmf", "qemu-bplab"]);
+    expect(Object.keys(outputs.packages["x86_64-linux"]).sort()).toEqual([
+      "bplab-efi-app",
+      "default",
+      "ovmf",
+      "qemu-bplab",
+    ]);
     expect(Object.keys(outputs.devShells["x86_64-linux"])).toEqual(["default"]);
     expect(Object.keys(outputs.checks["x86_64-linux"]).sort()).toEqual([
+      "bplab-efi-app",
+      "bplab-efi-app-pe",
       "devshell",
       "ovmf",
       "qemu-bplab",
@@ -117,6 +125,53 @@ describe.skipIf(!nix.ok || !store.ok)("the flake against the stub nixpkgs", () =
     );
   });
 
+  // What @bplab/firmware's pnpm build would run against the same gnu-efi prefix and sources.
+  const efiApp = "packages.x86_64-linux.bplab-efi-app";
+  const typeScriptCommands = (nixSide) =>
+    efiBuildCommands({
+      prefix: nixSide.gnuEfiPrefix,
+      sourceDir: nixSide.sourceDir,
+      sources: readdirSync(join(repoRoot, "packages/firmware/efi"))
+        .filter((name) => name.endsWith(".c"))
+        .sort(),
+      workDir: nixSide.workDir,
+    });
+
+  it("builds bplab-efi-app with exactly the commands of @bplab/firmware's pnpm build", () => {
+    const dir = pristine();
+    const nixSide = evalJson(dir, `${efiApp}.bplab`, env);
+    expect(nixSide.gnuEfiPrefix).toMatch(/^\/nix\/store\/[a-z0-9]+-gnu-efi$/);
+    expect(nixSide.commands.map((c) => c.command)).toEqual(["gcc", "gcc", "ld", "objcopy"]);
+    expect(nixSide.commands).toEqual(typeScriptCommands(nixSide));
+    // The build phase runs those commands; no cc-wrapper hardening adds flags to them.
+    expect(evalJson(dir, `${efiApp}.hardeningDisable`, env)).toEqual(["all"]);
+    const buildPhase = evalJson(dir, `${efiApp}.buildPhase`, env);
+    for (const step of nixSide.commands) expect(buildPhase).toContain(`${step.command} '${step.args[0]}'`);
+    expect(evalJson(dir, `${efiApp}.version`, env)).toBe(
+      JSON.parse(readFileSync(join(repoRoot, "packages/firmware/package.json"), "utf8")).version,
+    );
+  });
+
+  it("the comparison catches a Nix recipe that drifts from the TypeScript one", () => {
+    const dir = flakeCopy(
+      "nix/efi-app.nix",
+      replaceOnce("++ recipe.linkLibraries;", '++ [ "-lgnuefi" "-lefi" ];'),
+    );
+    const nixSide = evalJson(dir, `${efiApp}.bplab`, env);
+    expect(nixSide.commands).not.toEqual(typeScriptCommands(nixSide));
+  });
+
+  it("the shell points @bplab/firmware at nixpkgs' OVMF and gnu-efi", () => {
+    const dir = pristine();
+    const shell = "devShells.x86_64-linux.default";
+    expect(evalJson(dir, `${shell}.BPLAB_OVMF_CODE`, env)).toMatch(/-OVMF-fd\/FV\/OVMF_CODE\.fd$/);
+    expect(evalJson(dir, `${shell}.BPLAB_OVMF_VARS`, env)).toMatch(/-OVMF-fd\/FV\/OVMF_VARS\.fd$/);
+    expect(evalJson(dir, `${shell}.BPLAB_GNU_EFI`, env)).toBe(
+      evalJson(dir, `${efiApp}.bplab.gnuEfiPrefix`, env),
+    );
+    expect(evalJson(dir, `${shell}.hardeningDisable`, env)).toEqual(["all"]);
+  });
+
   it("the shell has the pinned Node and pnpm majors and points BPLAB_QEMU at the Nix QEMU", () => {
     const dir = pristine();
     const shell = "devShells.x86_64-linux.default";
@@ -148,6 +203,24 @@ describe.skipIf(!nix.ok || !store.ok)("the flake against the stub nixpkgs", () =
       "packages/pins/pins.json",
       replaceOnce('"nixAttribute": "nvme-cli"', '"nixAttribute": "nvme-clii"'),
       /attribute 'nvme-clii' missing/,
+    ],
+    [
+      "a misspelt stdenv function in the EFI app's package",
+      "nix/efi-app.nix",
+      replaceOnce("pkgs.stdenv.mkDerivation", "pkgs.stdenv.mkDerivaton"),
+      /attribute 'mkDerivaton' missing/,
+    ],
+    [
+      "a misspelt gnu-efi attribute name in pins.json",
+      "packages/pins/pins.json",
+      replaceOnce('"nixAttribute": "gnu-efi"', '"nixAttribute": "gnu-efy"'),
+      /attribute 'gnu-efy' missing/,
+    ],
+    [
+      "an EFI recipe key the Nix package reads but the recipe lacks",
+      "packages/firmware/efi/build-recipe.json",
+      replaceOnce('"linkLibraries"', '"linkLibs"'),
+      /attribute 'linkLibraries' missing/,
     ],
     [
       "an argument nixpkgs' qemu does not take",

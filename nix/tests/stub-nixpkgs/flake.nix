@@ -107,6 +107,16 @@
 
       runCommand = name: env: script: stubDerivation name (env // { buildCommand = script; });
 
+      # stdenv.mkDerivation: pname + version name it, passthru stays reachable (not passed to the
+      # derivation), every other attribute is forced as a derivation attribute.
+      stdenv.mkDerivation =
+        attrs:
+        stubDerivation "${attrs.pname}-${attrs.version}" (builtins.removeAttrs attrs [ "passthru" ])
+        // (attrs.passthru or { })
+        // {
+          inherit (attrs) pname version;
+        };
+
       OVMF = simplePackage "OVMF" // {
         fd = simplePackage "OVMF-fd";
       };
@@ -117,6 +127,7 @@
           fetchurl
           mkShell
           runCommand
+          stdenv
           OVMF
           ;
         lib = self.lib;
@@ -143,6 +154,7 @@
       lib = {
         genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
         escapeShellArg = arg: "'${builtins.replaceStrings [ "'" ] [ "'\\''" ] (toString arg)}'";
+        escapeShellArgs = args: builtins.concatStringsSep " " (map self.lib.escapeShellArg args);
       };
       legacyPackages.${system} = packages;
     };
