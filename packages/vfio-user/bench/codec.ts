@@ -1,10 +1,11 @@
 /**
  * `pnpm bench` for the codec: frames and decodes QEMU's hot messages (posted BAR writes, register
- * reads) and builds DMA_WRITE requests, then writes bench-results/vfio-user.json and prints a
+ * reads) and builds DMA_WRITE requests, then writes bench-results/codec.json and prints a
  * table. A measurement, never a test. Usage: node --import tsx bench/codec.ts [--quick]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { decodeRequest, dmaWriteRequest, MessageParser } from "../src/index.js";
 import { regionReadRequest, regionWriteRequest } from "../src/testing/index.js";
 
@@ -48,11 +49,10 @@ const results = [
   }),
 ];
 
-mkdirSync(join(process.cwd(), "../../bench-results"), { recursive: true });
-writeFileSync(
-  join(process.cwd(), "../../bench-results/vfio-user.json"),
-  `${JSON.stringify(results, null, 2)}\n`,
-);
+// The package's own bench-results/ (next to qemu.json), wherever the script is started from.
+const out = join(dirname(fileURLToPath(import.meta.url)), "..", "bench-results", "codec.json");
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.table(
   results.map((r) => ({ ...r, seconds: r.seconds.toFixed(3), mibPerSecond: r.mibPerSecond.toFixed(1) })),
 );
