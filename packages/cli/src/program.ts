@@ -15,6 +15,7 @@ import {
   type FirmwareCommandOptions,
   runFirmwareCommand,
 } from "./commands/firmware.js";
+import { registerLabCommand } from "./commands/lab.js";
 import {
   QEMU_SUBCOMMANDS,
   type QemuCommandOptions,
@@ -256,6 +257,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (_subcommand: string, options: FirmwareCommandOptions) => {
       await runFirmwareCommand(io, options);
     });
+  registerLabCommand(program, io);
   return program;
 }
 
