@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type CommandRunner, runCommand } from "@bplab/node-kit";
-import { cacheRoot } from "@bplab/qemu-patches";
+import { cacheRoot, parseNinjaProgress } from "@bplab/qemu-patches";
 import { ensureBaseImage } from "./base.js";
 import { assembleContext } from "./context.js";
 import { dockerClient, imageSize, parseBuildStep, probeEngine } from "./engine.js";
@@ -126,6 +126,9 @@ export async function ensureLabImage(options: EnsureLabImageOptions = {}): Promi
     onLine: (line) => {
       const step = parseBuildStep(line);
       if (step) progress("build", step.what, step.current, step.total);
+      // inside the QEMU step, ninja's [n/m] lines are the only sign of life for many minutes
+      const ninja = parseNinjaProgress(line);
+      if (ninja) progress("build", `QEMU: ${ninja.what}`, ninja.current, ninja.total);
     },
   });
   if (built.exitCode !== 0) {
