@@ -125,6 +125,9 @@ export async function prepare({ root }) {
         const line = `${event.phase} ${event.current !== undefined ? `${event.current}/${event.total} ` : ""}${event.message}`;
         if (line === lastLine || (event.current === undefined && event.phase === lastLine.split(" ")[0]))
           return;
+        // QEMU's ~1500 compile steps: a line per 100
+        if (event.message.startsWith("QEMU: ") && event.current % 100 !== 0 && event.current !== event.total)
+          return;
         lastLine = line;
         console.log(`docker: [${Math.round(event.elapsedMs / 1000)} s] ${line}`);
       },
