@@ -6,16 +6,8 @@ import type { BpId } from "@bplab/nvme-spec";
 import { validateBpid } from "../memory-store.js";
 import type { BootPartitionStore } from "../ports.js";
 import { checkRange } from "../store-geometry.js";
-import { StateDirError } from "./errors.js";
-import {
-  fsyncDirectory,
-  io,
-  NODE_FILE_SYSTEM,
-  readFullyAt,
-  removeIfPresent,
-  type StateDirFileSystem,
-  writeFullyAt,
-} from "./file-io.js";
+import { fsyncDirectory, io, NODE_FILE_SYSTEM, readFullyAt, type StateDirFileSystem } from "./file-io.js";
+import { StagingFile } from "./staging-file.js";
 import { type StateFiles, writeMeta } from "./state-files.js";
 import { StateFile, type StateMeta } from "./state-meta.js";
 
@@ -31,26 +23,26 @@ export class FileBootPartitionStore implements BootPartitionStore {
   readonly #bpFds: [number, number];
   readonly #onCommitStep: CommitStepHook | undefined;
   readonly #fs: StateDirFileSystem;
-  /** Open exactly while an image is staged (stagedLength > 0). */
-  #stagingFd: number | undefined;
-  #stagedLength = 0;
+  readonly #staging: StagingFile;
 
   constructor(
     files: StateFiles,
     meta: StateMeta,
     onCommitStep: CommitStepHook | undefined,
     fileSystem: StateDirFileSystem = NODE_FILE_SYSTEM,
+    writeBehindBytes?: number,
   ) {
     this.#files = files;
     this.#meta = meta;
     this.bpSizeBytes = meta.bpSizeBytes;
     this.#onCommitStep = onCommitStep;
     this.#fs = fileSystem;
+    this.#staging = new StagingFile(files.path(StateFile.staging), fileSystem, writeBehindBytes);
     this.#bpFds = [this.#openBp(0), this.#openBp(1)];
   }
 
   get stagedLength(): number {
-    return this.#stagedLength;
+    return this.#staging.stagedLength;
   }
 
   get activeBpid(): BpId {
@@ -65,26 +57,18 @@ export class FileBootPartitionStore implements BootPartitionStore {
   }
 
   /**
-   * Staging is a file, so a 1 GiB download never sits in RAM. A failed write leaves the staged
-   * length as it was; whatever the failed write left past it is cut off by the commit (MC-21).
+   * Staging is a file written at each piece's offset, through one small write-behind buffer, so a
+   * 1 GiB download never sits in RAM. A failed write discards the staged image (MC-71).
    */
   stageWrite(offset: number, data: Uint8Array): void {
     checkRange("stageWrite", offset, data.length, this.bpSizeBytes);
     this.#files.assertOpen("stageWrite");
-    const path = this.#stagingPath();
-    const fd = this.#stagingFd ?? this.#openNewStaging();
-    this.#stagingFd = fd;
-    writeFullyAt(fd, path, data, offset, this.#fs);
-    this.#stagedLength = Math.max(this.#stagedLength, offset + data.length);
+    this.#staging.write(offset, data);
   }
 
   discardStaged(): void {
     this.#files.assertOpen("discardStaged");
-    const fd = this.#stagingFd;
-    this.#stagingFd = undefined;
-    this.#stagedLength = 0;
-    if (fd !== undefined) io(this.#stagingPath(), "close", () => this.#fs.closeSync(fd));
-    removeIfPresent(this.#stagingPath());
+    this.#staging.discard();
   }
 
   /**
@@ -99,13 +83,11 @@ export class FileBootPartitionStore implements BootPartitionStore {
   commitStaged(bpid: BpId): void {
     validateBpid(bpid);
     this.#files.assertOpen("commitStaged");
-    const stagedLength = this.#stagedLength;
+    const stagedLength = this.#staging.stagedLength;
     const stagingPath = this.#stagingPath();
     // Nothing staged commits an all-zero BP (MC-21 with an empty image); the controller refuses
     // that case earlier with Invalid Firmware Image (MC-20).
-    const fd = this.#stagingFd ?? this.#openNewStaging();
-    this.#stagingFd = undefined;
-    this.#stagedLength = 0;
+    const fd = this.#staging.takeForCommit();
     let stagingOpen = true;
     try {
       io(stagingPath, "cut to the staged length", () => this.#fs.ftruncateSync(fd, stagedLength));
@@ -118,7 +100,7 @@ export class FileBootPartitionStore implements BootPartitionStore {
       const bpPath = this.#bpPath(bpid);
       io(bpPath, "replace with the staged image", () => this.#fs.renameSync(stagingPath, bpPath));
     } catch (error) {
-      this.#abandonStaging(stagingOpen ? fd : undefined);
+      this.#staging.abandon(stagingOpen ? fd : undefined);
       throw error;
     }
     const bpPath = this.#bpPath(bpid);
@@ -139,33 +121,8 @@ export class FileBootPartitionStore implements BootPartitionStore {
   }
 
   close(): void {
-    const fd = this.#stagingFd;
-    this.#stagingFd = undefined;
-    if (fd !== undefined) this.#fs.closeSync(fd);
+    this.#staging.close();
     for (const bpFd of this.#bpFds) this.#fs.closeSync(bpFd);
-  }
-
-  /** A new image starts from an empty file: "w+" truncates whatever an earlier image left. */
-  #openNewStaging(): number {
-    if (this.#stagedLength > 0) {
-      throw new StateDirError(
-        "STATE_DIR_IO",
-        this.#stagingPath(),
-        `${this.#stagedLength} bytes are staged but the staging file is not open; refusing to truncate it`,
-      );
-    }
-    const path = this.#stagingPath();
-    return io(path, "create", () => this.#fs.openSync(path, "w+"));
-  }
-
-  /** Best effort after a failed commit: the original error is the one the caller must see. */
-  #abandonStaging(fd: number | undefined): void {
-    try {
-      if (fd !== undefined) this.#fs.closeSync(fd);
-    } catch {}
-    try {
-      removeIfPresent(this.#stagingPath());
-    } catch {}
   }
 
   #stagingPath(): string {

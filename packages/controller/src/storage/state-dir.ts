@@ -40,6 +40,11 @@ export interface StateDirOptions {
   onCommitStep?: CommitStepHook;
   /** The file calls of downloads and commits; tests inject failures here (default: node:fs). */
   fileSystem?: StateDirFileSystem;
+  /**
+   * Bytes of contiguous download pieces gathered before one write to staging.img (default 1 MiB).
+   * Tests set it small so a few pieces exercise every path of the write-behind buffer.
+   */
+  stagingWriteBehindBytes?: number;
 }
 
 export interface StateDir {
@@ -246,7 +251,13 @@ function assemble(
   try {
     removeIfPresent(files.path(StateFile.staging));
     removeIfPresent(files.path(StateFile.metaTemp));
-    bootPartitions = new FileBootPartitionStore(files, meta, options.onCommitStep, options.fileSystem);
+    bootPartitions = new FileBootPartitionStore(
+      files,
+      meta,
+      options.onCommitStep,
+      options.fileSystem,
+      options.stagingWriteBehindBytes,
+    );
     const namespace = new FileNamespaceStore(files, meta.namespaceSizeBytes);
     const opened = bootPartitions;
     return {

@@ -43,12 +43,13 @@ function rigOnStateDir(
   dir: string,
   oldImage: Uint8Array,
   fileSystem?: StateDirFileSystem,
+  stagingWriteBehindBytes?: number,
 ): { rig: Rig; state: StateDir } {
   const setup = openStateDir(dir, { create: { bpSizeBytes: BP_BYTES, namespaceSizeBytes: BP_BYTES } });
   setup.bootPartitions.stageWrite(0, oldImage);
   setup.bootPartitions.commitStaged(0);
   setup.close();
-  const state = openStateDir(dir, { fileSystem });
+  const state = openStateDir(dir, { fileSystem, stagingWriteBehindBytes });
   const rig = createRig({ store: state });
   rig.host.enable();
   expect(statusOf(setWriteProtection(rig, UNLOCK_BOTH))).toBe("0h/00h");
@@ -133,36 +134,65 @@ describe("a commit that fails with an I/O error discards the staged image (MC-13
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) console.log("skipping the full-tmpfs test: mounting a tmpfs needs root");
 
+  /**
+   * A tmpfs with room for the sparse BPs' metadata and one BP of data, not for a second staged
+   * BP; `fillLeaving` leaves 4 pages free, so a 16-page piece runs out of space part-way.
+   */
+  function onFullTmpfs(body: (mountPoint: string) => void): void {
+    const mountPoint = dirs.make("bplab-tmpfs-");
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${BP_BYTES + 64 * 1024}`, "tmpfs", mountPoint]);
+    try {
+      const dir = join(mountPoint, "state");
+      mkdirSync(dir);
+      body(dir);
+    } finally {
+      // Lazy: a failed test may leave a file open, and the mount must not outlive the run.
+      execFileSync("umount", ["--lazy", mountPoint]);
+    }
+  }
+
   it.skipIf(!isRoot)(
-    "real ENOSPC: a download that failed on a full tmpfs leaves no byte of its piece in the BP (MC-21)",
+    "real ENOSPC inside a download: the piece fails, the whole staged image is gone, the BP is old (MC-71)",
     () => {
-      const mountPoint = dirs.make("bplab-tmpfs-");
-      // Room for the sparse BPs' metadata and one BP of data, not for a second staged BP.
-      execFileSync("mount", ["-t", "tmpfs", "-o", `size=${BP_BYTES + 64 * 1024}`, "tmpfs", mountPoint]);
-      let state: StateDir | undefined;
-      try {
-        const dir = join(mountPoint, "state");
-        mkdirSync(dir);
-        const opened = rigOnStateDir(dir, pattern(BP_BYTES, 8));
-        state = opened.state;
-        const rig = opened.rig;
-        const firstPiece = pattern(PAGE, 9);
-        stage(rig, firstPiece);
-        // Leave 4 pages free, then send a 16-page piece: part of it reaches staging.img, then ENOSPC.
-        fillLeaving(join(mountPoint, "filler"), 4);
-        const [failedPiece] = download(rig, pattern(16 * PAGE, 10), 16 * PAGE, { startOffset: PAGE });
-        expect(failedPiece && statusOf(failedPiece)).toBe(INTERNAL_ERROR);
-        expect(rig.store.bootPartitions.stagedLength).toBe(PAGE);
-        rmSync(join(mountPoint, "filler"));
-        expect(statusOf(commit(rig, REPLACE, 0))).toBe("0h/00h");
-        const bp0 = readBp(rig, 0);
-        expect(sameBytes(bp0.subarray(0, PAGE), firstPiece)).toBe(true);
-        expect(bp0.subarray(PAGE).every((byte) => byte === 0)).toBe(true);
-      } finally {
-        state?.close();
-        // Lazy: a failed test may leave a file open, and the mount must not outlive the run.
-        execFileSync("umount", ["--lazy", mountPoint]);
-      }
+      onFullTmpfs((dir) => {
+        const oldImage = pattern(BP_BYTES, 8);
+        // A one-page write-behind buffer: every larger piece goes to the file inside its command.
+        const { rig, state } = rigOnStateDir(dir, oldImage, undefined, PAGE);
+        try {
+          stage(rig, pattern(PAGE, 9));
+          fillLeaving(join(dir, "..", "filler"), 4);
+          const [failedPiece] = download(rig, pattern(16 * PAGE, 10), 16 * PAGE, { startOffset: PAGE });
+          expect(failedPiece && statusOf(failedPiece)).toBe(INTERNAL_ERROR);
+          rmSync(join(dir, "..", "filler"));
+          // Nothing staged any more: the next piece leaves a gap, and the image must start again.
+          const [nextPiece] = download(rig, pattern(PAGE, 11), PAGE, { startOffset: 17 * PAGE });
+          expect(nextPiece && statusOf(nextPiece)).toBe("0h/02h");
+          expectFailedCommitDiscarded(rig, state, oldImage);
+        } finally {
+          state.close();
+        }
+      });
+    },
+  );
+
+  it.skipIf(!isRoot)(
+    "real ENOSPC when the commit writes the buffered pieces: 0h/06h, the BP is old, the retry is 1h/07h",
+    () => {
+      onFullTmpfs((dir) => {
+        const oldImage = pattern(BP_BYTES, 12);
+        const { rig, state } = rigOnStateDir(dir, oldImage);
+        try {
+          // 17 pages fit the default write-behind buffer: the downloads succeed without a write.
+          stage(rig, pattern(17 * PAGE, 13));
+          fillLeaving(join(dir, "..", "filler"), 4);
+          expect(statusOf(commit(rig, REPLACE, 0))).toBe(INTERNAL_ERROR);
+          expect(rig.events.some((event) => JSON.stringify(event).includes("ENOSPC"))).toBe(true);
+          rmSync(join(dir, "..", "filler"));
+          expectFailedCommitDiscarded(rig, state, oldImage);
+        } finally {
+          state.close();
+        }
+      });
     },
   );
 });

@@ -109,6 +109,19 @@ export function describeStoreContract(
       expect(bp0.subarray(1024)).toSatisfy(isAllZero);
     });
 
+    it("copies what it is given: the caller may reuse its buffer as soon as stageWrite returns", () => {
+      const { bootPartitions } = fresh();
+      const image = pattern(64 * 1024, 14);
+      const scratch = new Uint8Array(4096);
+      for (let offset = 0; offset < image.length; offset += scratch.length) {
+        scratch.set(image.subarray(offset, offset + scratch.length));
+        bootPartitions.stageWrite(offset, scratch);
+        scratch.fill(0xee);
+      }
+      bootPartitions.commitStaged(0);
+      expectSameBytes(readAll(bootPartitions, 0).subarray(0, image.length), image);
+    });
+
     it("reports stagedLength as the end of the furthest staged byte", () => {
       const { bootPartitions } = fresh();
       bootPartitions.stageWrite(8192, pattern(100, 6));
@@ -179,11 +192,13 @@ export function describeStoreContract(
           length: fc.nat(9000),
           seed: fc.nat(255),
         }),
+        // Pieces that continue the staged image, as a download sends them.
+        fc.record({ kind: fc.constant("append" as const), length: fc.nat(9000), seed: fc.nat(255) }),
         fc.record({ kind: fc.constant("discard" as const) }),
         fc.record({ kind: fc.constant("commit" as const), bpid: fc.constantFrom(0 as const, 1 as const) }),
       );
       fc.assert(
-        fc.property(fc.array(operation, { maxLength: 12 }), (operations) => {
+        fc.property(fc.array(operation, { maxLength: 24 }), (operations) => {
           const { bootPartitions } = fresh();
           const model = {
             bps: [new Uint8Array(BP_BYTES), new Uint8Array(BP_BYTES)] as [Uint8Array, Uint8Array],
@@ -191,12 +206,13 @@ export function describeStoreContract(
             stagedLength: 0,
           };
           for (const op of operations) {
-            if (op.kind === "stage") {
-              const length = Math.min(op.length, BP_BYTES - op.offset);
+            if (op.kind === "stage" || op.kind === "append") {
+              const offset = op.kind === "stage" ? op.offset : model.stagedLength;
+              const length = Math.min(op.length, BP_BYTES - offset);
               const data = pattern(length, op.seed);
-              bootPartitions.stageWrite(op.offset, data);
-              model.staged.set(data, op.offset);
-              model.stagedLength = Math.max(model.stagedLength, op.offset + length);
+              bootPartitions.stageWrite(offset, data);
+              model.staged.set(data, offset);
+              model.stagedLength = Math.max(model.stagedLength, offset + length);
             } else if (op.kind === "discard") {
               bootPartitions.discardStaged();
               model.staged = new Uint8Array(BP_BYTES);
