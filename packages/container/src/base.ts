@@ -4,12 +4,12 @@
  * time), `docker import`ed and tagged debian:bookworm. The rootfs tarball is cached under
  * <cache>/docker-base/<key>.tar. An engine that already has debian:bookworm (pulled) skips all of it.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { type CommandRunner, runChecked, runCommand } from "@bplab/node-kit";
-import { aptEnvironment, cacheRoot, readDebianMirror } from "@bplab/qemu-patches";
-import { dockerClient, imageSize } from "./engine.js";
+import { aptEnvironment, cacheRoot, parseDeb822, readDebianMirror } from "@bplab/qemu-patches";
+import { dockerClient } from "./engine.js";
 import { ContainerError } from "./errors.js";
 import { sha256Hex } from "./hashing.js";
 import type { ProgressCallback } from "./progress.js";
@@ -20,8 +20,11 @@ export const BASE_VARIANT = "minbase";
 /** Where the imported rootfs is tagged first, by its key, before it becomes debian:bookworm. */
 export const BASE_REPOSITORY = "bplab/debian-base";
 export const DEBOOTSTRAP = "/usr/sbin/debootstrap";
+/** The label that marks a base this repository made, with its key (a pulled image has none). */
+export const BASE_KEY_LABEL = "org.bplab.base-key";
 /** Bumped when the base recipe changes in a way the key's other inputs do not show. */
-const BASE_FORMAT = 1;
+const BASE_FORMAT = 2;
+const SECURITY_SUITE = `${BASE_SUITE}-security`;
 
 export interface BaseImageOptions {
   runner?: CommandRunner;
@@ -45,14 +48,14 @@ export interface BaseImage {
 }
 
 /** The first `deb <uri> bookworm ...` of a one-line sources.list (options in [...] allowed). */
-export function mirrorFromSourcesList(text: string): string | undefined {
+export function mirrorFromSourcesList(text: string, suite: string = BASE_SUITE): string | undefined {
   for (const raw of text.split("\n")) {
     const words = raw
       .replace(/#.*/, "")
       .replace(/\[[^\]]*\]/, "")
       .trim()
       .split(/\s+/);
-    if (words[0] === "deb" && words[2] === BASE_SUITE && words[1]) return words[1];
+    if (words[0] === "deb" && words[2] === suite && words[1]) return words[1];
   }
   return undefined;
 }
@@ -65,10 +68,39 @@ export function debianMirror(options: BaseImageOptions = {}): string | undefined
   return existsSync(list) ? mirrorFromSourcesList(readFileSync(list, "utf8")) : undefined;
 }
 
+/** The archive of bookworm-security apt uses (deb822 first, then sources.list), if any. */
+export function securityMirror(options: BaseImageOptions = {}): string | undefined {
+  const dir = options.aptSourcesDir ?? "/etc/apt/sources.list.d";
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith(".sources"))
+      .sort()) {
+      for (const stanza of parseDeb822(readFileSync(join(dir, name), "utf8"))) {
+        if (stanza.Enabled?.toLowerCase() === "no") continue;
+        const suites = (stanza.Suites ?? "").split(/\s+/);
+        const uri = (stanza.URIs ?? "").split(/\s+/)[0];
+        if (suites.includes(SECURITY_SUITE) && uri) return uri;
+      }
+    }
+  }
+  const list = options.aptSourcesList ?? "/etc/apt/sources.list";
+  return existsSync(list) ? mirrorFromSourcesList(readFileSync(list, "utf8"), SECURITY_SUITE) : undefined;
+}
+
+/**
+ * The base's /etc/apt/sources.list: the suites the official debian:bookworm image enables (main,
+ * -updates, -security), so packages pinned from the security archive (the guest kernel) resolve.
+ */
+export function baseSourcesList(mirror: string, security: string | undefined): string {
+  const lines = [`deb ${mirror} ${BASE_SUITE} main`, `deb ${mirror} ${BASE_SUITE}-updates main`];
+  if (security) lines.push(`deb ${security} ${SECURITY_SUITE} main`);
+  return `${lines.join("\n")}\n`;
+}
+
 /** The cache key of the rootfs: what debootstrap is asked for, and from where. */
-export function baseKey(mirror: string): string {
+export function baseKey(mirror: string, security?: string): string {
   return sha256Hex(
-    JSON.stringify({ format: BASE_FORMAT, suite: BASE_SUITE, variant: BASE_VARIANT, mirror }),
+    JSON.stringify({ format: BASE_FORMAT, suite: BASE_SUITE, variant: BASE_VARIANT, mirror, security }),
   ).slice(0, 16);
 }
 
@@ -82,26 +114,42 @@ export async function ensureBaseImage(options: BaseImageOptions = {}): Promise<B
   const env = options.env ?? process.env;
   const report = (message: string, current?: number, total?: number) =>
     options.onProgress?.("base", message, current, total);
-  if ((await imageSize(BASE_IMAGE, { runner, env })) !== undefined) {
-    report(`${BASE_IMAGE} is present`);
-    return { reference: BASE_IMAGE, built: false };
-  }
   const mirror = debianMirror(options);
-  if (!mirror) {
+  const security = securityMirror(options);
+  const key = mirror === undefined ? undefined : baseKey(mirror, security);
+  const present = await runner(
+    dockerClient(env),
+    ["image", "inspect", "--format", `{{index .Config.Labels "${BASE_KEY_LABEL}"}}`, BASE_IMAGE],
+    { env },
+  );
+  if (present.exitCode === 0) {
+    const madeBy = present.stdout.trim().replace(/^<no value>$/, "");
+    // a pulled image (no label) is the real thing; ours is kept while its recipe is current
+    if (madeBy === "" || madeBy === key || key === undefined) {
+      report(`${BASE_IMAGE} is present${madeBy ? ` (debootstrapped, key ${madeBy})` : ""}`);
+      return { reference: BASE_IMAGE, built: false };
+    }
+    report(`${BASE_IMAGE} was debootstrapped from an older recipe (${madeBy}): making ${key}`);
+  }
+  if (mirror === undefined || key === undefined) {
     throw new ContainerError(
       "CONTAINER_BASE_FAILED",
       `${BASE_IMAGE} is missing and apt's configuration names no ${BASE_SUITE} archive to debootstrap from`,
       `docker pull ${BASE_IMAGE}`,
     );
   }
-  const key = baseKey(mirror);
   const dir = baseCacheDir(options.cacheDir);
   const tarball = join(dir, `${key}.tar`);
-  if (!existsSync(tarball)) await debootstrap(mirror, tarball, dir, runner, env, options, report);
+  if (!existsSync(tarball)) await debootstrap(mirror, security, tarball, dir, runner, env, options, report);
   else report(`cached rootfs ${tarball}`);
   const keyed = `${BASE_REPOSITORY}:${key}`;
   report(`docker import ${tarball}`);
-  await runChecked(runner, dockerClient(env), ["import", tarball, keyed], { env });
+  await runChecked(
+    runner,
+    dockerClient(env),
+    ["import", "--change", `LABEL ${BASE_KEY_LABEL}=${key}`, tarball, keyed],
+    { env },
+  );
   await runChecked(runner, dockerClient(env), ["tag", keyed, BASE_IMAGE], { env });
   report(`${BASE_IMAGE} = ${keyed}`);
   return { reference: BASE_IMAGE, built: true, tarball };
@@ -120,6 +168,7 @@ const DEBOOTSTRAP_PHASES = [
 
 async function debootstrap(
   mirror: string,
+  security: string | undefined,
   tarball: string,
   dir: string,
   runner: CommandRunner,
@@ -152,6 +201,7 @@ async function debootstrap(
           report(line.slice(3).replace(/\S+:\/\/\S+/g, "<mirror>"), phase + 1, DEBOOTSTRAP_PHASES.length);
       },
     });
+    writeFileSync(join(rootfs, "etc/apt/sources.list"), baseSourcesList(mirror, security));
     report("tar the rootfs");
     const partial = join(work, "rootfs.tar");
     await runChecked(runner, "tar", ["--numeric-owner", "-C", rootfs, "-cf", partial, "."], { env });

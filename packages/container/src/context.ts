@@ -7,9 +7,9 @@
  *   qemu/patches/*.patch       the series
  *   qemu/<orig tarball>        the pinned tarball the host build downloads (sha256 checked twice)
  *   runtime/apt-packages.txt   RUNTIME_APT_PACKAGES
- *   assets/guest/<key>/ ...    the guest kernel + initramfs @bplab/lab built on the host, the
- *   assets/guest-dl/<deb>      kernel .deb it came from, and @bplab/firmware's EFI app
- *   assets/firmware/<key>/
+ *   assets/guest-dl/<deb>      the kernel .deb @bplab/lab downloaded on the host (the image
+ *                              assembles its initramfs from it with @bplab/lab's own code)
+ *   assets/firmware/<key>/     the EFI app @bplab/firmware built on the host
  *   node/node                  this Node binary (its major must be the pinned one)
  *   app/                       `pnpm deploy --prod` of @bplab/cli (the built TS packages)
  * and the content hash over all of it, which names the image.
@@ -156,11 +156,11 @@ export async function assembleContext(options: ContextOptions = {}): Promise<Bui
   mkdirSync(join(dir, "runtime"), { recursive: true });
   writeFileSync(join(dir, "runtime/apt-packages.txt"), `${RUNTIME_APT_PACKAGES.join("\n")}\n`);
 
-  report("guest kernel + initramfs (@bplab/lab, cached)", 3, steps);
+  report("guest kernel package (@bplab/lab, cached)", 3, steps);
   const cacheOptions = options.cacheDir ? { cacheDir: options.cacheDir } : {};
   const guest = await buildGuestImage(cacheOptions);
   const assets = join(dir, "assets");
-  cpSync(guest.dir, join(assets, "guest", guest.key), { recursive: true });
+  // only the kernel .deb: the image builds its own initramfs from its own nvme-cli and libraries
   linkOrCopy(
     join(guestDownloadDir(options.cacheDir), guest.manifest.kernelDeb),
     join(assets, "guest-dl", guest.manifest.kernelDeb),

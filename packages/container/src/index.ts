@@ -9,7 +9,16 @@
  * Errors are ContainerError (a node-kit CodedError) with codes CONTAINER_*.
  */
 export type { BaseImage, BaseImageOptions } from "./base.js";
-export { BASE_IMAGE, baseKey, debianMirror, ensureBaseImage, mirrorFromSourcesList } from "./base.js";
+export {
+  BASE_IMAGE,
+  BASE_KEY_LABEL,
+  baseKey,
+  baseSourcesList,
+  debianMirror,
+  ensureBaseImage,
+  mirrorFromSourcesList,
+  securityMirror,
+} from "./base.js";
 export type { BuildContext, ContextOptions } from "./context.js";
 export { assembleContext, contextDir, pruneDeploy, RUNTIME_APT_PACKAGES } from "./context.js";
 export type { DoctorCheck, DoctorFacts, DoctorReport } from "./doctor.js";

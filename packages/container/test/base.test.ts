@@ -2,8 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandRunner, RunResult } from "@bplab/node-kit";
-import { afterEach, describe, expect, it } from "vitest";
-import { baseKey, debianMirror, ensureBaseImage, mirrorFromSourcesList } from "../src/base.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  baseKey,
+  baseSourcesList,
+  debianMirror,
+  ensureBaseImage,
+  mirrorFromSourcesList,
+  securityMirror,
+} from "../src/base.js";
 import { ContainerError } from "../src/errors.js";
 import { ensureLabImage } from "../src/image.js";
 
@@ -14,14 +21,18 @@ const result = (exitCode: number, stdout = "", stderr = ""): RunResult => ({
   tail: stderr,
 });
 
-/** A fake `docker` that knows some images and records every call. */
-function fakeDocker(images: Record<string, number>, calls: string[][]): CommandRunner {
+/** A fake `docker` that knows some images (size and base-key label) and records every call. */
+function fakeDocker(
+  images: Record<string, { size: number; label?: string }>,
+  calls: string[][],
+): CommandRunner {
   return async (command, args) => {
     calls.push([command, ...args]);
     if (args[0] === "version") return result(0, "20.10.24\n");
     if (args[0] === "image" && args[1] === "inspect") {
-      const size = images[args.at(-1) ?? ""];
-      return size === undefined ? result(1, "", "Error: No such image") : result(0, `${size}\n`);
+      const image = images[args.at(-1) ?? ""];
+      if (!image) return result(1, "", "Error: No such image");
+      return result(0, `${args[3]?.includes("Labels") ? (image.label ?? "<no value>") : image.size}\n`);
     }
     return result(0);
   };
@@ -69,32 +80,87 @@ describe("the mirror of the base image comes from apt's configuration", () => {
 });
 
 describe("ensureBaseImage", () => {
-  it("does nothing when the engine already has debian:bookworm (pulled by a user who can)", async () => {
+  let dir = "";
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "bplab-base-"));
+    writeFileSync(join(dir, "sources.list"), "deb http://m.example/debian bookworm main\n");
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const apt = () => ({
+    aptSourcesDir: join(dir, "none"),
+    aptSourcesList: join(dir, "sources.list"),
+    cacheDir: dir,
+  });
+  const imports = (calls: string[][]) => calls.filter((c) => c[1] === "import");
+
+  it("keeps a pulled debian:bookworm (no label) and one it made with the current recipe", async () => {
+    const key = baseKey("http://m.example/debian", undefined);
+    for (const label of [undefined, key]) {
+      const calls: string[][] = [];
+      const images = { "debian:bookworm": { size: 1, ...(label ? { label } : {}) } };
+      const base = await ensureBaseImage({ runner: fakeDocker(images, calls), env: {}, ...apt() });
+      expect(base).toEqual({ reference: "debian:bookworm", built: false });
+      expect(imports(calls)).toEqual([]);
+    }
+  });
+
+  it("re-imports a base it made from an older recipe, from the cached rootfs, labelled with the new key", async () => {
+    const key = baseKey("http://m.example/debian", undefined);
+    mkdirSync(join(dir, "docker-base"));
+    writeFileSync(join(dir, "docker-base", `${key}.tar`), "rootfs");
     const calls: string[][] = [];
-    const base = await ensureBaseImage({ runner: fakeDocker({ "debian:bookworm": 1 }, calls), env: {} });
-    expect(base).toEqual({ reference: "debian:bookworm", built: false });
-    expect(calls.map((c) => c[1])).toEqual(["image"]);
+    const images = { "debian:bookworm": { size: 1, label: "0123456789abcdef" } };
+    const base = await ensureBaseImage({
+      runner: fakeDocker(images, calls),
+      env: {},
+      isRoot: false,
+      ...apt(),
+    });
+    expect(base.built).toBe(true);
+    expect(imports(calls)).toEqual([
+      [
+        "docker",
+        "import",
+        "--change",
+        `LABEL org.bplab.base-key=${key}`,
+        join(dir, "docker-base", `${key}.tar`),
+        `bplab/debian-base:${key}`,
+      ],
+    ]);
+    expect(calls.at(-1)).toEqual(["docker", "tag", `bplab/debian-base:${key}`, "debian:bookworm"]);
   });
 
   it("refuses to debootstrap when not root, and says how to get the base instead", async () => {
     const calls: string[][] = [];
-    const dir = mkdtempSync(join(tmpdir(), "bplab-base-"));
+    const attempt = ensureBaseImage({ runner: fakeDocker({}, calls), env: {}, isRoot: false, ...apt() });
+    await expect(attempt).rejects.toBeInstanceOf(ContainerError);
+    await expect(attempt).rejects.toMatchObject({
+      code: "CONTAINER_BASE_FAILED",
+      fix: expect.stringMatching(/docker pull debian:bookworm/),
+    });
+    expect(calls.some((c) => c[0]?.endsWith("debootstrap"))).toBe(false);
+  });
+});
+
+describe("the base's apt sources", () => {
+  it("enable bookworm, -updates and -security like the official image, from apt's own archives", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bplab-apt-"));
     try {
-      writeFileSync(join(dir, "sources.list"), "deb http://m.example/debian bookworm main\n");
-      const attempt = ensureBaseImage({
-        runner: fakeDocker({}, calls),
-        env: {},
-        isRoot: false,
-        cacheDir: dir,
-        aptSourcesDir: join(dir, "none"),
-        aptSourcesList: join(dir, "sources.list"),
-      });
-      await expect(attempt).rejects.toBeInstanceOf(ContainerError);
-      await expect(attempt).rejects.toMatchObject({
-        code: "CONTAINER_BASE_FAILED",
-        fix: expect.stringMatching(/docker pull debian:bookworm/),
-      });
-      expect(calls.some((c) => c[0]?.endsWith("debootstrap"))).toBe(false);
+      writeFileSync(
+        join(dir, "debian.sources"),
+        "Types: deb\nURIs: http://m.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n" +
+          "Types: deb\nURIs: http://s.example/debian-security\nSuites: bookworm-security\nComponents: main\n",
+      );
+      const security = securityMirror({ aptSourcesDir: dir, aptSourcesList: join(dir, "none") });
+      expect(security).toBe("http://s.example/debian-security");
+      expect(baseSourcesList("http://m.example/debian", security)).toBe(
+        "deb http://m.example/debian bookworm main\n" +
+          "deb http://m.example/debian bookworm-updates main\n" +
+          "deb http://s.example/debian-security bookworm-security main\n",
+      );
+      expect(baseKey("http://m.example/debian", security)).not.toBe(
+        baseKey("http://m.example/debian", undefined),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
