@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type CommandRunner, runCommand } from "@bplab/node-kit";
+import { type CommandRunner, runCommand, withPidLock } from "@bplab/node-kit";
 import { cacheRoot, parseNinjaProgress } from "@bplab/qemu-patches";
 import { ensureBaseImage } from "./base.js";
 import { assembleContext } from "./context.js";
@@ -56,6 +56,9 @@ export interface LabImage {
   readonly sizeBytes: number;
 }
 
+/** The pid lock that keeps two processes from building into one context directory. */
+const LOCK_FILE = "docker-context.lock";
+
 export function labImageTag(contentHash: string): string {
   return `${LAB_IMAGE_REPOSITORY}:${contentHash}`;
 }
@@ -77,7 +80,7 @@ export async function ensureLabImage(options: EnsureLabImageOptions = {}): Promi
       ...(current === undefined ? {} : { current }),
       ...(total === undefined ? {} : { total }),
     });
-  const shared = {
+  const shared: Shared = {
     runner,
     env,
     onProgress: progress,
@@ -92,6 +95,34 @@ export async function ensureLabImage(options: EnsureLabImageOptions = {}): Promi
       engine.fix,
     );
   }
+  // One build at a time per cache: the context directory and the build log are shared, and a
+  // second process would rewrite the context under the first one's `docker build`.
+  const lock = join(
+    cacheRoot(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    LOCK_FILE,
+  );
+  mkdirSync(join(lock, ".."), { recursive: true });
+  return withPidLock(lock, () => buildLocked(options, shared, progress, started), {
+    whenHeld: "wait",
+    onWait: (pid) =>
+      progress("base", `waiting for process ${pid}, which is building the lab image (${lock})`),
+  });
+}
+
+interface Shared {
+  runner: CommandRunner;
+  env: NodeJS.ProcessEnv;
+  onProgress: ProgressCallback;
+  cacheDir?: string;
+}
+
+async function buildLocked(
+  options: EnsureLabImageOptions,
+  shared: Shared,
+  progress: ProgressCallback,
+  started: number,
+): Promise<LabImage> {
+  const { runner, env } = shared;
   await ensureBaseImage(shared);
   const context = await assembleContext({
     ...shared,
