@@ -14,7 +14,8 @@ export type LabErrorCode =
   | "LAB_GUEST_ABORTED"
   | "LAB_GUEST_INCOMPLETE"
   | "LAB_GUEST_PROTOCOL"
-  | "LAB_GUEST_OUTPUT";
+  | "LAB_GUEST_OUTPUT"
+  | "LAB_DEVICE_UNAVAILABLE";
 
 export class LabError extends CodedError<LabErrorCode> {}
 
@@ -112,5 +113,15 @@ export class GuestOutputError extends LabError {
     rule: string,
   ) {
     super("LAB_GUEST_OUTPUT", `guest output "${outputName}": ${rule}`);
+  }
+}
+
+/** The guest's NVMe device target cannot run here (no unpatched QEMU, no fd passing for interrupts). */
+export class GuestDeviceUnavailableError extends LabError {
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+  ) {
+    super("LAB_DEVICE_UNAVAILABLE", `the ${target} device cannot run the Linux guest: ${reason}`);
   }
 }

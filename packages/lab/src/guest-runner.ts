@@ -1,5 +1,7 @@
 /**
- * Boots the guest on the patched QEMU (TCG, q35, -nodefaults, serial on a pipe), feeds the serial
+ * Boots the guest (TCG, q35, -nodefaults, serial on a pipe) with its NVMe device on one of the
+ * device targets (device-target.ts: the patched QEMU's nvme device, or the TS controller behind
+ * stock QEMU's vfio-user-pci), feeds the serial
  * lines to the protocol parser and returns the report once the guest powered off. QEMU runs in
  * its own process group under `setpriv --pdeathsig SIGKILL` and is registered with @bplab/qtest's
  * process registry, so every way out (done, timeout, abort, error, a dying test worker) kills the
@@ -11,10 +13,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dieWithParent } from "@bplab/node-kit";
 import type { Clock } from "@bplab/qemu-patches";
-import { qemuBinaryPath } from "@bplab/qemu-patches";
-import { BOOTPART_PROPERTY, killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
+import { killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
 import type { BootpartImage } from "./bootpart-image.js";
 import { CPIO_ALIGNMENT } from "./cpio.js";
+import {
+  type AttachedGuestDevice,
+  attachGuestDevice,
+  DEFAULT_GUEST_DEVICE_TARGET,
+  GUEST_DEVICE_TARGETS,
+  type GuestDeviceTarget,
+  patchedDeviceQemuArgs,
+} from "./device-target.js";
 import {
   GuestAbortedError,
   GuestIncompleteError,
@@ -37,11 +46,16 @@ export interface GuestRunOptions {
   script: GuestScript | string;
   /** Files for a string script (a GuestScript carries its own). */
   files?: readonly GuestFile[];
-  /** The `bootpart` drive; without it the nvme device has no Boot Partitions (stock QEMU). */
+  /**
+   * The `bootpart` drive; without it the patched nvme device has no Boot Partitions (stock QEMU)
+   * and the vfio-user device starts with empty ones. Both devices leave their BPs and ABPID in it.
+   */
   bootpart?: BootpartImage | string;
+  /** The NVMe device: "qemu" (the patched QEMU's nvme device, default) or "vfio-user". */
+  device?: GuestDeviceTarget;
   /** Where the script travels: in a cpio overlay (default) or on the kernel command line. */
   scriptDelivery?: "initrd" | "cmdline";
-  /** Default: the patched build of @bplab/qemu-patches (qemuBinaryPath()). */
+  /** Default: the patched build (qemuBinaryPath()) for "qemu", the unpatched one for "vfio-user". */
   qemuBinary?: string;
   /** Guest RAM as -m takes it. */
   memory?: string;
@@ -81,7 +95,6 @@ const SERIAL_TAIL_CHARS = 4000;
 const STDERR_TAIL_CHARS = 4000;
 /** Serial text kept in memory (blobs of a few BPs fit; a runaway guest does not fill memory). */
 const SERIAL_LIMIT_CHARS = 64 * 1024 * 1024;
-const DEVICE_SERIAL = "bplab-lab";
 
 const systemClock: Clock = { nowMs: () => performance.now() };
 
@@ -102,19 +115,16 @@ export function guestQemuArgs(options: {
   bootpartPath: string | undefined;
   memory: string;
   extraArgs?: readonly string[];
+  /** Machine, memory and NVMe device of another target; default: the patched nvme device. */
+  deviceArgs?: readonly string[];
 }): string[] {
-  const args = [
-    ...["-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", options.memory, "-smp", "1"],
+  return [
+    ...(options.deviceArgs ?? patchedDeviceQemuArgs(options)),
+    ...["-accel", "tcg", "-cpu", "max", "-smp", "1"],
     ...["-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio", "-monitor", "none"],
     ...["-kernel", options.kernel, "-initrd", options.initrd, "-append", options.append],
+    ...(options.extraArgs ?? []),
   ];
-  if (options.bootpartPath) {
-    args.push("-drive", `file=${options.bootpartPath},if=none,format=raw,id=bp0`);
-    args.push("-device", `nvme,id=nvme0,serial=${DEVICE_SERIAL},${BOOTPART_PROPERTY}=bp0`);
-  } else {
-    args.push("-device", `nvme,id=nvme0,serial=${DEVICE_SERIAL}`);
-  }
-  return [...args, ...(options.extraArgs ?? [])];
 }
 
 function checkOptions(options: GuestRunOptions): void {
@@ -130,6 +140,13 @@ function checkOptions(options: GuestRunOptions): void {
   if (options.scriptDelivery !== undefined && !["initrd", "cmdline"].includes(options.scriptDelivery)) {
     throw new LabBadOptionError("scriptDelivery", 'must be "initrd" or "cmdline"', options.scriptDelivery);
   }
+  if (options.device !== undefined && !GUEST_DEVICE_TARGETS.includes(options.device)) {
+    throw new LabBadOptionError(
+      "device",
+      `must be one of ${GUEST_DEVICE_TARGETS.join(", ")}`,
+      options.device,
+    );
+  }
 }
 
 /** Boots the guest, runs the script, returns its report; rejects with a LabError otherwise. */
@@ -140,26 +157,40 @@ export async function runGuest(options: GuestRunOptions): Promise<GuestRun> {
   const files = typeof options.script === "string" ? (options.files ?? []) : options.script.files;
   const viaCmdline = options.scriptDelivery === "cmdline";
   const append = [...GUEST_KERNEL_ARGS, ...(viaCmdline ? [scriptCmdlineArgument(script)] : [])].join(" ");
-  const binary = options.qemuBinary ?? qemuBinaryPath();
   const timeoutMs = options.timeoutMs ?? DEFAULT_GUEST_TIMEOUT_MS;
   options.signal?.throwIfAborted();
   reapOrphans();
 
   const tempDir = await mkdtemp(join(tmpdir(), GUEST_TEMP_PREFIX));
   let pid: number | undefined;
+  let device: AttachedGuestDevice | undefined;
+  let deviceLog = "";
   try {
     const initrd = join(tempDir, "initrd.img");
     const overlay = overlayArchive(viaCmdline ? undefined : script, files);
     await writeFile(initrd, composeInitrd(await readFile(options.image.initramfs), overlay));
     const bootpartPath = typeof options.bootpart === "string" ? options.bootpart : options.bootpart?.path;
+    const memory = options.memory ?? DEFAULT_GUEST_MEMORY;
+    device = await attachGuestDevice({
+      target: options.device ?? DEFAULT_GUEST_DEVICE_TARGET,
+      runDir: tempDir,
+      bootpart: options.bootpart,
+      memory,
+      qemuBinary: options.qemuBinary,
+      log: (line) => {
+        deviceLog = `${deviceLog}${line}\n`.slice(-STDERR_TAIL_CHARS);
+      },
+    });
     const argv = guestQemuArgs({
       kernel: options.image.kernel,
       initrd,
       append,
       bootpartPath,
-      memory: options.memory ?? DEFAULT_GUEST_MEMORY,
+      memory,
+      deviceArgs: device.args,
       ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
     });
+    const binary = device.binary;
     const tied = dieWithParent(binary, argv);
     const startMs = clock.nowMs();
     const child = spawn(tied.command, tied.args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -215,10 +246,12 @@ export async function runGuest(options: GuestRunOptions): Promise<GuestRun> {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     if (pendingLine) onLine(pendingLine);
+    // The BPs are in the bootpart file before anyone reads the report (vfio-user writes them back now).
+    await device.release();
     if (failure) throw failure;
     const report = parser.report();
     if (report.doneStatus === undefined)
-      throw new GuestIncompleteError(exit.code, exit.signal, serialTail(), stderr);
+      throw new GuestIncompleteError(exit.code, exit.signal, serialTail(), stderr + deviceLog);
     return {
       report,
       serial,
@@ -233,6 +266,7 @@ export async function runGuest(options: GuestRunOptions): Promise<GuestRun> {
       killGroup(pid, "SIGKILL");
       untrackProcess(pid);
     }
+    await device?.release();
     await rm(tempDir, { recursive: true, force: true });
   }
 }

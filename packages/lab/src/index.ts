@@ -1,12 +1,20 @@
 /**
  * @bplab/lab: the lab's end-to-end guest test. A Debian Linux guest (kernel 6.1, busybox,
- * nvme-cli 2.3) boots on the patched QEMU and drives the Boot Partitions through the real Linux
+ * nvme-cli 2.3) boots on the patched QEMU's nvme device or on the TS controller behind stock
+ * QEMU's vfio-user-pci, and drives the Boot Partitions through the real Linux
  * NVMe driver; the host reads its results from the serial console.
  */
 
 export * from "./bootpart-image.js";
 export type { CpioEntry } from "./cpio.js";
 export { CpioBuilder, encodeCpio } from "./cpio.js";
+export type { GuestDeviceTarget } from "./device-target.js";
+export {
+  DEFAULT_GUEST_DEVICE_TARGET,
+  GUEST_DEVICE_TARGETS,
+  guestDeviceUnavailable,
+  patchedDeviceQemuArgs,
+} from "./device-target.js";
 export { readModinfo } from "./elf-modinfo.js";
 export * from "./errors.js";
 export type { GuestImage, GuestImageOptions, GuestManifest } from "./guest-image.js";

@@ -1,14 +1,20 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { GUEST_TEMP_PREFIX } from "../../src/guest-runner.js";
 
-/** "pid cmdline" of every process whose command line names a guest run's temp dir. */
-export function guestQemuProcesses(): string[] {
+/**
+ * "pid cmdline" of every process whose command line names a guest run's temp dir; with `runDirs`,
+ * only those naming one of them (other packages, e.g. container jobs, boot guests at the same time).
+ */
+export function guestQemuProcesses(runDirs?: readonly string[]): string[] {
   const found: string[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "latin1").replaceAll("\0", " ");
-      if (cmdline.includes(GUEST_TEMP_PREFIX)) found.push(`${entry} ${cmdline.trim()}`);
+      const ours = runDirs
+        ? runDirs.some((dir) => cmdline.includes(dir))
+        : cmdline.includes(GUEST_TEMP_PREFIX);
+      if (ours) found.push(`${entry} ${cmdline.trim()}`);
     } catch {
       // the process exited while we looked
     }
@@ -25,4 +31,10 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The temp dir of a finished run: the directory of its -initrd (it holds sockets and state too). */
+export function guestRunDir(argv: readonly string[]): string {
+  const initrd = argv[argv.indexOf("-initrd") + 1] ?? "";
+  return initrd.slice(0, initrd.lastIndexOf("/"));
 }
