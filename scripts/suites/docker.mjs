@@ -6,9 +6,8 @@
 // cached (~/.cache/bplab/docker-base/, Docker's layer cache, the content-hash tag). Without an
 // engine it skips and prints exactly why; BPLAB_SKIP_DOCKER=1 or BPLAB_SKIP_QEMU=1 skip it too
 // (the image builds QEMU).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
@@ -30,27 +29,34 @@ function skip(reason) {
   return SKIPPED;
 }
 
-function aptInstall(env, packages) {
-  const args = [
-    "-o",
-    "DPkg::Lock::Timeout=900",
-    "install",
-    "-y",
-    "-q",
-    "--no-install-recommends",
-    ...packages,
-  ];
-  let r = spawnSync("apt-get", args, { stdio: "inherit", env });
-  if (r.status !== 0) {
-    spawnSync("apt-get", ["update", "-q"], { stdio: "inherit", env });
-    r = spawnSync("apt-get", args, { stdio: "inherit", env });
+/**
+ * docker.io, iptables and debootstrap through @bplab/lab's ensureHostPackages (installs what is
+ * missing as root), with apt-get in @bplab/qemu-patches' apt environment. Returns why not, or undefined.
+ */
+async function installPackages(root) {
+  const [lab, qemuPatches, nodeKit] = await Promise.all(
+    ["lab", "qemu-patches", "node-kit"].map((pkg) => load(root, pkg)),
+  );
+  if (!lab || !qemuPatches || !nodeKit) return "packages/lab, qemu-patches or node-kit is not built";
+  const env = qemuPatches.aptEnvironment(process.env);
+  const runner = (command, args, options = {}) => nodeKit.runCommand(command, args, { ...options, env });
+  try {
+    const versions = await lab.ensureHostPackages(runner, PACKAGES, lab.detectHostFacts(), (line) =>
+      console.log(`  ${line}`),
+    );
+    console.log(
+      `docker: ${Object.entries(versions)
+        .map(([pkg, version]) => `${pkg} ${version}`)
+        .join(", ")}`,
+    );
+    return undefined;
+  } catch (error) {
+    return `${error.code ? `[${error.code}] ` : ""}${error.message}`;
   }
-  return r.status === 0;
 }
 
-function startDockerd() {
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by scripts/run-tests.mjs, not by a turbo task
-  const cache = process.env.BPLAB_CACHE_DIR || join(homedir(), ".cache", "bplab");
+async function startDockerd(root) {
+  const cache = (await load(root, "qemu-patches")).cacheRoot();
   mkdirSync(cache, { recursive: true });
   const log = join(cache, "dockerd.log");
   const fd = openSync(log, "a");
@@ -76,29 +82,24 @@ async function waitForEngine(container) {
 /** A usable engine, installed and started when this is root on Debian; or the reason there is none. */
 async function ensureEngine(root, container) {
   let probe = await container.probeEngine();
-  if (probe.ok) return { probe };
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !existsSync("/etc/debian_version")) {
+    if (probe.ok) return { probe };
     return {
       reason: `${probe.reason}; not root on Debian, so not installing or starting one (fix: ${probe.fix})`,
     };
   }
-  const missing = PACKAGES.filter(
-    (pkg) =>
-      !/^Status: install ok installed$/m.test(
-        spawnSync("dpkg-query", ["-s", pkg], { encoding: "utf8" }).stdout ?? "",
-      ),
-  );
-  if (missing.length > 0) {
-    console.log(`docker: apt-get install ${missing.join(" ")}`);
-    const { aptEnvironment } = await load(root, "qemu-patches");
-    if (!aptInstall(aptEnvironment(process.env), missing))
-      return { reason: `apt-get install ${missing.join(" ")} failed` };
-    probe = await container.probeEngine();
-    if (probe.ok) return { probe };
+  const notInstalled = await installPackages(root);
+  if (notInstalled) {
+    if (!probe.ok)
+      return { reason: `${probe.reason}; installing ${PACKAGES.join(" ")} failed: ${notInstalled}` };
+    console.log(`docker: ${notInstalled} (going on: the engine answers)`);
+    return { probe };
   }
+  probe = await container.probeEngine();
+  if (probe.ok) return { probe };
   if (!existsSync(DOCKERD)) return { reason: `${probe.reason}, and ${DOCKERD} is missing after apt` };
-  started = startDockerd();
+  started = await startDockerd(root);
   console.log(`docker: started dockerd (pid ${started.pid}, log ${started.log})`);
   probe = await waitForEngine(container);
   if (!probe.ok)
