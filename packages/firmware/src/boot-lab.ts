@@ -4,8 +4,9 @@
  * startup.nsh (the app, then Linux), serial on a pipe parsed into timestamped events.
  *
  * A power cycle is a new call on the same `bootpart` file (a new QEMU process, MC-42). The
- * target is a parameter: "qemu" (the patched device); "vfio-user" is reserved for
- * @bplab/vfio-user. QEMU runs in its own process group under `setpriv --pdeathsig SIGKILL`,
+ * target is a parameter (device-target.ts): "qemu", the patched device on the file, or
+ * "vfio-user", stock QEMU in front of @bplab/vfio-user's TS controller seeded from and written
+ * back to the file. QEMU runs in its own process group under `setpriv --pdeathsig SIGKILL`,
  * registered with @bplab/qtest's registry, and every way out kills the group.
  */
 import { spawn } from "node:child_process";
@@ -21,21 +22,14 @@ import {
   overlayArchive,
 } from "@bplab/lab";
 import { dieWithParent } from "@bplab/node-kit";
-import { BOOTPART_PROPERTY, killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
-import {
-  BootAbortedError,
-  BootIncompleteError,
-  FirmwareBadOptionError,
-  type FirmwareError,
-} from "./errors.js";
+import { killGroup, reapOrphans, trackProcess, untrackProcess } from "@bplab/qtest";
+import { attachFirmwareDevice, type FirmwareDevice, type FirmwareTarget } from "./device-target.js";
+import { BootAbortedError, BootIncompleteError, type FirmwareError } from "./errors.js";
 import { buildEsp } from "./esp.js";
 import { type OvmfFiles, ovmfFiles } from "./host-tools.js";
 import { appExitStatus, type SerialEvent, SerialEventParser } from "./serial-events.js";
 
-export type FirmwareTarget = "qemu" | "vfio-user";
-export const FIRMWARE_TARGETS: readonly FirmwareTarget[] = Object.freeze(["qemu", "vfio-user"]);
 export const FIRMWARE_TEMP_PREFIX = "bplab-fw-";
-const DEVICE_SERIAL = "bplab-fw";
 const TAIL_CHARS = 4000;
 /** How often the serial log file is read; event times are accurate to this. */
 const SERIAL_POLL_MS = 20;
@@ -48,8 +42,10 @@ const SERIAL_POLL_MS = 20;
 export const KERNEL_NOTICE_LOGLEVEL = "loglevel=5";
 
 export interface FirmwareBootOptions {
-  /** The patched qemu-system-x86_64. */
+  /** The patched qemu-system-x86_64 (target "qemu"). */
   qemuBinary: string;
+  /** A stock qemu-system-x86_64 with vfio-user-pci (target "vfio-user"); default: the unpatched build. */
+  vfioUserQemu?: string;
   /** The `bootpart` drive file (2 BPs + the ABPID block, docs/qemu.md). */
   bootpart: string;
   /** The built bpfw.efi. */
@@ -86,6 +82,7 @@ export interface FirmwareBoot {
   readonly guest: GuestReport | undefined;
   readonly serial: string;
   readonly argv: readonly string[];
+  readonly target: FirmwareTarget;
   readonly timing: FirmwareBootTiming;
   readonly exitCode: number | null;
   readonly keptDir: string | undefined;
@@ -98,19 +95,18 @@ export function firmwareQemuArgs(options: {
   /** This run's private VARS copy. */
   vars: string;
   esp: string;
-  bootpart: string;
-  memory: string;
+  /** -machine, memory and the NVMe device of the target (device-target.ts). */
+  deviceArgs: readonly string[];
 }): string[] {
   return [
-    ...["-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", options.memory, "-smp", "1"],
+    ...options.deviceArgs,
+    ...["-accel", "tcg", "-cpu", "max", "-smp", "1"],
     ...["-display", "none", "-nodefaults", "-no-reboot", "-monitor", "none"],
     // A file, not a pipe: QEMU's UART drops bytes when a pipe is full (a loaded host reads late).
     ...["-serial", `file:${options.serialLog}`],
     ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${options.ovmfCode}`],
     ...["-drive", `if=pflash,format=raw,unit=1,file=${options.vars}`],
     ...["-drive", `file=${options.esp},if=none,format=raw,id=esp`, "-device", "virtio-blk-pci,drive=esp"],
-    ...["-drive", `file=${options.bootpart},if=none,format=raw,id=bp0`],
-    ...["-device", `nvme,id=nvme0,serial=${DEVICE_SERIAL},${BOOTPART_PROPERTY}=bp0`],
   ];
 }
 
@@ -170,18 +166,12 @@ export function bootTiming(events: readonly SerialEvent[], exitMs: number): Firm
 /** Powers the lab on once and returns what the serial console showed. */
 export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<FirmwareBoot> {
   const target = options.target ?? "qemu";
-  if (target !== "qemu") {
-    throw new FirmwareBadOptionError(
-      "target",
-      "must be qemu (the vfio-user target needs @bplab/vfio-user)",
-      target,
-    );
-  }
   options.signal?.throwIfAborted();
   const ovmf = options.ovmf ?? ovmfFiles();
   reapOrphans();
   const dir = await mkdtemp(join(tmpdir(), FIRMWARE_TEMP_PREFIX));
   let pid: number | undefined;
+  let device: FirmwareDevice | undefined;
   try {
     const vars = join(dir, "vars.fd");
     await copyFile(ovmf.vars, vars);
@@ -204,15 +194,17 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
     });
     const serialLog = join(dir, "serial.log");
     await writeFile(serialLog, "");
-    const argv = firmwareQemuArgs({
-      serialLog,
-      ovmfCode: ovmf.code,
-      vars,
-      esp,
+    device = await attachFirmwareDevice({
+      target,
       bootpart: options.bootpart,
       memory: options.memory ?? "512M",
+      qemuBinary: options.qemuBinary,
+      ...(options.vfioUserQemu ? { vfioUserQemu: options.vfioUserQemu } : {}),
+      runDir: dir,
+      needsInterrupts: options.linux !== undefined,
     });
-    const tied = dieWithParent(options.qemuBinary, argv);
+    const argv = firmwareQemuArgs({ serialLog, ovmfCode: ovmf.code, vars, esp, deviceArgs: device.qemuArgs });
+    const tied = dieWithParent(device.qemuBinary, argv);
     const startMs = performance.now();
     const child = spawn(tied.command, tied.args, {
       detached: true,
@@ -259,6 +251,7 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
     });
     options.signal?.removeEventListener("abort", onAbort);
     await tail.stop();
+    await device.finish();
     if (pending) onLine(pending);
     if (failure) throw failure;
     const exitMs = performance.now() - startMs;
@@ -275,6 +268,7 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       guest,
       serial,
       argv,
+      target,
       timing: bootTiming(parser.events, exitMs),
       exitCode,
       keptDir: options.keep ? dir : undefined,
@@ -284,6 +278,7 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       killGroup(pid, "SIGKILL");
       untrackProcess(pid);
     }
+    await device?.stop();
     if (!options.keep) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@
  */
 export * from "./boot-lab.js";
 export * from "./crc32.js";
+export * from "./device-target.js";
 export * from "./downstream.js";
 export * from "./efi-build.js";
 export * from "./errors.js";

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { pins } from "@bplab/pins";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firmwareQemuArgs } from "../src/boot-lab.js";
+import { patchedDeviceQemuArgs } from "../src/device-target.js";
 import { FirmwareBadOptionError } from "../src/errors.js";
 import {
   hostPackages,
@@ -72,8 +73,7 @@ describe("ovmfFiles", () => {
       ovmfCode: code,
       vars: "run-vars.fd",
       esp: "esp.img",
-      bootpart: "bp.img",
-      memory: "512M",
+      deviceArgs: patchedDeviceQemuArgs({ bootpart: "bp.img", memory: "512M" }),
     });
     expect(argv).toContain(`if=pflash,format=raw,unit=0,readonly=on,file=${code}`);
     expect(argv).toContain("if=pflash,format=raw,unit=1,file=run-vars.fd");

@@ -12,6 +12,7 @@ function bootFrom(lines: Array<[number, string]>): FirmwareBoot {
     guest: parser.guest.report(),
     serial: "",
     argv: [],
+    target: "qemu",
     timing: bootTiming(parser.events, 9000),
     exitCode: 0,
     keptDir: undefined,
