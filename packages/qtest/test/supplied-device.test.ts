@@ -19,6 +19,7 @@ function recordingDevice(args: readonly string[]) {
     events.push(`supplied in an existing dir: ${existsSync(dir)}`);
     return {
       name: "supplied",
+      id: "sup0",
       args,
       async settle(given) {
         target = given;
@@ -75,6 +76,7 @@ describe.skipIf(!hasQemu)("QemuTarget device option (real QEMU)", () => {
     let closed = false;
     try {
       expect(target.name).toBe("supplied");
+      expect(target.qomPath).toBe("/machine/peripheral/sup0");
       const serial = await target.instance.qmp.execute("qom-get", {
         path: "/machine/peripheral/sup0",
         property: "serial",

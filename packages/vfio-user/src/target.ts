@@ -55,6 +55,7 @@ async function startServerDevice(
   const device = { driver: "vfio-user-pci", id: DEVICE_ID, socket: { type: "unix", path: socketPath } };
   return {
     name: "vfio-user",
+    id: DEVICE_ID,
     server,
     binary,
     args: ["-device", JSON.stringify(device)],

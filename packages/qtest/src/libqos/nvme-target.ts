@@ -91,6 +91,8 @@ export interface QemuTargetOptions {
 export interface QemuTargetDevice {
   /** The Target name scenario reports show (default "qemu"). */
   readonly name?: string;
+  /** Its QOM id (`/machine/peripheral/<id>`, see qomPath). */
+  readonly id?: string;
   /** The QEMU arguments that create the device (`-device`, `-object`, ...). */
   readonly args: readonly string[];
   /** The QEMU this device needs (default: the `binary` option, else the launcher's choice). */
@@ -289,7 +291,7 @@ export class QemuTarget implements Target {
   }
 
   get qomPath(): string {
-    return `/machine/peripheral/${this.options.deviceId ?? DEFAULT_DEVICE_ID}`;
+    return `/machine/peripheral/${this.hooks.id ?? this.options.deviceId ?? DEFAULT_DEVICE_ID}`;
   }
 
   mmioRead32(offset: number): Promise<number> {
