@@ -30,8 +30,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { OsStep, osAttemptScript } from "@bplab/firmware";
 import { probeEngine } from "../src/engine.js";
-import { ensureLabImage } from "../src/image.js";
-import { withLabContainer } from "../src/lab-container.js";
+import { labContainerImage, withLabContainer } from "../src/lab-container.js";
 import {
   type GuestFlowJob,
   type GuestFlowResult,
@@ -74,7 +73,7 @@ async function chooseMode(): Promise<{ mode: "host" } | { mode: "container"; tag
     log(`no Docker engine (${engine.reason}): host-process labs`);
     return { mode: "host" };
   }
-  const image = await ensureLabImage({ onProgress: (event) => log(`${event.phase}: ${event.message}`) });
+  const image = await labContainerImage({ onProgress: (event) => log(`${event.phase}: ${event.message}`) });
   return { mode: "container", tag: image.tag };
 }
 

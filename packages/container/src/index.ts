@@ -49,11 +49,14 @@ export {
   LAB_CONTAINER_INBOX_DIR,
   LAB_CONTAINER_STATE_DIR,
   LAB_CONTAINER_TMP_DIR,
+  LAB_IMAGE_ENV,
   LabContainerError,
+  labContainerImage,
   parseJsonOutput,
   reapLabContainers,
   runLabCommand,
   startLabContainer,
+  TESTCONTAINERS_VERSION,
   withLabContainer,
 } from "./lab-container.js";
 export type { GuestFlowBoot, GuestFlowJob, GuestFlowResult } from "./lab-container-guest.js";

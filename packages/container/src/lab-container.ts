@@ -14,7 +14,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CodedError, processIsAlive } from "@bplab/node-kit";
 import type { StartedTestContainer } from "testcontainers";
-import { LAB_IMAGE } from "./image.js";
+import { type EnsureLabImageOptions, ensureLabImage, LAB_IMAGE } from "./image.js";
 
 /** Where a lab container sees its own state directory (not over the image's cache directory). */
 export const LAB_CONTAINER_STATE_DIR = `${LAB_IMAGE.home}/state`;
@@ -230,6 +230,19 @@ function wrap(
       return stopped;
     },
   };
+}
+
+/** Names an existing lab image to use instead of building one (e.g. one pulled from your registry). */
+export const LAB_IMAGE_ENV = "BPLAB_LAB_IMAGE";
+
+/** The image lab containers start from: $BPLAB_LAB_IMAGE when set, else ensureLabImage()'s tag. */
+export async function labContainerImage(
+  options: Pick<EnsureLabImageOptions, "onProgress"> = {},
+): Promise<{ tag: string; how: string }> {
+  const given = process.env[LAB_IMAGE_ENV];
+  if (given) return { tag: given, how: `from ${LAB_IMAGE_ENV}` };
+  const image = await ensureLabImage(options);
+  return { tag: image.tag, how: image.built ? `built in ${Math.round(image.seconds)} s` : "reused" };
 }
 
 /** Runs `body` with a started lab container and always stops and removes it afterwards. */
