@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point behind the README's two commands (`npm run demo`, `npm test`): installs with the
 // pinned pnpm (see scripts/pnpm.mjs for how it is found on a machine without one), builds, then
-// runs the demo or every test.
+// runs the demo or every test. Under turbo (`pnpm turbo test`) `test` only prints the summary.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -27,6 +27,14 @@ const must = (status, what) => {
 
 const job = process.argv[2];
 const rest = process.argv.slice(3);
+
+// `pnpm turbo test` runs this root `test` script as turbo.json's `//#test` task, after every
+// package's tests (turbo sets TURBO_HASH in a task's environment): then there is nothing to
+// install or build, only the closing line to print (scripts/turbo-summary.mjs).
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by turbo itself for every task
+if (job === "test" && process.env.TURBO_HASH) {
+  process.exit(run(process.execPath, [join(root, "scripts/turbo-summary.mjs"), ...rest]));
+}
 must(
   pn("install", ...(existsSync(join(root, "pnpm-lock.yaml")) ? ["--frozen-lockfile"] : [])),
   "pnpm install",

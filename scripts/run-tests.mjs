@@ -7,21 +7,21 @@
 // A suite may export `prepare({root})`, run before vitest (to build what integration tests need,
 // such as the patched QEMU), and `run({root})`, run after it; both return {passed, failed, skipped}.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pnpmExec, resolvePnpm } from "./pnpm.mjs";
+import { addCounts, addVitestReport, closingLine, emptyTally } from "./turbo-tally.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const tally = { passed: 0, failed: 0, skipped: 0 };
-const failures = [];
+// Counted as `pnpm turbo test` counts (scripts/turbo-tally.mjs), so both close with the same line.
+const tally = emptyTally();
 
 function step(name, cmd, args) {
   console.log(`\n=== ${name}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
   const ok = r.status === 0;
-  tally[ok ? "passed" : "failed"] += 1;
-  if (!ok) failures.push(name);
+  addCounts(tally, name, { passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
   return ok;
 }
 
@@ -46,11 +46,7 @@ async function runSuitePhase(phase) {
   for (const { file, module } of suites) {
     if (typeof module[phase] !== "function") continue;
     console.log(`\n=== suite ${file}: ${phase}`);
-    const r = await module[phase]({ root });
-    tally.passed += r.passed;
-    tally.failed += r.failed;
-    tally.skipped += r.skipped ?? 0;
-    if (r.failed > 0) failures.push(`${file} ${phase}`);
+    addCounts(tally, `${file} ${phase}`, await module[phase]({ root }));
   }
 }
 
@@ -68,26 +64,10 @@ const vitest = spawnSync(
     env: process.env,
   },
 );
-if (existsSync(report)) {
-  const json = JSON.parse(readFileSync(report, "utf8"));
-  tally.passed += json.numPassedTests;
-  tally.failed += json.numFailedTests;
-  tally.skipped += json.numPendingTests + json.numTodoTests;
-  if (json.numFailedTests > 0 || json.numFailedTestSuites > 0) failures.push("vitest");
-  if (json.numFailedTestSuites > 0 && json.numFailedTests === 0) tally.failed += json.numFailedTestSuites;
-  // An uncaught exception or unhandled rejection fails vitest's exit code without failing a test:
-  // count it, or the closing line would say "0 failed" over a broken run.
-  if (vitest.status !== 0 && json.numFailedTests === 0 && json.numFailedTestSuites === 0) {
-    tally.failed += 1;
-    failures.push("vitest (exited with an error outside any test: see 'Unhandled Errors' above)");
-  }
-} else {
-  tally.failed += 1;
-  failures.push("vitest (no report written)");
-}
+addVitestReport(tally, "vitest", report, vitest.status);
 
 await runSuitePhase("run");
 
-if (failures.length > 0) console.log(`\nfailed: ${failures.join(", ")}`);
-console.log(`${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
+if (tally.failures.length > 0) console.log(`\nfailed: ${tally.failures.join(", ")}`);
+console.log(closingLine(tally));
 process.exit(tally.failed === 0 ? 0 : 1);
