@@ -23,7 +23,7 @@ export const DEBOOTSTRAP = "/usr/sbin/debootstrap";
 /** The label that marks a base this repository made, with its key (a pulled image has none). */
 export const BASE_KEY_LABEL = "org.bplab.base-key";
 /** Bumped when the base recipe changes in a way the key's other inputs do not show. */
-const BASE_FORMAT = 2;
+const BASE_FORMAT = 3;
 const SECURITY_SUITE = `${BASE_SUITE}-security`;
 
 export interface BaseImageOptions {
@@ -155,6 +155,22 @@ export async function ensureBaseImage(options: BaseImageOptions = {}): Promise<B
   return { reference: BASE_IMAGE, built: true, tarball };
 }
 
+/** Emptied before the rootfs is tarred (lists: every file; archives: the .debs). */
+export const BASE_EMPTIED_DIRS = ["var/lib/apt/lists", "var/cache/apt/archives"];
+
+/** Like the official image: no package lists (~50 MB) and no downloaded .debs in the base layer. */
+export function emptyAptCaches(rootfs: string): void {
+  const [lists, archives] = BASE_EMPTIED_DIRS.map((dir) => join(rootfs, dir));
+  for (const [dir, drop] of [
+    [lists, () => true],
+    [archives, (name: string) => name.endsWith(".deb")],
+  ] as const) {
+    if (!dir || !existsSync(dir)) continue;
+    for (const name of readdirSync(dir))
+      if (drop(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /** Debootstrap phases in the order debootstrap prints them, for a coarse progress bar. */
 const DEBOOTSTRAP_PHASES = [
   "Retrieving Release",
@@ -202,6 +218,7 @@ async function debootstrap(
       },
     });
     writeFileSync(join(rootfs, "etc/apt/sources.list"), baseSourcesList(mirror, security));
+    emptyAptCaches(rootfs);
     report("tar the rootfs");
     const partial = join(work, "rootfs.tar");
     await runChecked(runner, "tar", ["--numeric-owner", "-C", rootfs, "-cf", partial, "."], { env });

@@ -15,6 +15,7 @@ export {
   baseKey,
   baseSourcesList,
   debianMirror,
+  emptyAptCaches,
   ensureBaseImage,
   mirrorFromSourcesList,
   securityMirror,

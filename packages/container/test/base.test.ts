@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandRunner, RunResult } from "@bplab/node-kit";
@@ -7,6 +7,7 @@ import {
   baseKey,
   baseSourcesList,
   debianMirror,
+  emptyAptCaches,
   ensureBaseImage,
   mirrorFromSourcesList,
   securityMirror,
@@ -183,5 +184,23 @@ describe("ensureLabImage without an engine", () => {
       fix: expect.stringMatching(/^dockerd /),
     });
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe("emptyAptCaches", () => {
+  it("drops apt's lists and the downloaded .debs from the rootfs, keeping the directories", () => {
+    const rootfs = mkdtempSync(join(tmpdir(), "bplab-rootfs-"));
+    try {
+      mkdirSync(join(rootfs, "var/lib/apt/lists/partial"), { recursive: true });
+      mkdirSync(join(rootfs, "var/cache/apt/archives/partial"), { recursive: true });
+      writeFileSync(join(rootfs, "var/lib/apt/lists/deb.example_bookworm_Packages"), "x");
+      writeFileSync(join(rootfs, "var/cache/apt/archives/libc6_2.36_amd64.deb"), "x");
+      writeFileSync(join(rootfs, "var/cache/apt/archives/lock"), "");
+      emptyAptCaches(rootfs);
+      expect(readdirSync(join(rootfs, "var/lib/apt/lists"))).toEqual([]);
+      expect(readdirSync(join(rootfs, "var/cache/apt/archives")).sort()).toEqual(["lock", "partial"]);
+    } finally {
+      rmSync(rootfs, { recursive: true, force: true });
+    }
   });
 });
