@@ -1,4 +1,4 @@
-import { firmwareLabSkipReason } from "@bplab/firmware";
+import { firmwareLabSkipReason, vfioUserUnavailableReason } from "@bplab/firmware";
 import { describe, expect, it } from "vitest";
 import { bplab } from "./cli-support.js";
 
@@ -11,10 +11,10 @@ describe("bplab firmware: arguments", () => {
     expect(lock.stderr).toMatch(/--lock: must be one of upc, locked, none/);
   });
 
-  it("--target vfio-user says it is not wired yet (exit 1) instead of booting", async () => {
-    const run = await bplab("firmware", "run", "--target", "vfio-user");
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/vfio-user/);
+  it("rejects an unknown --target (exit 2, names the choices)", async () => {
+    const run = await bplab("firmware", "run", "--target", "nvme");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--target: must be one of qemu, vfio-user/);
   });
 
   it("--image that cannot be read is a usage error (exit 2)", async () => {
@@ -29,18 +29,31 @@ const prepared =
 const skip = "skip" in prepared ? prepared.skip : undefined;
 if (skip) console.warn(`[cli] skipping "bplab firmware run" boots: ${skip}`);
 
-describe.skipIf(skip !== undefined)("bplab firmware run boots the lab", () => {
-  it("--json: the app locks before the kernel's first line and Linux's unlock and commit fail", async () => {
-    const run = await bplab("firmware", "run", "--json");
-    expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as {
-      timing: { lockAppliedMs: number; firstKernelLineMs: number };
-      os: Array<{ step: string; exit: number }>;
-    };
-    expect(result.timing.lockAppliedMs).toBeLessThan(result.timing.firstKernelLineMs);
-    const exits = Object.fromEntries(result.os.map((o) => [o.step, o.exit]));
-    expect(exits.unlock).not.toBe(0);
-    expect(exits.commit).not.toBe(0);
-    expect(exits["flr.commit"]).not.toBe(0);
-  }, 0); // no time limit: a full OVMF + Linux boot under TCG (30-60 s on a loaded host)
+const vfioUserSkip = skip ?? (await vfioUserUnavailableReason({ needsInterrupts: true }));
+if (vfioUserSkip && !skip)
+  console.warn(`[cli] skipping "bplab firmware run --target vfio-user": ${vfioUserSkip}`);
+
+describe.each([
+  { target: "qemu", skipReason: skip },
+  { target: "vfio-user", skipReason: vfioUserSkip },
+])("bplab firmware run --target $target boots the lab", ({ target, skipReason }) => {
+  it.skipIf(skipReason !== undefined)(
+    "--json: the app locks before the kernel's first line and Linux's unlock and commit fail",
+    async () => {
+      const run = await bplab("firmware", "run", "--target", target, "--json");
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as {
+        target: string;
+        timing: { lockAppliedMs: number; firstKernelLineMs: number };
+        os: Array<{ step: string; exit: number }>;
+      };
+      expect(result.target).toBe(target);
+      expect(result.timing.lockAppliedMs).toBeLessThan(result.timing.firstKernelLineMs);
+      const exits = Object.fromEntries(result.os.map((o) => [o.step, o.exit]));
+      expect(exits.unlock).not.toBe(0);
+      expect(exits.commit).not.toBe(0);
+      expect(exits["flr.commit"]).not.toBe(0);
+    },
+    0,
+  ); // no time limit: a full OVMF + Linux boot under TCG (30-60 s on a loaded host)
 });

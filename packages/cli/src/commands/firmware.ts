@@ -1,6 +1,7 @@
 /**
  * `bplab firmware run`: one firmware-lab boot through @bplab/firmware (OVMF, the EFI app's
  * update + lock, then Linux with nvme-cli trying to get in), printed as a timeline, or --json.
+ * `--target vfio-user` boots the same lab on stock QEMU with the TS controller behind vfio-user.
  */
 import { readFile } from "node:fs/promises";
 import {
@@ -31,12 +32,6 @@ export interface FirmwareCommandOptions {
 }
 
 export async function runFirmwareCommand(io: CliIo, options: FirmwareCommandOptions): Promise<void> {
-  if (options.target !== "qemu") {
-    throw new CliFailure(
-      "CLI_UNAVAILABLE",
-      "firmware run: --target vfio-user needs @bplab/vfio-user's firmware target (not wired yet)",
-    );
-  }
   let image: Uint8Array | undefined;
   if (options.image !== undefined) {
     try {
@@ -60,7 +55,7 @@ export async function runFirmwareCommand(io: CliIo, options: FirmwareCommandOpti
     });
     if (options.json) {
       io.out(
-        `${JSON.stringify({ timing: boot.timing, appStatus: String(boot.appStatus), timeline: timelineEntries(boot), os: osOutcomes(boot.guest), keptDir: boot.keptDir }, null, 2)}\n`,
+        `${JSON.stringify({ target: boot.target, timing: boot.timing, appStatus: String(boot.appStatus), timeline: timelineEntries(boot), os: osOutcomes(boot.guest), keptDir: boot.keptDir }, null, 2)}\n`,
       );
     } else {
       io.out(formatTimeline(boot));
