@@ -3,7 +3,7 @@
  * the build context, and builds `bplab/lab:<content hash>` (+ `bplab/lab:latest`) unless that tag
  * exists. Docker's layer cache does the rest: a TypeScript-only change rebuilds only the last layers.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type CommandRunner, runCommand, withPidLock } from "@bplab/node-kit";
 import { cacheRoot, parseNinjaProgress } from "@bplab/qemu-patches";
@@ -148,6 +148,7 @@ async function buildLocked(
 
   const logFile = buildLogFile(options.cacheDir);
   mkdirSync(join(logFile, ".."), { recursive: true });
+  rmSync(logFile, { force: true }); // one build per log (runCommand appends)
   progress("build", `docker build ${tag} (log: ${logFile})`);
   const built = await runner(docker, ["build", "-t", tag, "-t", LAB_IMAGE_LATEST, context.dir], {
     // the legacy builder's "Step n/m" lines are the progress; BuildKit would print other lines
