@@ -25,26 +25,39 @@ export class MessageParser {
   }
 
   /**
-   * Adds a chunk and returns the complete messages in it. fds belong to the first message that
-   * completes with or after the chunk that carried them (Linux ends a recvmsg at an fd-carrying skb).
+   * Adds a chunk (one recvmsg) and returns the complete messages in it. Linux ends a recvmsg on a
+   * unix stream socket right after the skb that carried fds, so the chunk's fds belong to the
+   * message that holds the chunk's LAST byte: the last message completed here when the chunk ends
+   * on a boundary, else the message still in progress. fds held from earlier chunks belong to the
+   * message that was in progress before this one, the first to complete now.
    */
   push(chunk: Uint8Array, fds: readonly number[] = []): RawMessage[] {
-    if (fds.length) this.pendingFds.push(...fds);
+    const heldFds = this.pendingFds.splice(0);
     this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : Buffer.from(chunk);
-    const messages: RawMessage[] = [];
+    const messages: { header: RawMessage["header"]; bytes: Buffer; fds: number[] }[] = [];
     let at = 0;
     while (this.buffered.length - at >= HEADER_BYTES) {
       const size = this.buffered.readUInt32LE(at + 4);
       if (size < HEADER_BYTES || size > this.maxMessageBytes) {
         this.buffered = Buffer.alloc(0);
+        // The stream ends: every fd of this chunk and of the messages lost with it goes back to the
+        // owner, who closes them on disconnect.
+        this.pendingFds.push(...(messages.length ? [] : heldFds), ...messages.flatMap((m) => m.fds), ...fds);
         throw desync(Errno.EINVAL, `message size ${size} outside [${HEADER_BYTES}, ${this.maxMessageBytes}]`);
       }
       if (this.buffered.length - at < size) break;
       const bytes = Buffer.from(this.buffered.subarray(at, at + size));
-      messages.push({ header: decodeHeader(bytes), bytes, fds: this.pendingFds.splice(0) });
+      messages.push({ header: decodeHeader(bytes), bytes, fds: messages.length === 0 ? heldFds : [] });
       at += size;
     }
-    this.buffered = at === this.buffered.length ? Buffer.alloc(0) : this.buffered.subarray(at);
+    const endsOnBoundary = at === this.buffered.length;
+    const lastMessage = messages.at(-1);
+    if (endsOnBoundary && lastMessage) lastMessage.fds.push(...fds);
+    else {
+      if (!lastMessage) this.pendingFds.push(...heldFds);
+      this.pendingFds.push(...fds);
+    }
+    this.buffered = endsOnBoundary ? Buffer.alloc(0) : this.buffered.subarray(at);
     return messages;
   }
 }
