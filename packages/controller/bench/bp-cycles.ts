@@ -29,7 +29,7 @@ if (collect === undefined) process.stderr.write("bp-cycles: run with --expose-gc
 
 const image = imagePeriod();
 const state = openStateDir(dir, { create: { bpSizeBytes: bpBytes } });
-const bench = createStorageBench(state.bootPartitions);
+const bench = createStorageBench(state.bootPartitions, image);
 const rss = new RssSampler();
 const rssAtStartBytes = process.memoryUsage.rss();
 const after = { rssBytes: [] as number[], heapUsedBytes: [] as number[], arrayBuffersBytes: [] as number[] };

@@ -20,7 +20,7 @@ const WRITTEN_BP = 1;
 const [dir = ""] = process.argv.slice(2);
 const image = imagePeriod();
 const state = openStateDir(dir);
-const bench = createStorageBench(state.bootPartitions);
+const bench = createStorageBench(state.bootPartitions, image);
 const rss = new RssSampler();
 const rssAtStartBytes = process.memoryUsage.rss();
 const bpBytes = state.bootPartitions.bpSizeBytes;

@@ -31,7 +31,7 @@ const [dir = "", bpBytesText] = args.filter((arg) => !arg.startsWith("--"));
 const bpBytes = bpBytesText ? Number(bpBytesText) : GIB;
 const image = imagePeriod();
 const state = openStateDir(dir, { create: { bpSizeBytes: bpBytes } });
-const bench = createStorageBench(state.bootPartitions);
+const bench = createStorageBench(state.bootPartitions, image);
 const rss = new RssSampler();
 const rssAtStartBytes = process.memoryUsage.rss();
 const rawPath = join(dir, "raw-writer.img");

@@ -31,6 +31,7 @@ const CQE_DW3_OFFSET = 12;
 const PHASE_BIT = 0x1_0000;
 /** Byte offsets of SQE fields that change from one command to the next. */
 export const SQE_CID_OFFSET = 2;
+export const SQE_PRP1_OFFSET = 24;
 export const SQE_CDW11_OFFSET = 44;
 
 /** Host memory at address 0: one buffer, with the optional copy-free methods of the port. */
