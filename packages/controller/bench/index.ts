@@ -4,17 +4,24 @@
  * a time. Usage: node --import tsx bench/index.ts [--quick]
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BenchResult, MIB, result } from "./measure.js";
-import { benchAdminCommands, benchBpReadBprsel, benchBpReadLog } from "./workloads.js";
+import { type BenchResult, type BenchRow, copyLimitMibPerSecond, MIB, result } from "./measure.js";
+import { benchAdminCommands, benchBpReadBprsel, benchBpReadLog, LARGE_LOG_CHUNK_BYTES } from "./workloads.js";
 
 const quick = process.argv.includes("--quick");
-const ADMIN_COMMANDS = quick ? 5_000 : 100_000;
-const READ_BP_BYTES = (quick ? 8 : 64) * MIB;
-const READ_PASSES = quick ? 1 : 4;
+const onlyIndex = process.argv.indexOf("--only");
+/**
+ * `--only admin|log|log16m|bprsel|write`: one workload; with `--cpu-prof-dir <dir>` its measured
+ * part is profiled (docs/performance.md, "Profiles").
+ */
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
+const ADMIN_COMMANDS = quick ? 50_000 : 1_000_000;
+/** The issue's size: a 1 GiB BP read once; `--quick` reads 32 MiB (two 16 MiB commands). */
+const READ_BP_BYTES = (quick ? 32 : 1024) * MIB;
+const READ_PASSES = 1;
 const WRITE_BP_BYTES = quick ? 32 * MIB : 1024 * MIB;
 
 function benchBpWrite(): BenchResult {
@@ -63,6 +70,36 @@ function benchBpWrite(): BenchResult {
   }
 }
 
+/** Storage and memory rows come from bench/storage.ts (engineer T8's, issue 13 items 3 and 6). */
+const STORAGE_BENCH = fileURLToPath(new URL("./storage.ts", import.meta.url));
+
+function storageBench(): { result?: BenchResult; rows: BenchRow[] } {
+  if (existsSync(STORAGE_BENCH)) {
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", STORAGE_BENCH, ...(quick ? ["--quick"] : [])],
+      { encoding: "utf8", maxBuffer: 16 * MIB, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    if (child.status !== 0) throw new Error(`bench/storage.ts failed with status ${child.status}`);
+    const lastLine = child.stdout.trim().split("\n").at(-1) ?? "{}";
+    return { rows: (JSON.parse(lastLine) as { rows: BenchRow[] }).rows };
+  }
+  const measured = benchBpWrite();
+  return {
+    result: measured,
+    rows: [
+      {
+        section: "storage",
+        workload: measured.name,
+        value: measured.value,
+        unit: "MiB/s",
+        goal: ">= 90% of a raw fdatasync'd write",
+        notes: "no raw writer measured: bench/storage.ts is missing",
+      },
+    ],
+  };
+}
+
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
@@ -93,12 +130,63 @@ function table(results: readonly BenchResult[]): string {
     .join("\n");
 }
 
-const results = [
-  benchAdminCommands(ADMIN_COMMANDS),
-  benchBpReadLog(READ_BP_BYTES, READ_PASSES),
-  benchBpReadBprsel(READ_BP_BYTES, READ_PASSES),
-  benchBpWrite(),
-];
+const loadBefore = loadavg();
+const want = (name: string) => only === undefined || only === name;
+const admin = want("admin") ? benchAdminCommands(ADMIN_COMMANDS) : undefined;
+const log = want("log") ? benchBpReadLog(READ_BP_BYTES, READ_PASSES) : undefined;
+const log16m = want("log16m") ? benchBpReadLog(READ_BP_BYTES, READ_PASSES, LARGE_LOG_CHUNK_BYTES) : undefined;
+const bprsel = want("bprsel") ? benchBpReadBprsel(READ_BP_BYTES, READ_PASSES) : undefined;
+const storage = want("write") ? storageBench() : undefined;
+const write = storage?.result;
+const storageRows = storage?.rows ?? [];
+const results = [admin, log, log16m, bprsel, write].filter((r): r is BenchResult => r !== undefined);
+const loadAfter = loadavg();
+
+/** The issue-13 rows, each next to its limit from this run. */
+function coreRows(): BenchRow[] {
+  const rows: BenchRow[] = [];
+  if (admin) {
+    rows.push({
+      section: "core",
+      workload: "admin commands through SQ/CQ, in process (Get Features 85h)",
+      value: admin.value,
+      unit: "commands/s",
+      goal: ">= 250k/s (1M/s stretch)",
+      met: admin.value >= 250_000,
+    });
+  }
+  for (const read of [log, bprsel]) {
+    if (!read) continue;
+    const limit = copyLimitMibPerSecond(read);
+    rows.push({
+      section: "core",
+      workload: `${read.bytes / MIB} MiB ${read.name}, in process`,
+      value: read.value,
+      unit: "MiB/s",
+      limit,
+      limitName: `Buffer.copy, ${read.notes?.chunkBytes} B pieces`,
+      ratio: read.value / limit,
+      goal: read === log ? ">= 50%" : "report",
+      met: read === log ? read.value / limit >= 0.5 : undefined,
+    });
+  }
+  if (log16m) {
+    const limit = log?.value;
+    rows.push({
+      section: "core",
+      workload: `${log16m.bytes / MIB} MiB ${log16m.name} (MDTS=12)`,
+      value: log16m.value,
+      unit: "MiB/s",
+      limit,
+      limitName: "the same read in 512 KiB commands",
+      ratio: limit === undefined ? undefined : log16m.value / limit,
+      goal: "not slower (>= 100%)",
+      met: limit === undefined ? undefined : log16m.value >= limit,
+    });
+  }
+  return rows;
+}
+
 const outDir = fileURLToPath(new URL("../bench-results/", import.meta.url));
 mkdirSync(outDir, { recursive: true });
 const report = {
@@ -108,9 +196,14 @@ const report = {
   cpu: cpus()[0]?.model ?? "unknown",
   cores: cpus().length,
   quick,
+  loadAverage: { before: loadBefore, after: loadAfter },
   results,
+  rows: [...coreRows(), ...storageRows],
 };
 writeFileSync(join(outDir, "controller.json"), `${JSON.stringify(report, null, 2)}\n`);
 console.log(table(results));
 console.log(`\nx copy = the workload's time / Buffer.copy of the same bytes in the same piece size.`);
+console.log(
+  `load average ${loadBefore.map((l) => l.toFixed(2)).join(" / ")} before, ${loadAfter.map((l) => l.toFixed(2)).join(" / ")} after`,
+);
 console.log(`JSON: ${join(outDir, "controller.json")}`);

@@ -1,3 +1,7 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { type Profiler, Session } from "node:inspector";
+import { join } from "node:path";
+
 /**
  * What every benchmark reports: a throughput, and the same bytes moved by Buffer.copy on the same
  * machine, so a figure means something across machines ("12x the cost of copying the bytes").
@@ -61,4 +65,76 @@ export function result(
 ): BenchResult {
   const baselineSeconds = copyBaselineSeconds(fields.bytes, pieceBytes);
   return { ...fields, baselineSeconds, ratioToCopy: fields.seconds / baselineSeconds };
+}
+
+/**
+ * One row of the issue-13 table (the shape every package's bench writes and scripts/bench.mjs
+ * prints): a figure, its limit measured in the same run, and the goal.
+ */
+export interface BenchRow {
+  readonly section: string;
+  readonly workload: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The limit in the same unit, measured in the same run; absent for report-only rows. */
+  readonly limit?: number;
+  readonly limitName?: string;
+  /** value / limit. */
+  readonly ratio?: number;
+  readonly goal: string;
+  /** Absent when the goal is "report". */
+  readonly met?: boolean;
+  readonly notes?: string;
+}
+
+/** MiB/s of the Buffer.copy baseline of a result: the limit its MiB/s is compared with. */
+export function copyLimitMibPerSecond(measured: BenchResult): number {
+  return measured.bytes / MIB / measured.baselineSeconds;
+}
+
+/**
+ * When `--cpu-prof-dir <dir>` is given, `timeSeconds` runs under the V8 profiler and writes
+ * `<dir>/<label>.cpuprofile` covering only the measured work (not the set-up, nor tsx's start),
+ * so the top frames in docs/performance.md are the workload's own.
+ */
+const profileDirIndex = process.argv.indexOf("--cpu-prof-dir");
+const profileDir = profileDirIndex >= 0 ? process.argv[profileDirIndex + 1] : undefined;
+
+export function timeProfiledSeconds(label: string, work: () => void): number {
+  if (profileDir === undefined) return timeSeconds(work);
+  const session = new Session();
+  session.connect();
+  // The inspector dispatches to a session in the same thread synchronously.
+  session.post("Profiler.enable");
+  session.post("Profiler.setSamplingInterval", { interval: 200 });
+  session.post("Profiler.start");
+  const seconds = timeSeconds(work);
+  session.post("Profiler.stop", (error, result) => {
+    if (error) throw error;
+    dropProfilerCalls(result.profile);
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(join(profileDir, `${label}.cpuprofile`), JSON.stringify(result.profile));
+  });
+  session.disconnect();
+  return seconds;
+}
+
+/**
+ * Samples inside the profiler's own start and stop calls (`dispatch` under `post`) at either end
+ * of the profile are the profiler's, not the workload's.
+ */
+function dropProfilerCalls(profile: Profiler.Profile): void {
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  const inspector = new Set(
+    profile.nodes.filter((node) => node.callFrame.functionName === "dispatch").map((node) => node.id),
+  );
+  while (samples.length > 0 && inspector.has(samples.at(-1)!)) {
+    samples.pop();
+    deltas.pop();
+  }
+  while (samples.length > 0 && inspector.has(samples[0]!)) {
+    samples.shift();
+    deltas.shift();
+  }
 }

@@ -14,36 +14,42 @@ import {
   buildGetLogPage,
   CQE_SIZE,
   encodeBpmbl,
+  encodeSqe,
   FeatureId,
   LogPageId,
   RegisterOffset,
   SQE_SIZE,
 } from "@bplab/nvme-spec";
+import type { ControllerConfig } from "../src/config.js";
 import { createMemoryStore } from "../src/memory-store.js";
 import { pattern, statusOf } from "../test/harness.js";
-import { type BenchResult, MIB, result, timeSeconds } from "./measure.js";
-import { allocDataBuffer, createBenchRig, expectSuccess } from "./rig.js";
+import { type BenchResult, MIB, result, timeProfiledSeconds } from "./measure.js";
+import { AdminQueueDriver, allocDataBuffer, createBenchRig, expectSuccess } from "./rig.js";
+
+/** A CQE status field of 0: SCT 0, SC 0, DNR 0. */
+const SUCCESS_STATUS_FIELD = 0;
 
 const DWORD_BYTES = 4;
 /** MDTS 7 with 4 KiB pages, the default (docs/model-choices.md). */
-const LOG_CHUNK_BYTES = 512 * 1024;
+export const LOG_CHUNK_BYTES = 512 * 1024;
+/** MDTS 12 with 4 KiB pages: the largest command the issue's 16 MiB row uses. */
+export const LARGE_LOG_MDTS = 12;
+export const LARGE_LOG_CHUNK_BYTES = 16 * MIB;
 /** The largest BPRSEL read: BPRSZ is 10 bits of 4 KiB units. */
 const BPRSEL_CHUNK_BYTES = BPRSEL_LAYOUT.bprsz.max * BPRSEL_UNIT_BYTES;
-/** Host memory for the rig: queues, PRP lists and one BPRSEL-sized buffer. */
-const RIG_MEMORY_BYTES = 8 * MIB;
+/** Host memory for the rig: queues, PRP lists and one buffer of the largest command. */
+const RIG_MEMORY_BYTES = LARGE_LOG_CHUNK_BYTES + 4 * MIB;
 
 export function benchAdminCommands(count: number): BenchResult {
   const rig = createBenchRig(
     createMemoryStore({ bpSizeBytes: BPRSEL_UNIT_BYTES * 32 }).bootPartitions,
     RIG_MEMORY_BYTES,
   );
-  const command = buildGetFeatures({ cid: 0, fid: FeatureId.BootPartitionWriteProtection });
+  const command = encodeSqe(buildGetFeatures({ cid: 0, fid: FeatureId.BootPartitionWriteProtection }));
+  const driver = new AdminQueueDriver(rig);
   let failures = 0;
-  const seconds = timeSeconds(() => {
-    for (let i = 0; i < count; i++) {
-      const cqe = rig.host.submit(command);
-      if (cqe.status.sct !== 0 || cqe.status.sc !== 0) failures++;
-    }
+  const seconds = timeProfiledSeconds("admin", () => {
+    for (let i = 0; i < count; i++) if (driver.submit(command) !== SUCCESS_STATUS_FIELD) failures++;
   });
   if (failures > 0) throw new Error(`${failures} Get Features 85h commands failed`);
   return result(
@@ -60,14 +66,17 @@ export function benchAdminCommands(count: number): BenchResult {
 }
 
 /** A BP of `bpBytes` in the in-memory store with a known pattern in BP0. */
-function filledRig(bpBytes: number) {
+function filledRig(bpBytes: number, config?: Partial<ControllerConfig>) {
   const store = createMemoryStore({ bpSizeBytes: bpBytes });
   const image = pattern(BPRSEL_CHUNK_BYTES, 7);
   for (let offset = 0; offset < bpBytes; offset += image.length) {
     store.bootPartitions.stageWrite(offset, image.subarray(0, Math.min(image.length, bpBytes - offset)));
   }
   store.bootPartitions.commitStaged(0);
-  return { rig: createBenchRig(store.bootPartitions, RIG_MEMORY_BYTES), firstBytes: image.subarray(0, 64) };
+  return {
+    rig: createBenchRig(store.bootPartitions, RIG_MEMORY_BYTES, config),
+    firstBytes: image.subarray(0, 64),
+  };
 }
 
 function checkFirstBytes(actual: Uint8Array, expected: Uint8Array, path: string): void {
@@ -80,13 +89,14 @@ function checkFirstBytes(actual: Uint8Array, expected: Uint8Array, path: string)
  * the Buffer.copy baseline of the same pieces.
  */
 function timeBpReads(
+  label: string,
   name: string,
   bpBytes: number,
   passes: number,
   chunkBytes: number,
   readChunk: (offset: number, length: number) => void,
 ): BenchResult {
-  const seconds = timeSeconds(() => {
+  const seconds = timeProfiledSeconds(label, () => {
     for (let pass = 0; pass < passes; pass++) {
       for (let offset = 0; offset < bpBytes; offset += chunkBytes)
         readChunk(offset, Math.min(chunkBytes, bpBytes - offset));
@@ -106,9 +116,11 @@ function timeBpReads(
   );
 }
 
-export function benchBpReadLog(bpBytes: number, passes: number): BenchResult {
-  const { rig, firstBytes } = filledRig(bpBytes);
-  const buffer = allocDataBuffer(rig, LOG_CHUNK_BYTES);
+/** Whole-BP reads through Get Log Page 15h in commands of `chunkBytes` (MDTS raised to fit). */
+export function benchBpReadLog(bpBytes: number, passes: number, chunkBytes = LOG_CHUNK_BYTES): BenchResult {
+  const mdts = chunkBytes > LOG_CHUNK_BYTES ? LARGE_LOG_MDTS : undefined;
+  const { rig, firstBytes } = filledRig(bpBytes, mdts === undefined ? undefined : { mdts });
+  const buffer = allocDataBuffer(rig, chunkBytes);
   const read = (offset: number, length: number) => {
     const cqe = rig.host.submit(
       buildGetLogPage({
@@ -122,9 +134,16 @@ export function benchBpReadLog(bpBytes: number, passes: number): BenchResult {
     );
     expectSuccess("Get Log Page 15h", statusOf(cqe));
   };
-  read(0, LOG_CHUNK_BYTES);
+  read(0, chunkBytes);
   checkFirstBytes(rig.memory.read(buffer.addr, firstBytes.length), firstBytes, "log 15h");
-  return timeBpReads("BP read via Get Log Page 15h", bpBytes, passes, LOG_CHUNK_BYTES, read);
+  return timeBpReads(
+    mdts === undefined ? "log" : "log16m",
+    `BP read via Get Log Page 15h, ${chunkBytes / 1024} KiB commands`,
+    bpBytes,
+    passes,
+    chunkBytes,
+    read,
+  );
 }
 
 export function benchBpReadBprsel(bpBytes: number, passes: number): BenchResult {
@@ -145,5 +164,5 @@ export function benchBpReadBprsel(bpBytes: number, passes: number): BenchResult 
   };
   read(0, BPRSEL_CHUNK_BYTES);
   checkFirstBytes(rig.memory.read(buffer, firstBytes.length), firstBytes, "BPRSEL");
-  return timeBpReads("BP read via BPRSEL/BPMBL", bpBytes, passes, BPRSEL_CHUNK_BYTES, read);
+  return timeBpReads("bprsel", "BP read via BPRSEL/BPMBL", bpBytes, passes, BPRSEL_CHUNK_BYTES, read);
 }

@@ -7,6 +7,7 @@ import {
 } from "@bplab/nvme-spec";
 import { describeThrown } from "./errors.js";
 import { type BootPartitionStore, DmaError, type HostMemory, type Scheduler } from "./ports.js";
+import { copySourceToHostRange } from "./prp.js";
 import type { QuirkSwitches } from "./quirks.js";
 import { hex32, type TraceBus } from "./trace.js";
 
@@ -40,9 +41,18 @@ export class BootPartitionReader {
   /** Bumped by every reset so a read scheduled before the reset never runs (MC-5). */
   private generation = 0;
   private readonly deps: BootReadDeps;
+  /** The BP being read, as a transfer source (one per reader, retargeted per read). */
+  private readonly source: { bpid: BpId; read(offset: number, into: Uint8Array): void };
 
   constructor(deps: BootReadDeps) {
     this.deps = deps;
+    const store = deps.store;
+    this.source = {
+      bpid: 0,
+      read(offset, into) {
+        store.readBp(this.bpid, offset, into);
+      },
+    };
   }
 
   /** BPSZ in 128 KiB units. */
@@ -122,10 +132,10 @@ export class BootPartitionReader {
       return { brs: BootReadStatus.Error, reason: "BPROF+BPRSZ past the end of the BP (MC-2)" };
     }
     if (lengthBytes === 0) return { brs: BootReadStatus.Success, reason: "BPRSZ=0 transfers nothing (MC-1)" };
-    const data = new Uint8Array(lengthBytes);
-    this.deps.store.readBp(bpid, offsetBytes, data);
+    // Straight from the store into the host buffer (issue 13): no buffer of the whole read.
+    this.source.bpid = bpid;
     try {
-      this.deps.memory.write(buffer, data);
+      copySourceToHostRange(this.deps.memory, buffer, lengthBytes, this.source, offsetBytes);
     } catch (error) {
       if (!(error instanceof DmaError)) throw error;
       return { brs: BootReadStatus.Error, reason: `DMA failed (MC-7): ${error.message}` };

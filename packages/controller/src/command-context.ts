@@ -3,7 +3,14 @@ import type { ResolvedConfig } from "./config.js";
 import type { ErrorLog } from "./error-log.js";
 import type { FeatureValues } from "./feature-values.js";
 import type { BootPartitionStore, Clock, HostMemory, NamespaceStore } from "./ports.js";
-import { copyFromHost, copyToHost, resolvePrps } from "./prp.js";
+import {
+  copyFromHost,
+  copySourceToHost,
+  copyToHost,
+  readHostSegments,
+  resolvePrps,
+  type TransferSource,
+} from "./prp.js";
 import type { QueueEngine } from "./queues.js";
 import type { QuirkSwitches } from "./quirks.js";
 import { type CommandResult, failure } from "./status.js";
@@ -68,6 +75,35 @@ export function sendToHost(
   const resolution = resolvePrps(ctx.memory, sqe.prp1, sqe.prp2, data.length, ctx.pageSize);
   if (!resolution.ok) return resolution.result;
   return copyToHost(ctx.memory, resolution.segments, data);
+}
+
+/**
+ * Controller → host: `length` bytes of `source` into the buffer the SQE's PRPs describe, segment
+ * by segment, with no buffer of the whole transfer in between. Returns a failure or undefined.
+ */
+export function sendSourceToHost(
+  ctx: CommandContext,
+  sqe: SubmissionQueueEntry,
+  length: number,
+  source: TransferSource,
+): CommandResult | undefined {
+  const resolution = resolvePrps(ctx.memory, sqe.prp1, sqe.prp2, length, ctx.pageSize);
+  if (!resolution.ok) return resolution.result;
+  return copySourceToHost(ctx.memory, resolution.segments, source);
+}
+
+/**
+ * Host → controller: `length` bytes as one piece per PRP segment (views of host memory where
+ * it offers them), so a large transfer is never gathered into one buffer.
+ */
+export function receivePiecesFromHost(
+  ctx: CommandContext,
+  sqe: SubmissionQueueEntry,
+  length: number,
+): { ok: true; pieces: Uint8Array[] } | { ok: false; result: CommandResult } {
+  const resolution = resolvePrps(ctx.memory, sqe.prp1, sqe.prp2, length, ctx.pageSize);
+  if (!resolution.ok) return resolution;
+  return readHostSegments(ctx.memory, resolution.segments);
 }
 
 /** Host → controller: `length` bytes from the buffer the SQE's PRPs describe. */

@@ -3,6 +3,7 @@ import {
   bpinfoCodec,
   ccCodec,
   cstsCodec,
+  type DoorbellTarget,
   decodeDoorbellOffset,
   decodeDoorbellValue,
   isSuccess,
@@ -98,6 +99,9 @@ export class NvmeController {
   /** Bumped by every reset so queue work scheduled before it never runs. */
   private sessionGeneration = 0;
   private queueWorkScheduled = false;
+  private readonly doorbellTargets = new Map<number, DoorbellTarget>();
+  /** The session generation the pending queue work was scheduled in. */
+  private queueWorkGeneration = 0;
 
   constructor(options: ControllerOptions) {
     this.config = resolveControllerConfig(options.config);
@@ -151,20 +155,40 @@ export class NvmeController {
     });
   }
 
+  // The four MMIO entry points are the per-command hot path (two doorbells per command), so each
+  // has its own try/catch instead of a closure handed to guard() (issue 13).
   mmioRead32(offset: number): number {
-    return this.guard("mmioRead32", 0, () => this.registers.read32(offset));
+    try {
+      return this.registers.read32(offset);
+    } catch (thrown) {
+      this.traceInternalError("mmioRead32", thrown);
+      return 0;
+    }
   }
 
   mmioRead64(offset: number): bigint {
-    return this.guard("mmioRead64", 0n, () => this.registers.read64(offset));
+    try {
+      return this.registers.read64(offset);
+    } catch (thrown) {
+      this.traceInternalError("mmioRead64", thrown);
+      return 0n;
+    }
   }
 
   mmioWrite32(offset: number, value: number): void {
-    this.guard("mmioWrite32", undefined, () => this.registers.write32(offset, value));
+    try {
+      this.registers.write32(offset, value);
+    } catch (thrown) {
+      this.traceInternalError("mmioWrite32", thrown);
+    }
   }
 
   mmioWrite64(offset: number, value: bigint): void {
-    this.guard("mmioWrite64", undefined, () => this.registers.write64(offset, value));
+    try {
+      this.registers.write64(offset, value);
+    } catch (thrown) {
+      this.traceInternalError("mmioWrite64", thrown);
+    }
   }
 
   /** FLR / DEVICE_RESET: a Controller Level Reset that also clears CC, AQA, ASQ and ACQ (MC-40). */
@@ -304,7 +328,7 @@ export class NvmeController {
   }
 
   private onDoorbell(offset: number, value: number): void {
-    const target = decodeDoorbellOffset(offset, 0);
+    const target = this.doorbellTarget(offset);
     if (target === undefined) return;
     const index = decodeDoorbellValue(value);
     if (this.session === undefined) {
@@ -315,31 +339,49 @@ export class NvmeController {
       target.kind === "sq-tail"
         ? this.queues.writeSubmissionTail(target.qid, index)
         : this.queues.writeCompletionHead(target.qid, index);
-    this.trace.emit(accepted ? "doorbell" : "doorbell.invalid", () => ({ ...target, value: index }));
-    if (accepted) this.scheduleQueueWork();
+    if (this.trace.active)
+      this.trace.emit(accepted ? "doorbell" : "doorbell.invalid", { ...target, value: index });
+    if (!accepted) return;
+    this.doorbellTargets.set(offset, target);
+    this.scheduleQueueWork();
+  }
+
+  /**
+   * Which doorbell an offset is (CAP.DSTRD=0). Decoded targets of doorbells that were accepted are
+   * kept, so the two doorbells of every command allocate nothing; the map is bounded by the queues
+   * that ever existed, whatever offsets a host writes.
+   */
+  private doorbellTarget(offset: number): DoorbellTarget | undefined {
+    return this.doorbellTargets.get(offset) ?? decodeDoorbellOffset(offset, 0);
   }
 
   private scheduleQueueWork(): void {
     if (this.queueWorkScheduled || !this.queues.hasRunnableWork()) return;
     this.queueWorkScheduled = true;
-    const generation = this.sessionGeneration;
-    this.scheduler.defer(() => {
-      if (generation !== this.sessionGeneration) return;
-      this.queueWorkScheduled = false;
-      try {
-        this.queues.processAvailable();
-      } catch (thrown) {
-        // A failure outside any one command is a controller bug: stop the queues (CSTS.CFS).
-        this.traceInternalError("queue processing", thrown);
-        this.fatal(`internal error while processing queues: ${describeThrown(thrown)}`);
-      }
-    });
+    this.queueWorkGeneration = this.sessionGeneration;
+    this.scheduler.defer(this.runQueueWork);
   }
+
+  /** The deferred queue work: one function for the controller's life, not a closure per doorbell. */
+  private readonly runQueueWork = (): void => {
+    // A reset since the work was scheduled cleared queueWorkScheduled; this run is stale then.
+    if (this.queueWorkGeneration !== this.sessionGeneration) return;
+    this.queueWorkScheduled = false;
+    try {
+      this.queues.processAvailable();
+    } catch (thrown) {
+      // A failure outside any one command is a controller bug: stop the queues (CSTS.CFS).
+      this.traceInternalError("queue processing", thrown);
+      this.fatal(`internal error while processing queues: ${describeThrown(thrown)}`);
+    }
+  };
 
   /** Runs one command; any exception becomes Internal Error plus a trace event. */
   private execute(sqid: number, sqe: SubmissionQueueEntry): CommandResult | undefined {
     const session = this.session;
-    this.trace.emit("command", () => describeCommandForTrace(sqid, sqe));
+    // Describing a command costs more than running it, and even the closure that would describe
+    // it is an allocation: neither happens unless someone listens (issue 13).
+    if (this.trace.active) this.trace.emit("command", () => describeCommandForTrace(sqid, sqe));
     let result: CommandResult | undefined;
     try {
       if (session === undefined) result = failure(Status.CommandSequenceError, "controller not ready");
@@ -353,14 +395,16 @@ export class NvmeController {
       result = failure(Status.InternalError, describeThrown(thrown), { retryable: true });
     }
     if (result === undefined) {
-      this.trace.emit("command.pending", { sqid, cid: sqe.cid });
+      if (this.trace.active) this.trace.emit("command.pending", { sqid, cid: sqe.cid });
       return undefined;
     }
     if (!isSuccess(result.status)) {
       this.errorLog.record({ sqid, cid: sqe.cid, status: result.status, dnr: result.dnr, nsid: sqe.nsid });
     }
-    const completed = result;
-    this.trace.emit("completion", () => describeResultForTrace(sqid, sqe, completed));
+    if (this.trace.active) {
+      const completed = result;
+      this.trace.emit("completion", () => describeResultForTrace(sqid, sqe, completed));
+    }
     return result;
   }
 

@@ -6,10 +6,22 @@
 import { CodedError } from "@bplab/node-kit";
 import type { BpId } from "@bplab/nvme-spec";
 
-/** DMA as the device sees it. Both methods throw DmaError when the range is not mapped. */
+/**
+ * DMA as the device sees it. Every method throws DmaError when the range is not mapped.
+ *
+ * `read` and `write` are all an adapter must provide. The two optional methods let memory that
+ * lives in this process skip copies on the command path (issue 13); the core works without them.
+ */
 export interface HostMemory {
   read(addr: bigint, length: number): Uint8Array;
   write(addr: bigint, data: Uint8Array): void;
+  /** Copies `into.length` bytes at `addr` into `into`, without allocating (SQE fetches). */
+  readInto?(addr: bigint, into: Uint8Array): void;
+  /**
+   * A live view of `length` bytes at `addr`, when they are one contiguous buffer in this process;
+   * `undefined` otherwise. Bulk transfers then go straight between the store and host memory.
+   */
+  view?(addr: bigint, length: number): Uint8Array | undefined;
 }
 
 /** Where the controller raises interrupts (an MSI-X vector, or vector 0 for INTx). */
@@ -28,7 +40,14 @@ export interface Scheduler {
   defer(task: () => void): void;
 }
 
-/** One pair of Boot Partitions plus their nonvolatile metadata. */
+/**
+ * One pair of Boot Partitions plus their nonvolatile metadata.
+ *
+ * Buffers passed in (`readBp`'s `into`, `stageWrite`'s `data`) may be live views of host memory
+ * or a scratch buffer the controller reuses: a store reads or writes them before returning and
+ * never keeps them. A Firmware Image Download of several PRP segments is staged with one
+ * `stageWrite` per segment, at ascending contiguous offsets.
+ */
 export interface BootPartitionStore {
   /** BPSZ x 128 KiB: the size of each BP. */
   readonly bpSizeBytes: number;

@@ -146,3 +146,89 @@ export function copyFromHost(
     throw error;
   }
 }
+
+/** Fills `into` with the transfer's bytes from `offset` on (a log page, a Boot Partition). */
+export interface TransferSource {
+  read(offset: number, into: Uint8Array): void;
+}
+
+/**
+ * Bounce buffer for host memory that offers no `view`: a transfer moves through it in pieces that
+ * stay in the CPU cache, instead of through a fresh whole-transfer buffer (whose first touch is a
+ * page fault per 4 KiB, the largest cost of a BP read before issue 13). Module-wide is safe: a
+ * transfer runs start to end without yielding.
+ */
+const BOUNCE_BYTES = 256 * 1024;
+let bounce: Uint8Array | undefined;
+
+/** `into.length` bytes at `addr`, copied without allocating when the memory can. */
+export function readHostInto(memory: HostMemory, addr: bigint, into: Uint8Array): void {
+  if (memory.readInto) memory.readInto(addr, into);
+  else into.set(memory.read(addr, into.length));
+}
+
+/**
+ * Moves `length` bytes of `source`, from `sourceOffset` on, to host memory at `addr`: straight
+ * into host memory when it offers a view, else through the bounce buffer. Throws DmaError.
+ */
+export function copySourceToHostRange(
+  memory: HostMemory,
+  addr: bigint,
+  length: number,
+  source: TransferSource,
+  sourceOffset: number,
+): void {
+  const view = memory.view?.(addr, length);
+  if (view !== undefined) {
+    source.read(sourceOffset, view);
+    return;
+  }
+  bounce ??= new Uint8Array(BOUNCE_BYTES);
+  for (let done = 0; done < length; done += BOUNCE_BYTES) {
+    const piece = bounce.subarray(0, Math.min(BOUNCE_BYTES, length - done));
+    source.read(sourceOffset + done, piece);
+    memory.write(addr + BigInt(done), piece);
+  }
+}
+
+/** Controller → host through PRP segments; a DmaError becomes Data Transfer Error (0h/04h). */
+export function copySourceToHost(
+  memory: HostMemory,
+  segments: readonly DmaSegment[],
+  source: TransferSource,
+): CommandResult | undefined {
+  let offset = 0;
+  try {
+    for (const segment of segments) {
+      copySourceToHostRange(memory, segment.addr, segment.length, source, offset);
+      offset += segment.length;
+    }
+  } catch (error) {
+    if (error instanceof DmaError)
+      return failure(Status.DataTransferError, error.message, { retryable: true });
+    throw error;
+  }
+  return undefined;
+}
+
+/**
+ * Host → controller: the bytes of every segment, as views of host memory where it offers them,
+ * else as copies, one per segment (no whole-transfer buffer). All are read before any is used, so
+ * a DmaError (→ 0h/04h) leaves nothing half done.
+ */
+export function readHostSegments(
+  memory: HostMemory,
+  segments: readonly DmaSegment[],
+): { ok: true; pieces: Uint8Array[] } | { ok: false; result: CommandResult } {
+  const pieces: Uint8Array[] = [];
+  try {
+    for (const segment of segments)
+      pieces.push(memory.view?.(segment.addr, segment.length) ?? memory.read(segment.addr, segment.length));
+  } catch (error) {
+    if (error instanceof DmaError) {
+      return { ok: false, result: failure(Status.DataTransferError, error.message, { retryable: true }) };
+    }
+    throw error;
+  }
+  return { ok: true, pieces };
+}

@@ -1,5 +1,15 @@
-import { CQE_SIZE, decodeSqe, encodeCqe, SQE_SIZE, type SubmissionQueueEntry } from "@bplab/nvme-spec";
+import {
+  CQE_DW2_LAYOUT,
+  CQE_DW3_LAYOUT,
+  CQE_SIZE,
+  CqeOffset,
+  SQE_SIZE,
+  type SubmissionQueueEntry,
+  statusFieldCodec,
+} from "@bplab/nvme-spec";
 import { DmaError, type HostMemory, type InterruptSink } from "./ports.js";
+import { readHostInto } from "./prp.js";
+import { SqeView } from "./sqe-view.js";
 import type { CommandResult } from "./status.js";
 import type { TraceBus } from "./trace.js";
 
@@ -16,6 +26,8 @@ export interface SubmissionQueue {
   readonly cqid: number;
   head: number;
   tail: number;
+  /** Host address of each slot, computed on first use (a bigint sum allocates every time). */
+  readonly slotAddresses: bigint[];
 }
 
 export interface CompletionQueue {
@@ -27,6 +39,7 @@ export interface CompletionQueue {
   head: number;
   tail: number;
   phase: 0 | 1;
+  readonly slotAddresses: bigint[];
 }
 
 /** INTMS/INTMC hold one mask bit per vector for vectors 0-31. */
@@ -54,6 +67,15 @@ export class QueueEngine {
   private interruptMask = 0;
   private halted = false;
   private readonly deps: QueueEngineDeps;
+  /** SQ IDs in fetch order (admin first), kept sorted as queues come and go. */
+  private fetchOrder: number[] = [];
+  /** The entry being executed, read in place; see SqeView for why it is reused. */
+  private readonly sqe = new SqeView();
+  /** The completion being posted, built in place for the same reason. */
+  private readonly cqe = new DataView(new ArrayBuffer(CQE_SIZE));
+  private readonly cqeBytes = new Uint8Array(this.cqe.buffer);
+  /** CQE status fields by (SCT, SC, DNR): encoded once each, then looked up. */
+  private readonly statusFields = new Map<number, number>();
 
   constructor(deps: QueueEngineDeps) {
     this.deps = deps;
@@ -64,20 +86,23 @@ export class QueueEngine {
     for (const cq of this.completionQueues.values()) this.deassert(cq);
     this.submissionQueues.clear();
     this.completionQueues.clear();
+    this.fetchOrder = [];
     this.interruptMask = 0;
     this.halted = false;
   }
 
-  createCompletionQueue(cq: Omit<CompletionQueue, "head" | "tail" | "phase">): void {
-    this.completionQueues.set(cq.qid, { ...cq, head: 0, tail: 0, phase: 1 });
+  createCompletionQueue(cq: Omit<CompletionQueue, "head" | "tail" | "phase" | "slotAddresses">): void {
+    this.completionQueues.set(cq.qid, { ...cq, head: 0, tail: 0, phase: 1, slotAddresses: [] });
   }
 
-  createSubmissionQueue(sq: Omit<SubmissionQueue, "head" | "tail">): void {
-    this.submissionQueues.set(sq.qid, { ...sq, head: 0, tail: 0 });
+  createSubmissionQueue(sq: Omit<SubmissionQueue, "head" | "tail" | "slotAddresses">): void {
+    this.submissionQueues.set(sq.qid, { ...sq, head: 0, tail: 0, slotAddresses: [] });
+    this.fetchOrder = [...this.submissionQueues.keys()].sort((a, b) => a - b);
   }
 
   deleteSubmissionQueue(qid: number): void {
     this.submissionQueues.delete(qid);
+    this.fetchOrder = this.fetchOrder.filter((id) => id !== qid);
   }
 
   deleteCompletionQueue(qid: number): void {
@@ -134,15 +159,18 @@ export class QueueEngine {
     let progressed = true;
     while (progressed && !this.halted) {
       progressed = false;
-      for (const qid of [...this.submissionQueues.keys()].sort((a, b) => a - b)) {
+      // A command may delete queues (Delete I/O SQ), so the order is read once per round.
+      const order = this.fetchOrder;
+      for (let index = 0; index < order.length; index++) {
+        const qid = order[index]!;
         const sq = this.submissionQueues.get(qid);
         if (!sq || !this.canFetch(sq) || this.halted) continue;
-        const sqe = this.fetch(sq);
-        if (sqe === undefined) return executed;
+        if (!this.fetch(sq)) return executed;
         executed += 1;
         progressed = true;
-        const result = this.deps.execute(qid, sqe);
-        if (result !== undefined) this.complete(qid, sqe.cid, result);
+        const cid = this.sqe.cid;
+        const result = this.deps.execute(qid, this.sqe);
+        if (result !== undefined) this.complete(qid, cid, result);
       }
     }
     return executed;
@@ -153,17 +181,23 @@ export class QueueEngine {
     const sq = this.submissionQueues.get(sqid);
     const cq = sq ? this.completionQueues.get(sq.cqid) : undefined;
     if (!sq || !cq || this.halted) return;
-    const entry = encodeCqe({
-      dw0: result.dw0 >>> 0,
-      dw1: 0,
-      sqhd: sq.head,
-      sqid,
-      cid,
-      phase: cq.phase,
-      status: { sct: result.status.sct, sc: result.status.sc, crd: 0, more: false, dnr: result.dnr },
-    });
+    const cqe = this.cqe;
+    cqe.setUint32(CqeOffset.DW0, result.dw0 >>> 0, true);
+    cqe.setUint32(CqeOffset.DW1, 0, true);
+    cqe.setUint32(
+      CqeOffset.DW2,
+      (sq.head << CQE_DW2_LAYOUT.sqhd.lsb) | (sqid << CQE_DW2_LAYOUT.sqid.lsb),
+      true,
+    );
+    cqe.setUint32(
+      CqeOffset.DW3,
+      (cid << CQE_DW3_LAYOUT.cid.lsb) |
+        (cq.phase << CQE_DW3_LAYOUT.phase.lsb) |
+        (this.statusField(result) << CQE_DW3_LAYOUT.status.lsb),
+      true,
+    );
     try {
-      this.deps.memory.write(cq.base + BigInt(cq.tail * CQE_SIZE), entry);
+      this.deps.memory.write(slotAddress(cq, cq.tail, CQE_SIZE), this.cqeBytes);
     } catch (error) {
       if (!(error instanceof DmaError)) throw error;
       this.halt(`posting a completion to CQ ${cq.qid} hit unmapped host memory: ${error.message}`);
@@ -197,17 +231,34 @@ export class QueueEngine {
     return (cq.tail + 1) % cq.entries !== cq.head;
   }
 
-  private fetch(sq: SubmissionQueue): SubmissionQueueEntry | undefined {
-    let bytes: Uint8Array;
+  /** The CQE status field (SC, SCT, DNR; CRD and M are 0) of a result, encoded by nvme-spec once. */
+  private statusField(result: CommandResult): number {
+    const key = (result.status.sct << 9) | (result.status.sc << 1) | (result.dnr ? 1 : 0);
+    let field = this.statusFields.get(key);
+    if (field === undefined) {
+      field = statusFieldCodec.encode({
+        sct: result.status.sct,
+        sc: result.status.sc,
+        crd: 0,
+        more: false,
+        dnr: result.dnr,
+      });
+      this.statusFields.set(key, field);
+    }
+    return field;
+  }
+
+  /** Reads the SQ head entry into `this.sqe`; false (and the queues halt) when that fails. */
+  private fetch(sq: SubmissionQueue): boolean {
     try {
-      bytes = this.deps.memory.read(sq.base + BigInt(sq.head * SQE_SIZE), SQE_SIZE);
+      readHostInto(this.deps.memory, slotAddress(sq, sq.head, SQE_SIZE), this.sqe.bytes);
     } catch (error) {
       if (!(error instanceof DmaError)) throw error;
       this.halt(`fetching from SQ ${sq.qid} hit unmapped host memory: ${error.message}`);
-      return undefined;
+      return false;
     }
     sq.head = (sq.head + 1) % sq.entries;
-    return decodeSqe(bytes);
+    return true;
   }
 
   private halt(reason: string): void {
@@ -228,4 +279,18 @@ export class QueueEngine {
   private isMasked(vector: number): boolean {
     return vector < INTERRUPT_MASK_BITS && ((this.interruptMask >>> vector) & 1) === 1;
   }
+}
+
+/** The host address of slot `index` of a queue of `entryBytes`-byte entries. */
+function slotAddress(
+  queue: { readonly base: bigint; readonly slotAddresses: bigint[] },
+  index: number,
+  entryBytes: number,
+): bigint {
+  let address = queue.slotAddresses[index];
+  if (address === undefined) {
+    address = queue.base + BigInt(index * entryBytes);
+    queue.slotAddresses[index] = address;
+  }
+  return address;
 }

@@ -228,6 +228,11 @@ export class SubsystemWriteProtection {
  * controller's trace.
  */
 export class WriteProtection {
+  /** The last encoded Get Features 85h dword: a host may poll it at a high rate (issue 13). */
+  private currentDw0Cache:
+    | { readonly lockStates: BpLockStates; readonly rpmb: RpmbProtection; readonly dw0: number }
+    | undefined;
+
   constructor(
     private readonly subsystem: SubsystemWriteProtection,
     private readonly trace: TraceBus,
@@ -250,7 +255,13 @@ export class WriteProtection {
 
   /** Get Features FID 85h SEL=000b: both reported states in one dword. */
   currentDw0(): number {
-    return bpWriteProtectionCodec.encode(this.reported());
+    // States and RPMB bits are replaced, never mutated, so their identity says when to re-encode.
+    const { lockStates, rpmb } = this;
+    const cached = this.currentDw0Cache;
+    if (cached?.lockStates === lockStates && cached.rpmb === rpmb) return cached.dw0;
+    const dw0 = bpWriteProtectionCodec.encode(this.reported());
+    this.currentDw0Cache = { lockStates, rpmb, dw0 };
+    return dw0;
   }
 
   isWritable(bpid: BpId): boolean {

@@ -5,11 +5,11 @@ import {
   FeatureId,
   FeatureSelect,
   featureCapabilitiesCodec,
+  GET_FEATURES_CDW10_LAYOUT,
   interruptCoalescingCodec,
   NSID_BROADCAST,
   NUMBER_OF_QUEUES_INVALID,
   numberOfQueuesCodec,
-  parseGetFeatures,
   parseSetFeatures,
   powerManagementCodec,
   Status,
@@ -21,6 +21,7 @@ import {
 import type { CommandContext } from "../command-context.js";
 import { FeatureValues } from "../feature-values.js";
 import { namespaceCount } from "../nvm-io.js";
+import { dwordField } from "../sqe-view.js";
 import { type CommandResult, failure, success } from "../status.js";
 import { DEFAULT_WRITE_PROTECTION_DW0 } from "../write-protection.js";
 
@@ -160,14 +161,17 @@ const CAPABILITIES = featureCapabilitiesCodec.encode({
  * controller scope, and Get checks NSID only for namespace-specific features, so NSID is ignored.
  */
 export function getFeatures(ctx: CommandContext, sqe: SubmissionQueueEntry): CommandResult {
-  const command = parseGetFeatures(sqe);
-  const handler = HANDLERS.get(command.fid);
-  if (!handler) return unsupported(command.fid);
-  if (command.sel > FEATURE_SELECT_MAX) return failure(Status.InvalidField, `SEL=${command.sel} is reserved`);
-  if (command.sel === FeatureSelect.SupportedCapabilities) return success(CAPABILITIES);
+  // Two fields of CDW10, read in place: Get Features is the hot admin command (issue 13).
+  const cdw10 = sqe.cdw10;
+  const fid = dwordField(cdw10, GET_FEATURES_CDW10_LAYOUT.fid);
+  const sel = dwordField(cdw10, GET_FEATURES_CDW10_LAYOUT.sel);
+  const handler = HANDLERS.get(fid);
+  if (!handler) return unsupported(fid);
+  if (sel > FEATURE_SELECT_MAX) return failure(Status.InvalidField, `SEL=${sel} is reserved`);
+  if (sel === FeatureSelect.SupportedCapabilities) return success(CAPABILITIES);
   // Nothing is saveable, so SEL=saved reports the default (MC-33).
-  const select = command.sel === FeatureSelect.Saved ? FeatureSelect.Default : command.sel;
-  return handler.get(ctx, command.cdw11, select);
+  const select = sel === FeatureSelect.Saved ? FeatureSelect.Default : sel;
+  return handler.get(ctx, sqe.cdw11, select);
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   Status,
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
-import { type CommandContext, checkTransferSize, receiveFromHost } from "../command-context.js";
+import { type CommandContext, checkTransferSize, receivePiecesFromHost } from "../command-context.js";
 import { describeThrown } from "../errors.js";
 import { type CommandResult, failure, success } from "../status.js";
 
@@ -78,7 +78,7 @@ export function firmwareImageDownload(ctx: CommandContext, sqe: SubmissionQueueE
       `the piece would end at ${offsetBytes + lengthBytes}, past the BP size ${capacity} (MC-10)`,
     );
   }
-  const received = receiveFromHost(ctx, sqe, lengthBytes);
+  const received = receivePiecesFromHost(ctx, sqe, lengthBytes);
   if (!received.ok) return received.result;
   if (startsNewImage && ctx.bootPartitions.stagedLength > 0) {
     ctx.trace.emit("fw.staging.discarded", {
@@ -87,7 +87,12 @@ export function firmwareImageDownload(ctx: CommandContext, sqe: SubmissionQueueE
     });
     ctx.bootPartitions.discardStaged();
   }
-  ctx.bootPartitions.stageWrite(offsetBytes, received.data);
+  // One stageWrite per PRP segment, straight from host memory (issue 13, ports.ts).
+  let staged = offsetBytes;
+  for (const piece of received.pieces) {
+    ctx.bootPartitions.stageWrite(staged, piece);
+    staged += piece.length;
+  }
   traceCdw12(ctx, command.cdw12);
   ctx.trace.emit("fw.download", () => ({
     offsetBytes,

@@ -12,8 +12,9 @@ import {
   Status,
   type SubmissionQueueEntry,
 } from "@bplab/nvme-spec";
-import { type CommandContext, checkTransferSize, sendToHost } from "../command-context.js";
+import { type CommandContext, checkTransferSize, sendSourceToHost } from "../command-context.js";
 import { NAMESPACE_ID } from "../nvm-io.js";
+import type { TransferSource } from "../prp.js";
 import { type CommandResult, failure, success } from "../status.js";
 import {
   commandsSupportedAndEffects,
@@ -30,9 +31,8 @@ import {
  */
 
 /** A log as a size plus a reader, so LID 15h never materialises a whole (up to 4 GiB) BP. */
-interface LogSource {
+interface LogSource extends TransferSource {
   readonly sizeBytes: number;
-  read(offset: number, into: Uint8Array): void;
 }
 
 const NSID_NONE = 0;
@@ -55,12 +55,26 @@ export function getLogPage(ctx: CommandContext, sqe: SubmissionQueueEntry): Comm
       `LPO=${command.lpo} is past the ${source.sizeBytes}-byte log (MC-50)`,
     );
   }
-  const offset = Number(command.lpo);
-  // Bytes past the end of the log read as 00h (MC-51).
-  const data = new Uint8Array(lengthBytes);
-  const available = Math.min(lengthBytes, source.sizeBytes - offset);
-  if (available > 0) source.read(offset, data.subarray(0, available));
-  return sendToHost(ctx, sqe, data) ?? success();
+  const window = new LogWindow(source, Number(command.lpo));
+  return sendSourceToHost(ctx, sqe, lengthBytes, window) ?? success();
+}
+
+/**
+ * The bytes a Get Log Page returns, from LPO on: the log's, then 00h past its end (MC-51). The
+ * transfer pulls them segment by segment, so no buffer of the whole transfer is built.
+ */
+class LogWindow implements TransferSource {
+  constructor(
+    private readonly log: LogSource,
+    private readonly lpo: number,
+  ) {}
+
+  read(offset: number, into: Uint8Array): void {
+    const start = this.lpo + offset;
+    const fromLog = Math.max(0, Math.min(into.length, this.log.sizeBytes - start));
+    if (fromLog > 0) this.log.read(start, fromLog === into.length ? into : into.subarray(0, fromLog));
+    if (fromLog < into.length) into.fill(0, fromLog);
+  }
 }
 
 function isSource(value: LogSource | CommandResult): value is LogSource {
