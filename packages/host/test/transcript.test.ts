@@ -48,4 +48,26 @@ describe("Transcript", () => {
     for (const n of [1, 2, 3]) transcript.note(`n${n}`);
     expect(transcript.entries.map((e) => e.text)).toEqual(["n2", "n3"]);
   });
+
+  it("describes nothing while nobody subscribes, and describes each entry once when entries are read (issue 13)", () => {
+    const transcript = new Transcript();
+    let fieldReads = 0;
+    const sqe = new Proxy(
+      { ...buildFirmwareCommit({ ca: 0b110, bpid: 1 }), cid: 7 },
+      {
+        get(target, key, receiver) {
+          fieldReads++;
+          return Reflect.get(target, key, receiver);
+        },
+      },
+    );
+    transcript.command(sqe);
+    expect(fieldReads).toBe(0);
+    expect(transcript.entries[0]).toMatchObject({ seq: 0, kind: "command", cid: 7 });
+    expect(transcript.entries[0]?.text).toMatch(/^Firmware Commit .*BPID=1/);
+    const afterFirstRead = fieldReads;
+    expect(afterFirstRead).toBeGreaterThan(0);
+    void transcript.entries;
+    expect(fieldReads).toBe(afterFirstRead);
+  });
 });

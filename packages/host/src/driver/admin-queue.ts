@@ -21,7 +21,8 @@ const ADMIN_QUEUE_ID = 0;
 const HIGHEST_USABLE_CID = U16_MAX - 1;
 
 interface PendingCommand {
-  readonly description: string;
+  /** The command as submitted; described only for an error message (issue 13: not per command). */
+  readonly entry: SubmissionQueueEntry;
   completion?: CompletionQueueEntry;
   abortedBy?: Error;
   /** The waiter gave up (HostTimeoutError); a late completion frees the CID and is noted. */
@@ -76,7 +77,7 @@ export class AdminQueue {
   async reset(settings: AdminQueueSettings = this.settings): Promise<void> {
     this.settings = settings;
     for (const [cid, command] of this.pending) {
-      command.abortedBy = new CommandAbortedByResetError(`${command.description} (cid ${cid})`);
+      command.abortedBy = new CommandAbortedByResetError(`${describeAdmin(command)} (cid ${cid})`);
     }
     this.pending.clear();
     this.sqTail = 0;
@@ -92,7 +93,7 @@ export class AdminQueue {
       await this.waitForFreeSlot();
       const cid = this.allocateCid();
       const entry = { ...sqe, cid };
-      const pending: PendingCommand = { description: describeCommand(entry, { admin: true }) };
+      const pending: PendingCommand = { entry };
       const slot = this.sqTail;
       await this.target.memWrite(this.settings.sqAddr + BigInt(slot * SQE_SIZE), encodeSqe(entry));
       this.pending.set(cid, pending);
@@ -112,7 +113,7 @@ export class AdminQueue {
       if (command.completion) return command.completion;
     }
     command.abandoned = true;
-    throw new HostTimeoutError(`the completion of ${command.description}`, this.settings.maxPolls);
+    throw new HostTimeoutError(`the completion of ${describeAdmin(command)}`, this.settings.maxPolls);
   }
 
   /** One sweep of the CQ: consumes every entry whose phase tag is new, then rings the head doorbell. */
@@ -167,4 +168,8 @@ export class AdminQueue {
     }
     throw new HostUsageError("cid", "every command identifier is in flight");
   }
+}
+
+function describeAdmin(command: PendingCommand): string {
+  return describeCommand(command.entry, { admin: true });
 }
