@@ -38,7 +38,9 @@ export function summarize() {
     const stamp = readStamp(name);
     if (!stamp) continue; // a package without that artefact's task (e.g. no lab image task yet)
     addCounts(tally, `ensure ${name}`, stamp.counts);
-    steps.push(`${name}: ${stamp.skipReason ? `skipped (${stamp.skipReason})` : `key ${stamp.key ?? "-"}`}`);
+    const { passed, failed, skipped = 0 } = stamp.counts;
+    const how = stamp.key ? `key ${stamp.key}` : `${passed} passed, ${failed} failed, ${skipped} skipped`;
+    steps.push(`${name}: ${stamp.skipReason ? `skipped (${stamp.skipReason})` : how}`);
   }
   for (const dir of [...testedPackages(), root]) {
     const name = dir === root ? "scripts" : dir.slice(root.length + 1);
