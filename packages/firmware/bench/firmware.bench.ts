@@ -1,5 +1,6 @@
 /**
- * Firmware-lab boot times, with the Linux-only lab boot as a baseline in the same sitting. A
+ * Firmware-lab boot times on both devices (the patched QEMU's, and the TS controller behind
+ * vfio-user on stock QEMU), with the Linux-only lab boot as a baseline, all in the same sitting. A
  * benchmark, not a test: it writes bench-results/firmware.json and prints a table.
  *
  *   pnpm --filter @bplab/firmware bench        # BPLAB_BENCH_BOOTS=N boots of each (default 2)
@@ -8,12 +9,18 @@
  * first line → the guest's end line (the OS attempts done).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createBootpartImage, DEFAULT_BPSZ, runGuest } from "@bplab/lab";
 import { createProgressPrinter } from "@bplab/qemu-patches";
-import { osAttemptScript, prepareFirmwareLab, runFirmwareLab } from "../src/index.js";
+import {
+  type FirmwareTarget,
+  osAttemptScript,
+  prepareFirmwareLab,
+  runFirmwareLab,
+  vfioUserUnavailableReason,
+} from "../src/index.js";
 
 const BOOTS = Number(process.env.BPLAB_BENCH_BOOTS ?? "2");
 const progress = createProgressPrinter({ write: (text) => process.stdout.write(text), interactive: false });
@@ -26,17 +33,23 @@ const lab = await prepareFirmwareLab({
   onProgress: progress,
   onNote: (text) => console.log(`[firmware] ${text}`),
 });
+const vfioUserSkip = await vfioUserUnavailableReason({ needsInterrupts: true });
+if (vfioUserSkip) console.warn(`[firmware] no vfio-user rows: ${vfioUserSkip}`);
+const targets: FirmwareTarget[] = vfioUserSkip ? ["qemu"] : ["qemu", "vfio-user"];
 const dir = mkdtempSync(join(tmpdir(), "bplab-fw-bench-"));
 try {
   const osImage = new Uint8Array(4096).fill(0x5a);
   for (let boot = 1; boot <= BOOTS; boot++) {
-    const run = await runFirmwareLab({ lab, lock: "upc" });
-    const t = run.timing;
-    add(`firmware ${boot}: power-on → app start`, t.firmwareStartMs);
-    add(`firmware ${boot}: power-on → lock applied`, t.lockAppliedMs);
-    add(`firmware ${boot}: power-on → first kernel line`, t.firstKernelLineMs);
-    add(`firmware ${boot}: power-on → OS attempts done`, t.guestDoneMs);
-    add(`firmware ${boot}: power-on → QEMU exit`, t.exitMs);
+    for (const target of targets) {
+      const run = await runFirmwareLab({ lab, lock: "upc", target });
+      const t = run.timing;
+      const what = `firmware ${target} ${boot}: power-on →`;
+      add(`${what} app start`, t.firmwareStartMs);
+      add(`${what} lock applied`, t.lockAppliedMs);
+      add(`${what} first kernel line`, t.firstKernelLineMs);
+      add(`${what} OS attempts done`, t.guestDoneMs);
+      add(`${what} QEMU exit`, t.exitMs);
+    }
     // Baseline: the same OS attempts on the Linux-only lab (direct kernel boot, no OVMF, no app).
     const bootpart = await createBootpartImage(join(dir, `baseline-${boot}.img`), { bpsz: DEFAULT_BPSZ });
     const baseline = await runGuest({
@@ -57,7 +70,7 @@ const out = join(dirname(fileURLToPath(import.meta.url)), "..", "bench-results")
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, "firmware.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), app: lab.app.key, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), app: lab.app.key, load: loadavg(), rows }, null, 2)}\n`,
 );
 const width = Math.max(...rows.map((r) => r.what.length));
 for (const row of rows)
