@@ -131,9 +131,8 @@ function judge(
 }
 
 const choice = await chooseMode();
-const nodeModules = join(PACKAGE_DIR, "node_modules");
 async function runLab(index: number, job: GuestFlowJob, step: number): Promise<GuestFlowResult> {
-  if (choice.mode === "host") return runGuestFlowOnHost(job, nodeModules);
+  if (choice.mode === "host") return runGuestFlowOnHost(job);
   return withLabContainer({ image: choice.tag, name: `scale-${step}-${index}` }, (lab) =>
     runGuestFlowInContainer(job, lab),
   );

@@ -63,7 +63,8 @@ export {
 export type { GuestFlowBoot, GuestFlowJob, GuestFlowResult } from "./lab-container-guest.js";
 export {
   GUEST_FLOW_PROGRAM,
-  LAB_IMAGE_NODE_MODULES,
+  hostLabPackageDir,
+  LAB_IMAGE_LAB_PACKAGE,
   runGuestFlowInContainer,
   runGuestFlowOnHost,
 } from "./lab-container-guest.js";

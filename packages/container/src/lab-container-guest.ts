@@ -1,7 +1,7 @@
 /**
  * The Linux + nvme-cli guest flows, run the same way on the host and in a lab container, so the
  * two can be compared. One small program (GUEST_FLOW_PROGRAM) does it in both places: it loads
- * @bplab/lab from the node_modules it is given, writes the Boot Partition image the job asks
+ * @bplab/lab from the package directory it is given, writes the Boot Partition image the job asks
  * for, boots the guest on the patched QEMU once per script (each boot is a power cycle of the
  * same `bootpart` file) and prints one JSON document: every boot's results and blobs, and the
  * sha256 of both BPs afterwards, or the lab's typed error (a time-out is a result, not a crash).
@@ -9,9 +9,11 @@
  * image's own node and packages.
  */
 import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runCommand } from "@bplab/node-kit";
 import { LAB_IMAGE } from "./image.js";
 import {
@@ -21,8 +23,8 @@ import {
   parseJsonOutput,
 } from "./lab-container.js";
 
-/** Where the lab image keeps every @bplab package (the `pnpm deploy` of @bplab/cli). */
-export const LAB_IMAGE_NODE_MODULES = `${LAB_IMAGE.appDir}/node_modules`;
+/** Where the lab image keeps @bplab/lab (in the `pnpm deploy` of @bplab/cli). */
+export const LAB_IMAGE_LAB_PACKAGE = `${LAB_IMAGE.appDir}/node_modules/@bplab/lab`;
 
 /** One guest boot: the script text and the files it reads under /lab/files. */
 export interface GuestFlowBoot {
@@ -60,7 +62,7 @@ export interface GuestFlowResult {
   readonly seconds: number;
 }
 
-/** The program, run as `node <file> <job.json> <node_modules dir>`. */
+/** The program, run as `node <file> <job.json> <the @bplab/lab package directory>`. */
 export const GUEST_FLOW_PROGRAM = `
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -68,8 +70,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [jobPath, nodeModules] = process.argv.slice(2);
-const labDir = join(nodeModules, "@bplab", "lab");
+const [jobPath, labDir] = process.argv.slice(2);
 const manifest = JSON.parse(await readFile(join(labDir, "package.json"), "utf8"));
 const lab = await import(pathToFileURL(join(labDir, manifest.exports["."].import)).href);
 const job = JSON.parse(await readFile(jobPath, "utf8"));
@@ -144,15 +145,30 @@ function parseFlowOutput(
   return result;
 }
 
-/** Runs the job on this host with the given node_modules (the one that holds @bplab/lab). */
-export async function runGuestFlowOnHost(job: GuestFlowJob, nodeModules: string): Promise<GuestFlowResult> {
+/** The directory of the @bplab/lab this module resolves (its package.json is the one named so). */
+export function hostLabPackageDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.resolve("@bplab/lab")));
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "@bplab/lab") return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new LabContainerError("LAB_CONTAINER_COMMAND_FAILED", "cannot find @bplab/lab");
+    dir = parent;
+  }
+}
+
+/** Runs the job on this host with the @bplab/lab in `labDir` (default the one this module resolves). */
+export async function runGuestFlowOnHost(
+  job: GuestFlowJob,
+  labDir: string = hostLabPackageDir(),
+): Promise<GuestFlowResult> {
   const dir = await mkdtemp(join(tmpdir(), "bplab-guest-flow-job-"));
   try {
     const program = join(dir, "guest-flow.mjs");
     const jobFile = join(dir, "job.json");
     await writeFile(program, GUEST_FLOW_PROGRAM);
     await writeFile(jobFile, jobJson(job));
-    const result = await runCommand(process.execPath, [program, jobFile, nodeModules]);
+    const result = await runCommand(process.execPath, [program, jobFile, labDir]);
     return parseFlowOutput(result.stdout, result.exitCode, result.stderr, "the host");
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -167,6 +183,6 @@ export async function runGuestFlowInContainer(
   const base = `${LAB_CONTAINER_INBOX_DIR}/guest-flow-${randomUUID().slice(0, 8)}`;
   await lab.writeFile(`${base}.mjs`, GUEST_FLOW_PROGRAM);
   await lab.writeFile(`${base}.json`, jobJson(job));
-  const result = await lab.exec(["node", `${base}.mjs`, `${base}.json`, LAB_IMAGE_NODE_MODULES]);
+  const result = await lab.exec(["node", `${base}.mjs`, `${base}.json`, LAB_IMAGE_LAB_PACKAGE]);
   return parseFlowOutput(result.stdout, result.exitCode, result.stderr, `container ${lab.name}`);
 }
