@@ -1,0 +1,97 @@
+/**
+ * The device behind a firmware boot, without booting: the patched device's arguments, the BP size
+ * a `bootpart` file implies, and the vfio-user device's round trip through the file (seeded before
+ * QEMU, written back after) that makes power cycles and read-backs work as on the patched device.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createBootpartImage, readBootPartition } from "@bplab/lab";
+import { bootPartitionSizeBytes } from "@bplab/nvme-spec";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  attachFirmwareDevice,
+  bootpartBpSizeBytes,
+  patchedDeviceQemuArgs,
+  vfioUserUnavailableReason,
+} from "../src/device-target.js";
+import { FirmwareBadOptionError } from "../src/errors.js";
+import { seededImage } from "./helpers/data.js";
+
+const KIB = 1024;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "bplab-fw-device-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the firmware boot's device", () => {
+  it("the patched device runs on the bootpart file itself", () => {
+    expect(patchedDeviceQemuArgs({ bootpart: "/r/bp.img", memory: "512M" })).toEqual([
+      ...["-machine", "q35", "-m", "512M"],
+      ...["-drive", "file=/r/bp.img,if=none,format=raw,id=bp0"],
+      ...["-device", "nvme,id=nvme0,serial=bplab-fw,bootpart=bp0"],
+    ]);
+  });
+
+  it("a bootpart file's BP size: two whole BPs, with or without the 4 KiB metadata block", () => {
+    expect(bootpartBpSizeBytes(2 * 128 * KIB)).toBe(128 * KIB);
+    expect(bootpartBpSizeBytes(2 * 128 * KIB + 4 * KIB)).toBe(128 * KIB);
+    expect(bootpartBpSizeBytes(2 * 384 * KIB + 4 * KIB)).toBe(384 * KIB);
+    expect(() => bootpartBpSizeBytes(4 * KIB)).toThrow(FirmwareBadOptionError);
+  });
+
+  it("names a missing vfio-user QEMU as the reason the target cannot run", async () => {
+    const reason = await vfioUserUnavailableReason({
+      vfioUserQemu: join(dir, "no-such-qemu"),
+      needsInterrupts: false,
+    });
+    expect(reason).toMatch(/no stock QEMU with vfio-user-pci/);
+    await expect(
+      attachFirmwareDevice({
+        target: "vfio-user",
+        bootpart: join(dir, "unused.img"),
+        memory: "512M",
+        qemuBinary: "unused",
+        vfioUserQemu: join(dir, "no-such-qemu"),
+        runDir: dir,
+        needsInterrupts: false,
+      }),
+    ).rejects.toMatchObject({ code: "FIRMWARE_HOST_UNSUPPORTED" });
+  });
+});
+
+const vfioUserSkip = await vfioUserUnavailableReason({ needsInterrupts: false });
+if (vfioUserSkip) console.warn(`[firmware] skipping the vfio-user device round trip: ${vfioUserSkip}`);
+
+describe.skipIf(vfioUserSkip !== undefined)("the vfio-user device and the bootpart file", () => {
+  it("serves the file's BPs and writes them back unchanged when no guest changed them", async () => {
+    const bpBytes = bootPartitionSizeBytes(1);
+    const bp0 = seededImage(bpBytes, "device-bp0");
+    const bp1 = seededImage(bpBytes, "device-bp1");
+    const image = await createBootpartImage(join(dir, "bp.img"), { bpsz: 1, bp0, bp1 });
+    const runDir = await mkdtemp(join(dir, "run-"));
+    const device = await attachFirmwareDevice({
+      target: "vfio-user",
+      bootpart: image.path,
+      memory: "512M",
+      qemuBinary: "unused",
+      runDir,
+      needsInterrupts: false,
+    });
+    try {
+      expect(device.qemuArgs).toContain("-device");
+      expect(device.qemuArgs.join(" ")).toContain('"driver":"vfio-user-pci"');
+      // The device never saw a QEMU: finish() writes back what was seeded.
+      await device.finish();
+    } finally {
+      await device.stop();
+    }
+    expect(await readBootPartition(image, 0)).toEqual(bp0);
+    expect(await readBootPartition(image, 1)).toEqual(bp1);
+    // The metadata block now holds the device's ABPID (0), as the patched device writes it.
+    expect((await readFile(image.path)).length).toBe(2 * bpBytes + 4 * KIB);
+  });
+});
