@@ -3,12 +3,11 @@
  * a `bootpart` file implies, and the vfio-user device's round trip through the file (seeded before
  * QEMU, written back after) that makes power cycles and read-backs work as on the patched device.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createBootpartImage, readBootPartition } from "@bplab/lab";
 import { bootPartitionSizeBytes } from "@bplab/nvme-spec";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   attachFirmwareDevice,
   bootpartBpSizeBytes,
@@ -17,15 +16,10 @@ import {
 } from "../src/device-target.js";
 import { FirmwareBadOptionError } from "../src/errors.js";
 import { seededImage } from "./helpers/data.js";
+import { fileTempDir } from "./helpers/temp-dir.js";
 
 const KIB = 1024;
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "bplab-fw-device-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tempDir = fileTempDir("bplab-fw-device-");
 
 describe("the firmware boot's device", () => {
   it("the patched device runs on the bootpart file itself", () => {
@@ -45,18 +39,18 @@ describe("the firmware boot's device", () => {
 
   it("names a missing vfio-user QEMU as the reason the target cannot run", async () => {
     const reason = await vfioUserUnavailableReason({
-      vfioUserQemu: join(dir, "no-such-qemu"),
+      vfioUserQemu: join(tempDir(), "no-such-qemu"),
       needsInterrupts: false,
     });
     expect(reason).toMatch(/no stock QEMU with vfio-user-pci/);
     await expect(
       attachFirmwareDevice({
         target: "vfio-user",
-        bootpart: join(dir, "unused.img"),
+        bootpart: join(tempDir(), "unused.img"),
         memory: "512M",
         qemuBinary: "unused",
-        vfioUserQemu: join(dir, "no-such-qemu"),
-        runDir: dir,
+        vfioUserQemu: join(tempDir(), "no-such-qemu"),
+        runDir: tempDir(),
         needsInterrupts: false,
       }),
     ).rejects.toMatchObject({ code: "FIRMWARE_HOST_UNSUPPORTED" });
@@ -71,8 +65,8 @@ describe.skipIf(vfioUserSkip !== undefined)("the vfio-user device and the bootpa
     const bpBytes = bootPartitionSizeBytes(1);
     const bp0 = seededImage(bpBytes, "device-bp0");
     const bp1 = seededImage(bpBytes, "device-bp1");
-    const image = await createBootpartImage(join(dir, "bp.img"), { bpsz: 1, bp0, bp1 });
-    const runDir = await mkdtemp(join(dir, "run-"));
+    const image = await createBootpartImage(join(tempDir(), "bp.img"), { bpsz: 1, bp0, bp1 });
+    const runDir = await mkdtemp(join(tempDir(), "run-"));
     const device = await attachFirmwareDevice({
       target: "vfio-user",
       bootpart: image.path,

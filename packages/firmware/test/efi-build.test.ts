@@ -3,11 +3,10 @@
  * /usr by default, BPLAB_GNU_EFI (the Nix shell's gnu-efi) when set. nix/efi-app.nix derives the
  * same commands from the same file (scripts/test/nix-flake.test.mjs compares the two).
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CommandRunner } from "@bplab/node-kit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   buildEfiApp,
   DEBIAN_GNU_EFI_PREFIX,
@@ -18,14 +17,9 @@ import {
   gnuEfiPrefix,
 } from "../src/efi-build.js";
 import { hostPackages, hostRequirements } from "../src/host-tools.js";
+import { fileTempDir } from "./helpers/temp-dir.js";
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "bplab-fw-efi-build-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tempDir = fileTempDir("bplab-fw-efi-build-");
 
 describe("the EFI app's build recipe", () => {
   it("on Debian it is the gnu-efi recipe the lab has always run (a changed flag shows here)", () => {
@@ -79,7 +73,7 @@ describe("the EFI app's build recipe", () => {
   });
 
   it("buildEfiApp runs exactly those commands against the prefix's gnu-efi files", async () => {
-    const prefix = join(dir, "gnu-efi");
+    const prefix = join(tempDir(), "gnu-efi");
     await mkdir(join(prefix, "lib"), { recursive: true });
     for (const file of [
       EFI_BUILD_RECIPE.gnuEfi.crt0,
@@ -95,7 +89,7 @@ describe("the EFI app's build recipe", () => {
       if (command === "objcopy") await writeFile(args.at(-1) as string, "MZ");
       return { exitCode: 0, stdout: "", stderr: "", tail: "" };
     };
-    const build = await buildEfiApp({ cacheDir: join(dir, "cache"), gnuEfiPrefix: prefix, runner });
+    const build = await buildEfiApp({ cacheDir: join(tempDir(), "cache"), gnuEfiPrefix: prefix, runner });
     expect(build.cached).toBe(false);
     expect(await readFile(build.path, "utf8")).toBe("MZ");
     const firstOutput = seen[0]?.args.at(-1) ?? "";

@@ -2,11 +2,10 @@
  * Which OVMF the lab boots: the Nix shell's BPLAB_OVMF_CODE / BPLAB_OVMF_VARS (nix/devshell.nix)
  * win over Debian's /usr/share/OVMF files, both or neither, and only existing files.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pins } from "@bplab/pins";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { firmwareQemuArgs } from "../src/boot-lab.js";
 import { patchedDeviceQemuArgs } from "../src/device-target.js";
 import { FirmwareBadOptionError } from "../src/errors.js";
@@ -19,20 +18,17 @@ import {
   OVMF_VARS_TEMPLATE_PATH,
   ovmfFiles,
 } from "../src/host-tools.js";
+import { fileTempDir } from "./helpers/temp-dir.js";
 
-let dir: string;
+const tempDir = fileTempDir("bplab-fw-ovmf-");
 let code: string;
 let vars: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "bplab-fw-ovmf-"));
   // The names nixpkgs' OVMF.fd installs under FV/.
-  code = join(dir, "OVMF_CODE.fd");
-  vars = join(dir, "OVMF_VARS.fd");
+  code = join(tempDir(), "OVMF_CODE.fd");
+  vars = join(tempDir(), "OVMF_VARS.fd");
   await writeFile(code, "code");
   await writeFile(vars, "vars");
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("ovmfFiles", () => {
@@ -58,7 +54,7 @@ describe("ovmfFiles", () => {
   });
 
   it("refuses a path that does not exist, naming the variable", () => {
-    const missing = join(dir, "nope.fd");
+    const missing = join(tempDir(), "nope.fd");
     expect(() => ovmfFiles({ [OVMF_CODE_ENV]: code, [OVMF_VARS_ENV]: missing })).toThrow(
       /BPLAB_OVMF_VARS names a file that does not exist/,
     );
