@@ -16,7 +16,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allocDataBuffer, type BenchRig, createBenchRig } from "../bench/rig.js";
 import { createMemoryStore } from "../src/memory-store.js";
-import type { BootPartitionStore } from "../src/ports.js";
+import type { BootPartitionStore, HostMemory } from "../src/ports.js";
+import { resolvePrps } from "../src/prp.js";
 import { SqeView } from "../src/sqe-view.js";
 import { createRig, PAGE, pattern, sameBytes, statusOf } from "./harness.js";
 
@@ -191,5 +192,29 @@ describe("SqeView (issue 13: the SQE read in place)", () => {
           expect(view[key]).toBe(decoded[key]);
       }),
     );
+  });
+});
+
+describe("PRP lists resolved without bigint arithmetic per page (issue 13)", () => {
+  const page = 4096;
+  function listMemory(entries: bigint[]): HostMemory {
+    const list = new DataView(new ArrayBuffer(entries.length * 8));
+    entries.forEach((entry, index) => list.setBigUint64(index * 8, entry, true));
+    return {
+      read: (_addr, length) => new Uint8Array(list.buffer.slice(0, length)),
+      write: () => {},
+    };
+  }
+
+  it("merges adjacent pages and keeps addresses at and above 2^53 exact and apart", () => {
+    const high = 2n ** 53n;
+    const entries = [0x2000n, 0x3000n, high, high + 0x1000n, 2n ** 64n - 0x1000n];
+    const resolved = resolvePrps(listMemory(entries), 0x1000n, 0x10_0000n, 6 * page, page);
+    expect(resolved.ok && resolved.segments).toEqual([
+      { addr: 0x1000n, length: 3 * page },
+      { addr: high, length: page },
+      { addr: high + 0x1000n, length: page },
+      { addr: 2n ** 64n - 0x1000n, length: page },
+    ]);
   });
 });

@@ -132,15 +132,16 @@ function bytesSource(bytes: Uint8Array): LogSource {
 function bootPartitionLog(ctx: CommandContext, lsp: number): LogSource {
   const store = ctx.bootPartitions;
   const bpid = bootPartitionFromLsp(lsp);
-  const header = encodeBootPartitionLogHeader({
-    bpsz: store.bpSizeBytes / BOOT_PARTITION_UNIT_BYTES,
-    abpid: store.activeBpid,
-  });
   return {
     sizeBytes: BOOT_PARTITION_LOG_HEADER_SIZE + store.bpSizeBytes,
     read(offset, into) {
       let written = 0;
       if (offset < BOOT_PARTITION_LOG_HEADER_SIZE) {
+        // Encoded only by the command that reads it: a BP read is mostly commands past the header.
+        const header = encodeBootPartitionLogHeader({
+          bpsz: store.bpSizeBytes / BOOT_PARTITION_UNIT_BYTES,
+          abpid: store.activeBpid,
+        });
         const headerPart = header.subarray(
           offset,
           Math.min(BOOT_PARTITION_LOG_HEADER_SIZE, offset + into.length),
