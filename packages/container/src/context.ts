@@ -117,6 +117,33 @@ export function pruneDeploy(dir: string): void {
   walk(dir);
 }
 
+/**
+ * Imports the deployed `@bplab/cli` (and through it every package) with this Node before Docker
+ * sees it: a dist/ that is half rebuilt, or older than its sources, fails here in a second
+ * instead of at the end of a long image build.
+ */
+export async function checkDeployLoads(
+  appDir: string,
+  runner: CommandRunner,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const entry = join(appDir, "dist/index.js");
+  const loaded = await runner(
+    process.execPath,
+    ["--input-type=module", "-e", `await import(${JSON.stringify(entry)});`],
+    {
+      env,
+    },
+  );
+  if (loaded.exitCode !== 0) {
+    throw new ContainerError(
+      "CONTAINER_CONTEXT_FAILED",
+      `the deployed @bplab/cli does not load (${entry}):\n${loaded.tail}`,
+      "pnpm turbo run build",
+    );
+  }
+}
+
 /** Writes the context and hashes it. Builds what the host builds anyway (guest image, EFI app). */
 export async function assembleContext(options: ContextOptions = {}): Promise<BuildContext> {
   const repoRoot = options.repoRoot ?? defaultRepoRoot();
@@ -199,6 +226,7 @@ export async function assembleContext(options: ContextOptions = {}): Promise<Bui
     { cwd: repoRoot, env, failureCode: "CONTAINER_CONTEXT_FAILED" },
   );
   pruneDeploy(join(dir, "app"));
+  await checkDeployLoads(join(dir, "app"), runner, env);
   report("hashing the context");
   const entries = await listContext(dir);
   return { dir, entries, hash: contentHash(entries) };

@@ -21,7 +21,13 @@ export {
   securityMirror,
 } from "./base.js";
 export type { BuildContext, ContextOptions } from "./context.js";
-export { assembleContext, contextDir, pruneDeploy, RUNTIME_APT_PACKAGES } from "./context.js";
+export {
+  assembleContext,
+  checkDeployLoads,
+  contextDir,
+  pruneDeploy,
+  RUNTIME_APT_PACKAGES,
+} from "./context.js";
 export type { DoctorCheck, DoctorFacts, DoctorReport } from "./doctor.js";
 export { buildDoctorReport, formatDoctorReport, gatherDoctorFacts, labDoctor } from "./doctor.js";
 export type { EngineOptions, EngineProbe } from "./engine.js";
