@@ -4,9 +4,9 @@ import type { ErrorLog } from "./error-log.js";
 import type { FeatureValues } from "./feature-values.js";
 import type { BootPartitionStore, Clock, HostMemory, NamespaceStore } from "./ports.js";
 import {
+  bytesSource,
   copyFromHost,
   copySourceToHost,
-  copyToHost,
   readHostSegments,
   resolvePrps,
   type TransferSource,
@@ -72,9 +72,7 @@ export function sendToHost(
   sqe: SubmissionQueueEntry,
   data: Uint8Array,
 ): CommandResult | undefined {
-  const resolution = resolvePrps(ctx.memory, sqe.prp1, sqe.prp2, data.length, ctx.pageSize);
-  if (!resolution.ok) return resolution.result;
-  return copyToHost(ctx.memory, resolution.segments, data);
+  return sendSourceToHost(ctx, sqe, data.length, bytesSource(data));
 }
 
 /**

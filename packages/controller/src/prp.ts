@@ -131,28 +131,6 @@ function transferError(reason: string): PrpResolution {
   return { ok: false, result: failure(Status.DataTransferError, reason, { retryable: true }) };
 }
 
-/** Copies `data` to the host buffer; a DmaError becomes Data Transfer Error (0h/04h). */
-export function copyToHost(
-  memory: HostMemory,
-  segments: readonly DmaSegment[],
-  data: Uint8Array,
-): CommandResult | undefined {
-  let offset = 0;
-  try {
-    for (const segment of segments) {
-      if (offset >= data.length) break;
-      const piece = data.subarray(offset, offset + segment.length);
-      memory.write(segment.addr, piece);
-      offset += segment.length;
-    }
-  } catch (error) {
-    if (error instanceof DmaError)
-      return failure(Status.DataTransferError, error.message, { retryable: true });
-    throw error;
-  }
-  return undefined;
-}
-
 /** Reads the whole host buffer; a DmaError becomes Data Transfer Error (0h/04h). */
 export function copyFromHost(
   memory: HostMemory,
@@ -179,6 +157,11 @@ export function copyFromHost(
 /** Fills `into` with the transfer's bytes from `offset` on (a log page, a Boot Partition). */
 export interface TransferSource {
   read(offset: number, into: Uint8Array): void;
+}
+
+/** Bytes already in memory (an Identify structure, a small log) as a transfer source. */
+export function bytesSource(bytes: Uint8Array): TransferSource {
+  return { read: (offset, into) => into.set(bytes.subarray(offset, offset + into.length)) };
 }
 
 /**

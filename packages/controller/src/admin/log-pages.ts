@@ -14,7 +14,7 @@ import {
 } from "@bplab/nvme-spec";
 import { type CommandContext, checkTransferSize, sendSourceToHost } from "../command-context.js";
 import { NAMESPACE_ID } from "../nvm-io.js";
-import type { TransferSource } from "../prp.js";
+import { bytesSource, type TransferSource } from "../prp.js";
 import { type CommandResult, failure, success } from "../status.js";
 import {
   commandsSupportedAndEffects,
@@ -91,25 +91,25 @@ function logSource(
 ): LogSource | CommandResult {
   switch (lid) {
     case LogPageId.SupportedLogPages:
-      return bytesSource(supportedLogPages());
+      return logOf(supportedLogPages());
     case LogPageId.ErrorInformation:
-      return bytesSource(errorInformation(ctx));
+      return logOf(errorInformation(ctx));
     case LogPageId.SmartHealth:
       // LPA.SMARTS=1 (MC-55): NSID 0h/FFFFFFFFh is the controller, NSID 1 the one namespace,
       // which holds every byte the controller stores, so both report the same counters.
       if (nsid !== NSID_NONE && nsid !== NSID_BROADCAST && !(ctx.namespace && nsid === NAMESPACE_ID)) {
         return failure(Status.InvalidNamespaceOrFormat, `NSID=${nsid} is not an active namespace`);
       }
-      return bytesSource(smartHealth(ctx));
+      return logOf(smartHealth(ctx));
     case LogPageId.ChangedNamespaceList:
       // Namespaces are fixed at power-on: the list is always empty.
-      return bytesSource(encodeChangedNamespaceList([]));
+      return logOf(encodeChangedNamespaceList([]));
     case LogPageId.FirmwareSlot:
-      return bytesSource(firmwareSlotInformation(ctx));
+      return logOf(firmwareSlotInformation(ctx));
     case LogPageId.CommandsSupportedAndEffects:
       if (csi !== CommandSetId.Nvm)
         return failure(Status.InvalidField, `CSI ${csi}: only the NVM command set`);
-      return bytesSource(commandsSupportedAndEffects(ctx.supportedAdminOpcodes));
+      return logOf(commandsSupportedAndEffects(ctx.supportedAdminOpcodes));
     case LogPageId.BootPartition:
       return bootPartitionLog(ctx, lsp);
     default:
@@ -121,11 +121,8 @@ function logSource(
   }
 }
 
-function bytesSource(bytes: Uint8Array): LogSource {
-  return {
-    sizeBytes: bytes.length,
-    read: (offset, into) => into.set(bytes.subarray(offset, offset + into.length)),
-  };
+function logOf(bytes: Uint8Array): LogSource {
+  return { sizeBytes: bytes.length, ...bytesSource(bytes) };
 }
 
 /** LID 15h: header (LID 15h, BPSZ and ABPID without BRS, MC-54), then BP data; LSP bits 6:1 ignored (MC-52). */
