@@ -1,6 +1,9 @@
 /**
  * The NVMe device a firmware boot attaches to, on either target, behind one shape: the QEMU to
- * run, the machine/memory/device arguments, and what happens to the `bootpart` file.
+ * run, the machine/memory/device arguments, and what happens to the `bootpart` file. The targets,
+ * the patched device's arguments and the availability check are @bplab/lab's (device-target.ts
+ * there); what stays here is the attach itself, because OVMF, unlike Linux, polls, so a boot
+ * without Linux needs no fd passing (lab's attachGuestDevice always requires it, and is internal).
  *
  * - "qemu": the patched QEMU's `-device nvme,bootpart=` on the file itself (docs/qemu.md).
  * - "vfio-user": stock QEMU's `vfio-user-pci` in front of the TS controller of @bplab/vfio-user,
@@ -11,19 +14,18 @@
  */
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bootPartitionSizeBytes } from "@bplab/nvme-spec";
-import { BOOTPART_PROPERTY } from "@bplab/qtest";
 import {
-  findVfioUserQemu,
-  type GuestNvmeDevice,
-  loadFdPassing,
-  startGuestNvmeDevice,
-} from "@bplab/vfio-user";
+  GUEST_DEVICE_TARGETS,
+  type GuestDeviceTarget,
+  guestDeviceUnavailable,
+  patchedDeviceQemuArgs,
+} from "@bplab/lab";
+import { bootPartitionSizeBytes } from "@bplab/nvme-spec";
+import { findVfioUserQemu, type GuestNvmeDevice, startGuestNvmeDevice } from "@bplab/vfio-user";
 import { FirmwareBadOptionError, FirmwareHostUnsupportedError } from "./errors.js";
 
-export type FirmwareTarget = "qemu" | "vfio-user";
-export const FIRMWARE_TARGETS: readonly FirmwareTarget[] = Object.freeze(["qemu", "vfio-user"]);
-const DEVICE_SERIAL = "bplab-fw";
+export type FirmwareTarget = GuestDeviceTarget;
+export const FIRMWARE_TARGETS: readonly FirmwareTarget[] = GUEST_DEVICE_TARGETS;
 
 export interface FirmwareDevice {
   readonly target: FirmwareTarget;
@@ -50,15 +52,6 @@ export interface AttachOptions {
   needsInterrupts: boolean;
 }
 
-/** The QEMU arguments of the patched device on a `bootpart` file. */
-export function patchedDeviceQemuArgs(options: { bootpart: string; memory: string }): string[] {
-  return [
-    ...["-machine", "q35", "-m", options.memory],
-    ...["-drive", `file=${options.bootpart},if=none,format=raw,id=bp0`],
-    ...["-device", `nvme,id=nvme0,serial=${DEVICE_SERIAL},${BOOTPART_PROPERTY}=bp0`],
-  ];
-}
-
 /**
  * The BP size of a `bootpart` file: two whole BPs (BPSZ x 128 KiB each), optionally followed by
  * the 4 KiB metadata block, which is smaller than one 128 KiB unit and so rounds away.
@@ -75,7 +68,10 @@ export function bootpartBpSizeBytes(fileBytes: number): number {
   return bpSizeBytes;
 }
 
-/** Why the vfio-user target cannot run here, or undefined when it can. */
+/**
+ * Why the vfio-user target cannot run here, or undefined when it can: lab's check (the stock QEMU
+ * and fd passing) when Linux follows the app, else only a QEMU with vfio-user-pci.
+ */
 export async function vfioUserUnavailableReason(options: {
   vfioUserQemu?: string;
   needsInterrupts: boolean;
@@ -85,10 +81,7 @@ export async function vfioUserUnavailableReason(options: {
   } catch (error) {
     return `no stock QEMU with vfio-user-pci: ${(error as Error).message}`;
   }
-  const fdPassing = loadFdPassing();
-  if (options.needsInterrupts && fdPassing instanceof Error)
-    return `usocket (fd passing) is missing, so the vfio-user device has no interrupts for Linux: ${fdPassing.message}`;
-  return undefined;
+  return options.needsInterrupts ? guestDeviceUnavailable("vfio-user") : undefined;
 }
 
 export async function attachFirmwareDevice(options: AttachOptions): Promise<FirmwareDevice> {
@@ -96,7 +89,7 @@ export async function attachFirmwareDevice(options: AttachOptions): Promise<Firm
     return {
       target: "qemu",
       qemuBinary: options.qemuBinary,
-      qemuArgs: patchedDeviceQemuArgs(options),
+      qemuArgs: patchedDeviceQemuArgs({ bootpartPath: options.bootpart, memory: options.memory }),
       finish: async () => {},
       stop: async () => {},
     };

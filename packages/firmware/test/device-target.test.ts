@@ -11,7 +11,6 @@ import { describe, expect, it } from "vitest";
 import {
   attachFirmwareDevice,
   bootpartBpSizeBytes,
-  patchedDeviceQemuArgs,
   vfioUserUnavailableReason,
 } from "../src/device-target.js";
 import { FirmwareBadOptionError } from "../src/errors.js";
@@ -22,11 +21,20 @@ const KIB = 1024;
 const tempDir = fileTempDir("bplab-fw-device-");
 
 describe("the firmware boot's device", () => {
-  it("the patched device runs on the bootpart file itself", () => {
-    expect(patchedDeviceQemuArgs({ bootpart: "/r/bp.img", memory: "512M" })).toEqual([
+  it("the patched device runs on the bootpart file itself (lab's arguments)", async () => {
+    const device = await attachFirmwareDevice({
+      target: "qemu",
+      bootpart: "/r/bp.img",
+      memory: "512M",
+      qemuBinary: "/q/qemu-system-x86_64",
+      runDir: tempDir(),
+      needsInterrupts: true,
+    });
+    expect(device.qemuBinary).toBe("/q/qemu-system-x86_64");
+    expect(device.qemuArgs).toEqual([
       ...["-machine", "q35", "-m", "512M"],
       ...["-drive", "file=/r/bp.img,if=none,format=raw,id=bp0"],
-      ...["-device", "nvme,id=nvme0,serial=bplab-fw,bootpart=bp0"],
+      ...["-device", "nvme,id=nvme0,serial=bplab-lab,bootpart=bp0"],
     ]);
   });
 

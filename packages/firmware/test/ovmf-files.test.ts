@@ -4,10 +4,10 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { patchedDeviceQemuArgs } from "@bplab/lab";
 import { pins } from "@bplab/pins";
 import { beforeAll, describe, expect, it } from "vitest";
 import { firmwareQemuArgs } from "../src/boot-lab.js";
-import { patchedDeviceQemuArgs } from "../src/device-target.js";
 import { FirmwareBadOptionError } from "../src/errors.js";
 import {
   hostPackages,
@@ -69,7 +69,7 @@ describe("ovmfFiles", () => {
       ovmfCode: code,
       vars: "run-vars.fd",
       esp: "esp.img",
-      deviceArgs: patchedDeviceQemuArgs({ bootpart: "bp.img", memory: "512M" }),
+      deviceArgs: patchedDeviceQemuArgs({ bootpartPath: "bp.img", memory: "512M" }),
     });
     expect(argv).toContain(`if=pflash,format=raw,unit=0,readonly=on,file=${code}`);
     expect(argv).toContain("if=pflash,format=raw,unit=1,file=run-vars.fd");
