@@ -184,7 +184,11 @@ export function describeStoreContract(
       expect(() => namespace.writeZeroes(0, NS_BYTES + 1)).toThrow(/ends past the end/);
     });
 
-    it("matches a plain byte-array model under random stage/discard/commit/read sequences", () => {
+    // timeout 0 = no time limit: this package's vitest config keeps the 5 s default, and 60 runs
+    // of up to 24 file operations take longer than that on a loaded machine.
+    it("matches a plain byte-array model under random stage/discard/commit/read sequences", {
+      timeout: 0,
+    }, () => {
       const operation = fc.oneof(
         fc.record({
           kind: fc.constant("stage" as const),
