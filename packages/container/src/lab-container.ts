@@ -11,7 +11,7 @@
  */
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { CodedError, processIsAlive } from "@bplab/node-kit";
 import type { StartedTestContainer } from "testcontainers";
 import { type EnsureLabImageOptions, ensureLabImage, LAB_IMAGE } from "./image.js";
@@ -26,6 +26,8 @@ export const LAB_CONTAINER_INBOX_DIR = `${LAB_IMAGE.home}/inbox`;
 export const LAB_CONTAINER_OWNER_LABEL = "org.bplab.lab-container.owner-pid";
 /** Label with the owner's host name: a pid means something only on the host that wrote it. */
 export const LAB_CONTAINER_HOST_LABEL = "org.bplab.lab-container.host";
+/** Label with the host path of a state directory the lab created itself (the reaper removes it too). */
+export const LAB_CONTAINER_OWNED_STATE_LABEL = "org.bplab.lab-container.owned-state-dir";
 /** Label naming the lab, so `docker ps` says which state directory a container serves. */
 export const LAB_CONTAINER_NAME_LABEL = "org.bplab.lab-container.name";
 
@@ -114,6 +116,7 @@ export function parseJsonOutput<T = unknown>(text: string, what: string): T[] {
     });
 }
 
+const STATE_DIR_PREFIX = "bplab-lab-";
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 /**
@@ -138,7 +141,7 @@ async function ownStateDir(
   given: string | undefined,
 ): Promise<{ dir: string; owned: boolean }> {
   if (given !== undefined) return { dir: given, owned: false };
-  const dir = await mkdtemp(join(tmpdir(), `bplab-lab-${name}-`));
+  const dir = await mkdtemp(join(tmpdir(), `${STATE_DIR_PREFIX}${name}-`));
   // The image runs as its non-root user; a root host hands the directory over to that uid.
   if (process.getuid?.() === 0) await chown(dir, LAB_IMAGE.uid, LAB_IMAGE.gid);
   return { dir, owned: true };
@@ -161,6 +164,7 @@ export async function startLabContainer(options: LabContainerOptions): Promise<L
       [LAB_CONTAINER_OWNER_LABEL]: String(process.pid),
       [LAB_CONTAINER_HOST_LABEL]: hostname(),
       [LAB_CONTAINER_NAME_LABEL]: name,
+      ...(state.owned ? { [LAB_CONTAINER_OWNED_STATE_LABEL]: state.dir } : {}),
     });
   if (options.memoryGiB !== undefined || options.cpus !== undefined)
     container = container.withResourcesQuota({
@@ -268,7 +272,7 @@ export function runLabCommand<T = unknown>(
 
 /**
  * Removes the lab containers whose owner process is gone (a test worker killed before its
- * clean-up ran). Ryuk would do this; it is off (see the module comment). Returns their ids.
+ * clean-up ran), and the state directories they had created. Ryuk would do this; it is off (see the module comment). Returns their ids.
  */
 export async function reapLabContainers(): Promise<string[]> {
   const { getContainerRuntimeClient } = await loadTestcontainers();
@@ -283,6 +287,10 @@ export async function reapLabContainers(): Promise<string[]> {
     const owner = Number(info.Labels?.[LAB_CONTAINER_OWNER_LABEL]);
     if (!Number.isInteger(owner) || owner <= 0 || processIsAlive(owner)) continue;
     await client.container.getById(info.Id).remove({ force: true, v: true });
+    const ownedState = info.Labels?.[LAB_CONTAINER_OWNED_STATE_LABEL];
+    // Only a directory this module made (a bplab-lab-* temp dir), never one a caller passed in.
+    if (ownedState && basename(ownedState).startsWith(STATE_DIR_PREFIX))
+      await rm(ownedState, { recursive: true, force: true });
     reaped.push(info.Id);
   }
   return reaped;
