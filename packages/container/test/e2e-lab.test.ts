@@ -6,9 +6,11 @@
  * Without a Docker engine (or with BPLAB_SKIP_QEMU=1) the suite skips and prints why.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { detectHostFacts, type GuestScript, hostBlockers } from "@bplab/lab";
 import { runCommand } from "@bplab/node-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -255,5 +257,32 @@ describe.skipIf(reason !== undefined)("several lab containers at once: no cross-
       expect(result.tmp.filter((name) => name.startsWith("own-"))).toEqual([`own-${index}`]);
     });
     expect(new Set(expectedBp1).size).toBe(LABS);
+  });
+});
+
+describe.skipIf(reason !== undefined)("a lab container whose owner died", () => {
+  it("is removed by reapLabContainers, with the state directory it created", async () => {
+    const { tag } = await labContainerImage();
+    const dir = await mkdtemp(join(tmpdir(), "bplab-orphan-owner-"));
+    try {
+      // A process that starts a lab and exits without stop(): what a killed test worker leaves.
+      const owner = join(dir, "owner.mts");
+      const module = pathToFileURL(join(PACKAGE_DIR, "src", "lab-container.ts")).href;
+      await writeFile(
+        owner,
+        `import { startLabContainer } from ${JSON.stringify(module)};\n` +
+          `const lab = await startLabContainer({ image: ${JSON.stringify(tag)}, name: "orphan" });\n` +
+          "console.log(JSON.stringify({ id: lab.id, stateDir: lab.stateDir }));\nprocess.exit(0);\n",
+      );
+      const started = await runCommand(process.execPath, ["--import", "tsx", owner], { cwd: PACKAGE_DIR });
+      expect(started.exitCode, started.stderr).toBe(0);
+      const [orphan] = parseJsonOutput<{ id: string; stateDir: string }>(started.stdout, "owner");
+      expect(existsSync(orphan?.stateDir ?? "")).toBe(true);
+      const reaped = await reapLabContainers();
+      expect(reaped).toContain(orphan?.id);
+      expect(existsSync(orphan?.stateDir ?? "")).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
