@@ -203,8 +203,8 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       runDir: dir,
       needsInterrupts: options.linux !== undefined,
     });
-    const argv = firmwareQemuArgs({ serialLog, ovmfCode: ovmf.code, vars, esp, deviceArgs: device.qemuArgs });
-    const tied = dieWithParent(device.qemuBinary, argv);
+    const argv = firmwareQemuArgs({ serialLog, ovmfCode: ovmf.code, vars, esp, deviceArgs: device.args });
+    const tied = dieWithParent(device.binary, argv);
     const startMs = performance.now();
     const child = spawn(tied.command, tied.args, {
       detached: true,
@@ -251,7 +251,8 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
     });
     options.signal?.removeEventListener("abort", onAbort);
     await tail.stop();
-    await device.finish();
+    // The BPs and ABPID are in the bootpart file before anyone reads it (vfio-user writes them now).
+    await device.release();
     if (pending) onLine(pending);
     if (failure) throw failure;
     const exitMs = performance.now() - startMs;
@@ -278,7 +279,7 @@ export async function runFirmwareBoot(options: FirmwareBootOptions): Promise<Fir
       killGroup(pid, "SIGKILL");
       untrackProcess(pid);
     }
-    await device?.stop();
+    await device?.release();
     if (!options.keep) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,19 +1,15 @@
 /**
- * The device behind a firmware boot, without booting: the patched device's arguments, the BP size
- * a `bootpart` file implies, and the vfio-user device's round trip through the file (seeded before
- * QEMU, written back after) that makes power cycles and read-backs work as on the patched device.
+ * The device behind a firmware boot (lab's attach with firmware's options), without booting: the
+ * patched device's arguments, a refused target, and the vfio-user device's round trip through the
+ * file (seeded before QEMU, written back after) that makes power cycles and read-backs work as on
+ * the patched device. The BP size a `bootpart` file implies is tested in @bplab/lab.
  */
 import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createBootpartImage, readBootPartition } from "@bplab/lab";
 import { bootPartitionSizeBytes } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
-import {
-  attachFirmwareDevice,
-  bootpartBpSizeBytes,
-  vfioUserUnavailableReason,
-} from "../src/device-target.js";
-import { FirmwareBadOptionError } from "../src/errors.js";
+import { attachFirmwareDevice, vfioUserUnavailableReason } from "../src/device-target.js";
 import { seededImage } from "./helpers/data.js";
 import { fileTempDir } from "./helpers/temp-dir.js";
 
@@ -30,19 +26,25 @@ describe("the firmware boot's device", () => {
       runDir: tempDir(),
       needsInterrupts: true,
     });
-    expect(device.qemuBinary).toBe("/q/qemu-system-x86_64");
-    expect(device.qemuArgs).toEqual([
+    expect(device.binary).toBe("/q/qemu-system-x86_64");
+    expect(device.args).toEqual([
       ...["-machine", "q35", "-m", "512M"],
       ...["-drive", "file=/r/bp.img,if=none,format=raw,id=bp0"],
       ...["-device", "nvme,id=nvme0,serial=bplab-lab,bootpart=bp0"],
     ]);
   });
 
-  it("a bootpart file's BP size: two whole BPs, with or without the 4 KiB metadata block", () => {
-    expect(bootpartBpSizeBytes(2 * 128 * KIB)).toBe(128 * KIB);
-    expect(bootpartBpSizeBytes(2 * 128 * KIB + 4 * KIB)).toBe(128 * KIB);
-    expect(bootpartBpSizeBytes(2 * 384 * KIB + 4 * KIB)).toBe(384 * KIB);
-    expect(() => bootpartBpSizeBytes(4 * KIB)).toThrow(FirmwareBadOptionError);
+  it("refuses an unknown target with firmware's option error, before anything starts", async () => {
+    await expect(
+      attachFirmwareDevice({
+        target: "floppy" as "qemu",
+        bootpart: "/r/bp.img",
+        memory: "512M",
+        qemuBinary: "unused",
+        runDir: tempDir(),
+        needsInterrupts: false,
+      }),
+    ).rejects.toMatchObject({ code: "FIRMWARE_BAD_OPTION" });
   });
 
   it("names a missing vfio-user QEMU as the reason the target cannot run", async () => {
@@ -84,12 +86,11 @@ describe.skipIf(vfioUserSkip !== undefined)("the vfio-user device and the bootpa
       needsInterrupts: false,
     });
     try {
-      expect(device.qemuArgs).toContain("-device");
-      expect(device.qemuArgs.join(" ")).toContain('"driver":"vfio-user-pci"');
-      // The device never saw a QEMU: finish() writes back what was seeded.
-      await device.finish();
+      expect(device.args).toContain("-device");
+      expect(device.args.join(" ")).toContain('"driver":"vfio-user-pci"');
     } finally {
-      await device.stop();
+      // The device never saw a QEMU: release() writes back what was seeded, then stops it.
+      await device.release();
     }
     expect(await readBootPartition(image, 0)).toEqual(bp0);
     expect(await readBootPartition(image, 1)).toEqual(bp1);

@@ -6,6 +6,7 @@
  * file: the vfio-user device is seeded from it before the boot and writes BPs and ABPID back after
  * QEMU exits, so a caller (and every lab test) reads and writes that file the same way on both.
  * Each boot is a new QEMU process on a freshly seeded device: a power cycle (MC-42, MC-69).
+ * This is the one attach of both labs: @bplab/firmware boots OVMF on it too.
  */
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { BOOT_PARTITION_COUNT, BOOT_PARTITION_UNIT_BYTES } from "@bplab/nvme-spec";
@@ -63,23 +64,35 @@ export interface AttachGuestDeviceOptions {
   runDir: string;
   bootpart: BootpartImage | string | undefined;
   memory: string;
+  /** The QEMU of `target`: the patched build ("qemu") or a stock one with vfio-user-pci. */
   qemuBinary: string | undefined;
-  log: (line: string) => void;
+  /**
+   * Whether the guest needs interrupts (default true): the Linux driver does, so the vfio-user
+   * server must pass eventfds; OVMF polls, so a firmware boot without Linux does not.
+   */
+  needsInterrupts?: boolean;
+  log?: (line: string) => void;
 }
 
-/** BP size of an existing `bootpart` file: 2 BPs of 128 KiB units, optionally plus the metadata block. */
-async function bootpartBpSize(bootpart: BootpartImage | string): Promise<number> {
-  if (typeof bootpart !== "string") return bootpart.bpSizeBytes;
-  const { size } = await stat(bootpart);
-  for (const bps of [size - BOOTPART_METADATA_BYTES, size]) {
+/**
+ * BP size of a `bootpart` file of `fileBytes`: 2 BPs of whole 128 KiB units, optionally plus the
+ * 4 KiB metadata block; any other size is no BP image (hostile input is refused, not rounded).
+ */
+export function bootpartFileBpSizeBytes(fileBytes: number, path?: string): number {
+  for (const bps of [fileBytes - BOOTPART_METADATA_BYTES, fileBytes]) {
     const bpSize = bps / BOOT_PARTITION_COUNT;
     if (bps > 0 && Number.isInteger(bpSize) && bpSize % BOOT_PARTITION_UNIT_BYTES === 0) return bpSize;
   }
   throw new LabBadOptionError(
     "bootpart",
     "is not 2 x BPSZ x 128 KiB, optionally plus a 4 KiB metadata block",
-    bootpart,
+    path ?? fileBytes,
   );
+}
+
+async function bootpartBpSize(bootpart: BootpartImage | string): Promise<number> {
+  if (typeof bootpart !== "string") return bootpart.bpSizeBytes;
+  return bootpartFileBpSizeBytes((await stat(bootpart)).size, bootpart);
 }
 
 /** Prepares the device of one boot (for vfio-user: starts the server and seeds it). */
@@ -105,7 +118,7 @@ export async function attachGuestDevice(options: AttachGuestDeviceOptions): Prom
     runDir: options.runDir,
     createBpSizeBytes: bpSizeBytes,
     memory: options.memory,
-    log: options.log,
+    ...(options.log ? { log: options.log } : {}),
     ...(options.qemuBinary ? { qemu: options.qemuBinary } : {}),
   });
   let released = false;
@@ -121,7 +134,7 @@ export async function attachGuestDevice(options: AttachGuestDeviceOptions): Prom
     }
   };
   try {
-    if (!device.passesFds)
+    if ((options.needsInterrupts ?? true) && !device.passesFds)
       throw new GuestDeviceUnavailableError(
         "vfio-user",
         "no fd passing (usocket), so no interrupts for the Linux driver",

@@ -8,8 +8,10 @@
 export * from "./bootpart-image.js";
 export type { CpioEntry } from "./cpio.js";
 export { CpioBuilder, encodeCpio } from "./cpio.js";
-export type { GuestDeviceTarget } from "./device-target.js";
+export type { AttachedGuestDevice, AttachGuestDeviceOptions, GuestDeviceTarget } from "./device-target.js";
 export {
+  attachGuestDevice,
+  bootpartFileBpSizeBytes,
   DEFAULT_GUEST_DEVICE_TARGET,
   GUEST_DEVICE_TARGETS,
   guestDeviceUnavailable,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { loadFdPassing } from "@bplab/vfio-user";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBootpartImage } from "../src/bootpart-image.js";
-import { patchedDeviceQemuArgs } from "../src/device-target.js";
+import { bootpartFileBpSizeBytes, patchedDeviceQemuArgs } from "../src/device-target.js";
 import { LabBadOptionError } from "../src/errors.js";
 import { type GuestRunOptions, guestQemuArgs, runGuest } from "../src/guest-runner.js";
 import { GuestScript } from "../src/guest-script.js";
@@ -64,6 +64,15 @@ describe("the QEMU arguments of a device target", () => {
     }).join(" ");
     expect(args).toContain("-machine q35,memory-backend=mem -device {} -accel tcg");
     expect(args).not.toContain("bootpart");
+  });
+
+  it("a bootpart file's BP size: two BPs of whole 128 KiB units, with or without the 4 KiB metadata block", () => {
+    const KIB = 1024;
+    expect(bootpartFileBpSizeBytes(2 * 128 * KIB)).toBe(128 * KIB);
+    expect(bootpartFileBpSizeBytes(2 * 128 * KIB + 4 * KIB)).toBe(128 * KIB);
+    expect(bootpartFileBpSizeBytes(2 * 384 * KIB + 4 * KIB)).toBe(384 * KIB);
+    for (const odd of [0, 4 * KIB, 2 * 128 * KIB + 1, 3 * 128 * KIB, 2 * 128 * KIB + 8 * KIB])
+      expect(() => bootpartFileBpSizeBytes(odd), `${odd} bytes`).toThrow(LabBadOptionError);
   });
 
   it("refuses an unknown target and a bootpart file that is no BP image, before QEMU starts", async () => {
