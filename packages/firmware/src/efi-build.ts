@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CommandRunner, runChecked, runCommand } from "@bplab/node-kit";
 import { cacheRoot } from "@bplab/qemu-patches";
-import { FirmwareBuildError } from "./errors.js";
+import { FirmwareBadOptionError, FirmwareBuildError } from "./errors.js";
 
 /** efi/build-recipe.json: gnu-efi paths are relative to its prefix. */
 export interface EfiBuildRecipe {
@@ -154,7 +154,26 @@ export async function efiAppKey(sourceDir = efiSourceDir(), prefix = gnuEfiPrefi
   return hash.digest("hex").slice(0, 16);
 }
 
+/**
+ * A prebuilt app to boot instead of building one, like BPLAB_QEMU for QEMU: the lab image sets it
+ * (its runtime stage has no compiler and no gnu-efi, so it can neither build the app nor compute
+ * the build's cache key), and a firmware team can point it at its own build.
+ */
+export const EFI_APP_ENV = "BPLAB_EFI_APP";
+
+/** The app BPLAB_EFI_APP names, or undefined when it is unset; a set path must exist. */
+export function prebuiltEfiApp(env: NodeJS.ProcessEnv = process.env): EfiAppBuild | undefined {
+  const path = env[EFI_APP_ENV] || undefined;
+  if (path === undefined) return undefined;
+  if (!existsSync(path))
+    throw new FirmwareBadOptionError(EFI_APP_ENV, "names a file that does not exist", path);
+  const key = createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16);
+  return { path, key, cached: true };
+}
+
 export interface BuildEfiAppOptions {
+  /** Read for BPLAB_EFI_APP and BPLAB_GNU_EFI; default process.env. */
+  env?: NodeJS.ProcessEnv;
   cacheDir?: string;
   sourceDir?: string;
   /** The gnu-efi prefix; default gnuEfiPrefix() (BPLAB_GNU_EFI, else /usr). */
@@ -162,11 +181,17 @@ export interface BuildEfiAppOptions {
   runner?: CommandRunner;
 }
 
-/** The cached bpfw.efi for the current sources, built (about 1 s) when missing. */
+/**
+ * The app BPLAB_EFI_APP names, else the cached bpfw.efi for the current sources, built (about
+ * 1 s) when missing.
+ */
 export async function buildEfiApp(options: BuildEfiAppOptions = {}): Promise<EfiAppBuild> {
+  const env = options.env ?? process.env;
+  const prebuilt = prebuiltEfiApp(env);
+  if (prebuilt) return prebuilt;
   const sourceDir = options.sourceDir ?? efiSourceDir();
   const runner = options.runner ?? runCommand;
-  const prefix = options.gnuEfiPrefix ?? gnuEfiPrefix();
+  const prefix = options.gnuEfiPrefix ?? gnuEfiPrefix(env);
   const key = await efiAppKey(sourceDir, prefix);
   const dir = join(firmwareCacheDir(options.cacheDir), key);
   const path = join(dir, EFI_APP_FILE);

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { ensureHostPackages, type HostFacts } from "@bplab/lab";
 import { type CommandRunner, runCommand } from "@bplab/node-kit";
 import { pins } from "@bplab/pins";
-import { GNU_EFI_CRT0, GNU_EFI_ENV } from "./efi-build.js";
+import { EFI_APP_ENV, GNU_EFI_CRT0, GNU_EFI_ENV } from "./efi-build.js";
 import { FirmwareBadOptionError } from "./errors.js";
 
 /** Debian's OVMF build with the UEFI Shell inside (the secure-boot variants do not start it). */
@@ -72,20 +72,27 @@ const GNU_EFI_REQUIREMENT: Requirement = {
   aptPackage: pins.gnuEfi.debianPackage,
 };
 
-export const FIRMWARE_HOST_REQUIREMENTS: readonly Requirement[] = Object.freeze([
+/** What building the EFI app needs; nothing of it when BPLAB_EFI_APP names a prebuilt app. */
+const APP_BUILD_REQUIREMENTS: readonly Requirement[] = Object.freeze([
   GNU_EFI_REQUIREMENT,
   { what: "gcc", present: () => onPath("gcc"), aptPackage: "gcc" },
   { what: "ld, objcopy", present: () => onPath("ld") && onPath("objcopy"), aptPackage: "binutils" },
+]);
+
+export const FIRMWARE_HOST_REQUIREMENTS: readonly Requirement[] = Object.freeze([
+  ...APP_BUILD_REQUIREMENTS,
   { what: "mformat, mcopy", present: () => onPath("mformat") && onPath("mcopy"), aptPackage: "mtools" },
   OVMF_REQUIREMENT,
 ]);
 
 /**
  * The requirements of this environment: Debian's OVMF only when BPLAB_OVMF_* do not name one,
- * Debian's gnu-efi only when BPLAB_GNU_EFI does not (the Nix shell sets all three).
+ * Debian's gnu-efi only when BPLAB_GNU_EFI does not (the Nix shell sets all three), and no app
+ * build tools at all when BPLAB_EFI_APP names a prebuilt app (the lab image sets it).
  */
 export function hostRequirements(env: NodeJS.ProcessEnv = process.env): readonly Requirement[] {
   const provided = new Set<Requirement>();
+  if (env[EFI_APP_ENV]) for (const r of APP_BUILD_REQUIREMENTS) provided.add(r);
   if (ovmfFiles(env).source !== "debian") provided.add(OVMF_REQUIREMENT);
   if (env[GNU_EFI_ENV]) provided.add(GNU_EFI_REQUIREMENT);
   return FIRMWARE_HOST_REQUIREMENTS.filter((r) => !provided.has(r));
