@@ -19,6 +19,7 @@ import {
   findUnpatchedQemuBinary,
   type QemuTarget,
   type QemuTargetDevice,
+  type SharedRamMode,
 } from "@bplab/qtest";
 import { startVfioUserServer, type VfioUserNvmeServer, type VfioUserServerOptions } from "./server/host.js";
 
@@ -31,6 +32,11 @@ export interface VfioUserTargetOptions {
   /** Server options (store, config, quirks, log); the socket path and scheduler are the target's own. */
   server?: Omit<VfioUserServerOptions, "socketPath" | "scheduler">;
   settleStepNs?: bigint;
+  /**
+   * Guest RAM as a shared, fd-backed backend (default "auto": on where the launcher can) or "off":
+   * anonymous RAM, so QEMU passes no fd and every DMA travels as a DMA_READ/DMA_WRITE message.
+   */
+  sharedRam?: SharedRamMode;
 }
 
 /** @bplab/qtest's QemuTarget with this package's server as its device; the server outlives QEMU restarts. */
@@ -96,6 +102,7 @@ export async function createVfioUserTarget(options: VfioUserTargetOptions = {}):
     machine: "q35",
     accel: "qtest",
     ...(options.settleStepNs === undefined ? {} : { settleStepNs: options.settleStepNs }),
+    ...(options.sharedRam === undefined ? {} : { sharedRam: options.sharedRam }),
     device: async (workDir) => {
       const device = await startServerDevice(workDir, binary, options.server);
       server = device.server;

@@ -1,13 +1,14 @@
 // End to end: QEMU 10.2.2's unmodified vfio-user-pci device backed by the TS controller through
 // this package's server. The host driver enumerates, enables, runs Identify and reads a BP through
-// BPRSEL/BPMBL and through log 15h, with guest RAM reached by DMA messages (default RAM) and by
-// guest-memory fds (memfd RAM); every result must equal the same operation on the in-process core.
+// BPRSEL/BPMBL and through log 15h, with guest RAM reached by DMA messages (anonymous RAM) and by
+// guest-memory fds (shared RAM); every result must equal the same operation on the in-process core.
 import { createMemoryStore } from "@bplab/controller";
 import { NvmeHostDriver, type Target } from "@bplab/host";
 import { createInProcessTarget } from "@bplab/in-process-target";
 import { BpWriteProtectionState } from "@bplab/nvme-spec";
 import { afterEach, describe, expect, it } from "vitest";
-import { createVfioQemuTarget, qemuSkipReason, type VfioQemuTarget } from "./helpers/qemu.js";
+import type { VfioUserTarget } from "../src/index.js";
+import { createVfioQemuTarget, qemuSkipReason } from "./helpers/qemu.js";
 
 const BP_BYTES = 256 * 1024;
 const READ_BYTES = 64 * 1024;
@@ -31,17 +32,20 @@ async function observe(target: Target) {
   return { identify, viaRegisters, viaLog };
 }
 
-let open: VfioQemuTarget | undefined;
+let open: VfioUserTarget | undefined;
 afterEach(async () => {
   await open?.close();
   open = undefined;
 });
 
 describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the TS controller", () => {
-  for (const memfd of [false, true]) {
-    it(`runs Identify and BP reads like the in-process core (${memfd ? "memfd RAM, fds" : "default RAM, DMA messages"})`, async () => {
+  for (const sharedRam of [false, true]) {
+    it(`runs Identify and BP reads like the in-process core (${sharedRam ? "shared RAM, fds" : "anonymous RAM, DMA messages"})`, async () => {
       const core = await observe(createInProcessTarget({ store: patternedStore() }));
-      open = await createVfioQemuTarget({ memfd, server: { store: patternedStore(), log: () => undefined } });
+      open = await createVfioQemuTarget({
+        sharedRam,
+        server: { store: patternedStore(), log: () => undefined },
+      });
       const vfio = await observe(open);
       expect(vfio.identify.ok && vfio.viaRegisters.ok && vfio.viaLog.ok).toBe(true);
       expect(Buffer.from(vfio.viaRegisters.data)).toEqual(
@@ -50,7 +54,7 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
       expect(Buffer.from(vfio.viaLog.data)).toEqual(Buffer.from(IMAGE.subarray(8192, 8192 + READ_BYTES)));
       expect(vfio).toEqual(core);
       const stats = open.server.stats;
-      if (!memfd) {
+      if (!sharedRam) {
         // Anonymous RAM: QEMU passed no fd, so every DMA was a message.
         expect(open.server.maps.list().every((map) => map.fd === undefined)).toBe(true);
         expect(stats.dmaMessages).toBeGreaterThan(0);
@@ -58,13 +62,13 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
         // Guest RAM arrived as fds: every DMA was a pread/pwrite, no DMA message was needed.
         expect(open.server.maps.list().some((map) => map.fd !== undefined)).toBe(true);
         expect(stats.dmaMessages).toBe(0);
-      } else console.warn("[vfio-user] memfd run without fd passing: DMA went through messages");
+      } else console.warn("[vfio-user] shared-RAM run without fd passing: DMA went through messages");
     });
   }
 
   it("raises MSI-X through the SET_IRQS eventfd: QEMU writes the guest's message", async () => {
     open = await createVfioQemuTarget({
-      memfd: false,
+      sharedRam: false,
       server: { store: patternedStore(), log: () => undefined },
     });
     if (!open.server.passesFds) {
@@ -73,7 +77,7 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
     }
     // An MSI-X address in RAM (not the LAPIC window): QEMU's MSI write lands where qtest can read it.
     const message = await open.alloc(4096);
-    await open.pci.enableMsix([{ address: message, data: 0x00c0ffee }]);
+    await open.device.enableMsix([{ address: message, data: 0x00c0ffee }]);
     const driver = await NvmeHostDriver.attach(open);
     expect((await driver.identifyControllerRaw()).ok).toBe(true);
     expect(open.server.stats.interruptsRaised).toBeGreaterThan(0);
@@ -83,7 +87,7 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
 
   it("system_reset (DEVICE_RESET) keeps a BP unlocked; a new QEMU process is a power cycle that relocks it (MC-69)", async () => {
     open = await createVfioQemuTarget({
-      memfd: false,
+      sharedRam: false,
       server: { store: patternedStore(), log: () => undefined },
     });
     const driver = await NvmeHostDriver.attach(open);
@@ -94,7 +98,7 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
     await driver.reattach();
     expect((await driver.getBpWriteProtection()).bp0).toBe(BpWriteProtectionState.WriteUnlocked);
 
-    await open.restartQemu();
+    await open.restart();
     await driver.reattach({ reallocate: true });
     expect((await driver.getBpWriteProtection()).bp0).toBe(BpWriteProtectionState.WriteLocked);
     expect(open.server.stats.clients).toBe(2);
@@ -104,7 +108,7 @@ describe.skipIf(qemuSkipReason !== undefined)("QEMU vfio-user-pci backed by the 
     const pattern = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
     const seen: Record<string, { read: number[]; written: number[] }> = {};
     for (const dmaLayout of ["qemu", "spec"] as const) {
-      open = await createVfioQemuTarget({ memfd: false, server: { dmaLayout, log: () => undefined } });
+      open = await createVfioQemuTarget({ sharedRam: false, server: { dmaLayout, log: () => undefined } });
       const address = await open.alloc(4096);
       await open.memWrite(address, pattern);
       // The test is not QEMU's process, so the server's synchronous DMA can run from here.
