@@ -72,7 +72,7 @@ function resultsOf(name, since) {
 }
 
 /** qtest writes `goal` as a ratio (0.25); the controller and storage rows write it as text. */
-function normalise(row, section) {
+export function normalise(row, section) {
   const ratio = row.ratio ?? (row.limit ? row.value / row.limit : undefined);
   if (typeof row.goal === "number") {
     return {
@@ -92,7 +92,7 @@ function figure(value, unit) {
   return `${text} ${unit}`;
 }
 
-function table(rows) {
+export function table(rows) {
   const header = ["section", "workload", "now", "limit (same run)", "ratio", "goal", "verdict"];
   const lines = rows.map((row) => [
     row.section,
@@ -106,47 +106,54 @@ function table(rows) {
   return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
-const loadBefore = loadavg();
-const runs = benchPackages().map(runBench);
-const loadAfter = loadavg();
-const rows = [];
-const otherReports = [];
-for (const run of runs) {
-  for (const { file, report } of resultsOf(run.name, run.startedAt)) {
-    const path = relative(root, file);
-    if (Array.isArray(report.rows) && report.rows.every((row) => typeof row.workload === "string")) {
-      const section = run.name === "qtest" ? "qemu" : run.name;
-      for (const row of report.rows) rows.push(normalise(row, row.section ?? section));
-    } else {
-      otherReports.push({ package: run.name, file: path, skipped: report.skipped });
+/** Runs the benches and prints the table; the functions above are exported for the tests. */
+function main() {
+  const loadBefore = loadavg();
+  const runs = benchPackages().map(runBench);
+  const loadAfter = loadavg();
+  const rows = [];
+  const otherReports = [];
+  for (const run of runs) {
+    for (const { file, report } of resultsOf(run.name, run.startedAt)) {
+      const path = relative(root, file);
+      if (Array.isArray(report.rows) && report.rows.every((row) => typeof row.workload === "string")) {
+        const section = run.name === "qtest" ? "qemu" : run.name;
+        for (const row of report.rows) rows.push(normalise(row, row.section ?? section));
+      } else {
+        otherReports.push({ package: run.name, file: path, skipped: report.skipped });
+      }
     }
   }
-}
 
-const summary = {
-  date: new Date().toISOString(),
-  node: process.version,
-  quick,
-  loadAverage: { before: loadBefore, after: loadAfter },
-  runs: runs.map(({ name, status, seconds }) => ({ name, status, seconds })),
-  rows,
-  otherReports,
-};
-mkdirSync(join(root, "bench-results"), { recursive: true });
-writeFileSync(join(root, "bench-results", "bench.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  const summary = {
+    date: new Date().toISOString(),
+    node: process.version,
+    quick,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    runs: runs.map(({ name, status, seconds }) => ({ name, status, seconds })),
+    rows,
+    otherReports,
+  };
+  mkdirSync(join(root, "bench-results"), { recursive: true });
+  writeFileSync(join(root, "bench-results", "bench.json"), `${JSON.stringify(summary, null, 2)}\n`);
 
-if (json) {
-  console.log(JSON.stringify(summary));
-} else {
-  const load = (values) => values.map((value) => value.toFixed(2)).join(" / ");
-  console.log(`\nIssue 13, ${summary.date}, Node ${process.version}${quick ? ", --quick sizes" : ""}`);
-  console.log(`load average ${load(loadBefore)} before, ${load(loadAfter)} after\n`);
-  console.log(table(rows));
-  for (const other of otherReports) {
-    console.log(`\n${other.package}: ${other.skipped ? `skipped (${other.skipped})` : `see ${other.file}`}`);
+  if (json) {
+    console.log(JSON.stringify(summary));
+  } else {
+    const load = (values) => values.map((value) => value.toFixed(2)).join(" / ");
+    console.log(`\nIssue 13, ${summary.date}, Node ${process.version}${quick ? ", --quick sizes" : ""}`);
+    console.log(`load average ${load(loadBefore)} before, ${load(loadAfter)} after\n`);
+    console.log(table(rows));
+    for (const other of otherReports) {
+      console.log(
+        `\n${other.package}: ${other.skipped ? `skipped (${other.skipped})` : `see ${other.file}`}`,
+      );
+    }
+    for (const run of runs.filter((r) => r.status !== 0))
+      console.log(`\n${run.name}: the bench FAILED (status ${run.status})`);
+    console.log(`\nJSON: ${relative(root, join(root, "bench-results", "bench.json"))}`);
   }
-  for (const run of runs.filter((r) => r.status !== 0))
-    console.log(`\n${run.name}: the bench FAILED (status ${run.status})`);
-  console.log(`\nJSON: ${relative(root, join(root, "bench-results", "bench.json"))}`);
+  process.exitCode = runs.some((run) => run.status !== 0) ? 1 : 0;
 }
-process.exitCode = runs.some((run) => run.status !== 0) ? 1 : 0;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
