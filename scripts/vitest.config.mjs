@@ -7,5 +7,6 @@ export default defineProject({
     include: ["test/**/*.test.mjs"],
     // No time limit: these tests start pnpm and turbo, whose speed depends on the machine.
     testTimeout: 0,
+    hookTimeout: 0,
   },
 });

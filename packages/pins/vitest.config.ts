@@ -6,5 +6,6 @@ export default defineProject({
     include: ["test/**/*.test.ts"],
     // The drift tests read files only, but a test here never fails for being slow.
     testTimeout: 0,
+    hookTimeout: 0,
   },
 });

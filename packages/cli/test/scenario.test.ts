@@ -168,7 +168,7 @@ describe("the core x qemu matrix (runScenarioMatrix)", () => {
 
 // Each scenario starts a QEMU: the harness limit is raised as in @bplab/qtest's own config, because
 // the 5 s default is not a property of the code but of how loaded the shared machine is.
-describe.skipIf(!patchedQemu)("bplab scenario --target all on the patched QEMU", { timeout: 120_000 }, () => {
+describe.skipIf(!patchedQemu)("bplab scenario --target all on the patched QEMU", () => {
   // The vfio-user column runs when the stock QEMU is built too, else it says unavailable.
   it("matches the core on the ABPID scenarios and keeps RPMB core-only", async () => {
     const run = await bplab("scenario", "--target", "all", "--filter", "abpid");
