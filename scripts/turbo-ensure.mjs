@@ -94,6 +94,7 @@ export const ARTEFACTS = {
     ensure: async () => {
       const counts = await (await suite("docker.mjs")).prepare({ root });
       const tag = process.env.BPLAB_LAB_IMAGE;
+      if (counts.failed > 0) return { counts }; // the docker suite printed why
       if (counts.skipped > 0 || !tag) return { skipReason: "see the docker suite's line above", counts };
       return { key: tag.split(":").at(-1), dockerImage: tag, counts };
     },

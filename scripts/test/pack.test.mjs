@@ -137,9 +137,10 @@ beforeAll(async () => {
   // 0: no time limit (the scripts project sets testTimeout 0 but leaves hooks at vitest's 10 s).
 }, 0);
 
+// 0: no time limit; removing thirteen scratch installs takes more than vitest's 10 s under load.
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+}, 0);
 
 describe.each(publishable.map((pkg) => [pkg.manifest.name, pkg]))("%s from its tarball", (name, pkg) => {
   it("ships dist, types, README and LICENSE, and no tests, benchmarks or sources", () => {
