@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { Command, MessageParser } from "../src/index.js";
 import { message } from "../src/testing/index.js";
 
-const first = message(1, Command.DMA_UNMAP, new Uint8Array(8));
-const second = message(2, Command.DMA_MAP, new Uint8Array(16));
+const first = message(1, Command.DmaUnmap, new Uint8Array(8));
+const second = message(2, Command.DmaMap, new Uint8Array(16));
 
 describe("MessageParser fd attribution", () => {
   it("gives a read's fds to the last message of that read", () => {
