@@ -12,7 +12,6 @@ const BINARY = "/usr/bin/qemu-system-x86_64";
 
 export async function prepare({ root }) {
   if (existsSync(BINARY)) return { passed: 0, failed: 0, skipped: 0 };
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by scripts/run-tests.mjs, not by a turbo task
   if (process.env.BPLAB_SKIP_QEMU === "1") return { passed: 0, failed: 0, skipped: 0 };
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !existsSync("/etc/debian_version")) {

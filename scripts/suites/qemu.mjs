@@ -31,7 +31,6 @@ function endLine() {
 }
 
 async function skipReason(api) {
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by scripts/run-tests.mjs, not by a turbo task
   if (process.env.BPLAB_SKIP_QEMU === "1") return "BPLAB_SKIP_QEMU=1";
   if (!api) return "packages/qemu-patches is not built (pnpm build)";
   const host = await api.detectHost(async (command, args) => {

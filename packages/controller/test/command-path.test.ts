@@ -199,7 +199,7 @@ describe("PRP lists resolved without bigint arithmetic per page (issue 13)", () 
   const page = 4096;
   function listMemory(entries: bigint[]): HostMemory {
     const list = new DataView(new ArrayBuffer(entries.length * 8));
-    entries.forEach((entry, index) => list.setBigUint64(index * 8, entry, true));
+    for (const [index, entry] of entries.entries()) list.setBigUint64(index * 8, entry, true);
     return {
       read: (_addr, length) => new Uint8Array(list.buffer.slice(0, length)),
       write: () => {},
