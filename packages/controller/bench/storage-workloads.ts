@@ -24,6 +24,7 @@ import {
 import type { BootPartitionStore } from "../src/ports.js";
 import { describeStatusField, LeanHost, SQE_CDW11_OFFSET, SQE_PRP1_OFFSET } from "./lean-host.js";
 import { MIB, timeSeconds } from "./measure.js";
+import { allocDataBuffer, type DataBuffer } from "./rig.js";
 
 export const GIB = 1024 * MIB;
 const DWORD_BYTES = 4;
@@ -35,9 +36,6 @@ const READ_CHUNK_BYTES = 512 * 1024;
 const RIG_MEMORY_BYTES = 2 * MIB;
 /** How often the RSS is sampled, in commands. */
 const RSS_SAMPLE_EVERY = 4096;
-
-const PAGE = 4096;
-const PRP_ENTRY_BYTES = 8;
 
 /** The bytes of the test image, `IMAGE_PERIOD_BYTES` long, repeated over the whole BP. */
 export function imagePeriod(): Uint8Array {
@@ -70,17 +68,15 @@ export interface StorageBench {
   readonly host: LeanHost;
   /** Where the image period lies in host memory: downloads DMA from it, as the raw writer writes from it. */
   readonly imageAddr: number;
-  readonly readBuffer: number;
-  readonly readPrps: { prp1: bigint; prp2: bigint };
+  readonly readBuffer: DataBuffer;
 }
 
 /** The image sits in host memory once, as a firmware image a host loaded into RAM. */
 export function createStorageBench(bootPartitions: BootPartitionStore, image: Uint8Array): StorageBench {
-  const host = new LeanHost(bootPartitions, RIG_MEMORY_BYTES + image.length);
-  const imageAddr = host.memory.alloc(image.length);
+  const host = new LeanHost({ bootPartitions, memoryBytes: RIG_MEMORY_BYTES + image.length });
+  const imageAddr = Number(host.memory.alloc(image.length));
   host.memory.bytes.set(image, imageAddr);
-  const readBuffer = host.memory.alloc(READ_CHUNK_BYTES);
-  return { host, imageAddr, readBuffer, readPrps: prpsFor(host, readBuffer, READ_CHUNK_BYTES) };
+  return { host, imageAddr, readBuffer: allocDataBuffer(host, READ_CHUNK_BYTES) };
 }
 
 function expectSuccess(what: string, status: number): void {
@@ -148,7 +144,7 @@ export function downloadAndCommit(
  * chunk with the image, so a fast wrong answer fails instead of being counted. Returns seconds.
  */
 export function readWholeBp(
-  { host, readBuffer: buffer, readPrps: prps }: StorageBench,
+  { host, readBuffer }: StorageBench,
   bpid: BpId,
   bpBytes: number,
   image: Uint8Array,
@@ -156,6 +152,7 @@ export function readWholeBp(
 ): number {
   // A BP is a whole number of 128 KiB units; a BP smaller than one chunk is read in one command.
   const chunkBytes = Math.min(READ_CHUNK_BYTES, bpBytes);
+  const prps = readBuffer.prps(chunkBytes);
   let commands = 0;
   return timeSeconds(() => {
     for (let offset = 0; offset < bpBytes; offset += chunkBytes, commands++) {
@@ -171,26 +168,13 @@ export function readWholeBp(
       );
       expectSuccess(`Get Log Page 15h at ${offset}`, status);
       const at = offset % image.length;
-      const got = host.memory.bytes.subarray(buffer, buffer + chunkBytes);
+      const got = host.memory.view(readBuffer.addr, chunkBytes);
       if (Buffer.compare(got, image.subarray(at, at + chunkBytes)) !== 0)
         throw new Error(`BP${bpid} does not hold the image at ${offset}`);
       if (commands % RSS_SAMPLE_EVERY === 0) rss.sample();
     }
     rss.sample();
   });
-}
-
-/** PRP1 plus one PRP list page: enough for the 512 KiB (MDTS) chunks of the read. */
-function prpsFor(host: LeanHost, buffer: number, bytes: number): { prp1: bigint; prp2: bigint } {
-  const pages = Math.ceil(bytes / PAGE);
-  if (pages <= 1) return { prp1: BigInt(buffer), prp2: 0n };
-  if (pages === 2) return { prp1: BigInt(buffer), prp2: BigInt(buffer + PAGE) };
-  if (pages - 1 > PAGE / PRP_ENTRY_BYTES) throw new Error(`${bytes} bytes need more than one PRP list page`);
-  const list = host.memory.alloc(PAGE);
-  const entries = new DataView(host.memory.bytes.buffer, list, PAGE);
-  for (let page = 1; page < pages; page++)
-    entries.setBigUint64((page - 1) * PRP_ENTRY_BYTES, BigInt(buffer + page * PAGE), true);
-  return { prp1: BigInt(buffer), prp2: BigInt(list) };
 }
 
 export interface RawWriteTimes {

@@ -23,9 +23,10 @@ import {
 } from "@bplab/nvme-spec";
 import type { ControllerConfig } from "../src/config.js";
 import { createMemoryStore } from "../src/memory-store.js";
-import { pattern } from "../test/harness.js";
+import { LeanHost } from "./lean-host.js";
 import { type BenchResult, copyFromLargeSourceSeconds, MIB, result, timeProfiledSeconds } from "./measure.js";
-import { AdminQueueDriver, allocDataBuffer, createBenchRig } from "./rig.js";
+import { allocDataBuffer } from "./rig.js";
+import { imagePeriod } from "./storage-workloads.js";
 
 /** LPOL and LPOU (CDW12, CDW13): one little-endian qword at byte 48 of the SQE. */
 const LPO_BYTE = SqeOffset.CDW10 + 2 * 4;
@@ -44,15 +45,14 @@ const BPRSEL_CHUNK_BYTES = BPRSEL_LAYOUT.bprsz.max * BPRSEL_UNIT_BYTES;
 const RIG_MEMORY_BYTES = LARGE_LOG_CHUNK_BYTES + 4 * MIB;
 
 export function benchAdminCommands(count: number): BenchResult {
-  const rig = createBenchRig(
-    createMemoryStore({ bpSizeBytes: BPRSEL_UNIT_BYTES * 32 }).bootPartitions,
-    RIG_MEMORY_BYTES,
-  );
+  const host = new LeanHost({
+    bootPartitions: createMemoryStore({ bpSizeBytes: BPRSEL_UNIT_BYTES * 32 }).bootPartitions,
+    memoryBytes: RIG_MEMORY_BYTES,
+  });
   const command = encodeSqe(buildGetFeatures({ cid: 0, fid: FeatureId.BootPartitionWriteProtection }));
-  const driver = new AdminQueueDriver(rig);
   let failures = 0;
   const seconds = timeProfiledSeconds("admin", () => {
-    for (let i = 0; i < count; i++) if (driver.submit(command) !== SUCCESS_STATUS_FIELD) failures++;
+    for (let i = 0; i < count; i++) if (host.submitEncoded(command) !== SUCCESS_STATUS_FIELD) failures++;
   });
   if (failures > 0) throw new Error(`${failures} Get Features 85h commands failed`);
   return result(
@@ -69,15 +69,15 @@ export function benchAdminCommands(count: number): BenchResult {
 }
 
 /** A BP of `bpBytes` in the in-memory store with a known pattern in BP0. */
-function filledRig(bpBytes: number, config?: Partial<ControllerConfig>) {
+function filledHost(bpBytes: number, config?: Partial<ControllerConfig>) {
   const store = createMemoryStore({ bpSizeBytes: bpBytes });
-  const image = pattern(BPRSEL_CHUNK_BYTES, 7);
+  const image = imagePeriod();
   for (let offset = 0; offset < bpBytes; offset += image.length) {
     store.bootPartitions.stageWrite(offset, image.subarray(0, Math.min(image.length, bpBytes - offset)));
   }
   store.bootPartitions.commitStaged(0);
   return {
-    rig: createBenchRig(store.bootPartitions, RIG_MEMORY_BYTES, config),
+    host: new LeanHost({ bootPartitions: store.bootPartitions, memoryBytes: RIG_MEMORY_BYTES, config }),
     firstBytes: image.subarray(0, 64),
   };
 }
@@ -127,8 +127,8 @@ function timeBpReads(
 /** Whole-BP reads through Get Log Page 15h in commands of `chunkBytes` (MDTS raised to fit). */
 export function benchBpReadLog(bpBytes: number, passes: number, chunkBytes = LOG_CHUNK_BYTES): BenchResult {
   const mdts = chunkBytes > LOG_CHUNK_BYTES ? LARGE_LOG_MDTS : undefined;
-  const { rig, firstBytes } = filledRig(bpBytes, mdts === undefined ? undefined : { mdts });
-  const buffer = allocDataBuffer(rig, chunkBytes);
+  const { host, firstBytes } = filledHost(bpBytes, mdts === undefined ? undefined : { mdts });
+  const buffer = allocDataBuffer(host, chunkBytes);
   // Encoded once; each command only changes LPO (CDW12-13), as a driver's read loop would.
   const command = encodeSqe(
     buildGetLogPage({
@@ -141,16 +141,15 @@ export function benchBpReadLog(bpBytes: number, passes: number, chunkBytes = LOG
     }),
   );
   const fields = new DataView(command.buffer, command.byteOffset, command.byteLength);
-  const driver = new AdminQueueDriver(rig);
   const read = (offset: number, length: number) => {
     if (length !== chunkBytes) throw new Error(`the BP is not a multiple of ${chunkBytes} bytes`);
     fields.setBigUint64(LPO_BYTE, bootPartitionLogOffset(offset), true);
-    const status = driver.submit(command);
+    const status = host.submitEncoded(command);
     if (status !== SUCCESS_STATUS_FIELD)
       throw new Error(`Get Log Page 15h failed with status field ${status}`);
   };
   read(0, chunkBytes);
-  checkFirstBytes(rig.memory.read(buffer.addr, firstBytes.length), firstBytes, "log 15h");
+  checkFirstBytes(host.memory.read(buffer.addr, firstBytes.length), firstBytes, "log 15h");
   return timeBpReads(
     mdts === undefined ? "log" : "log16m",
     `BP read via Get Log Page 15h, ${chunkBytes / 1024} KiB commands`,
@@ -162,22 +161,22 @@ export function benchBpReadLog(bpBytes: number, passes: number, chunkBytes = LOG
 }
 
 export function benchBpReadBprsel(bpBytes: number, passes: number): BenchResult {
-  const { rig, firstBytes } = filledRig(bpBytes);
-  const buffer = rig.memory.alloc(BPRSEL_CHUNK_BYTES, BPRSEL_UNIT_BYTES);
-  rig.controller.mmioWrite64(RegisterOffset.BPMBL, encodeBpmbl({ bmbba: buffer }));
+  const { host, firstBytes } = filledHost(bpBytes);
+  const buffer = host.memory.alloc(BPRSEL_CHUNK_BYTES, BPRSEL_UNIT_BYTES);
+  host.controller.mmioWrite64(RegisterOffset.BPMBL, encodeBpmbl({ bmbba: buffer }));
   const read = (offset: number, length: number) => {
     const bprsel = bprselCodec.encode({
       bpid: 0,
       bprof: offset / BPRSEL_UNIT_BYTES,
       bprsz: Math.ceil(length / BPRSEL_UNIT_BYTES),
     });
-    rig.controller.mmioWrite32(RegisterOffset.BPRSEL, bprsel);
-    rig.host.scheduler.runUntilIdle();
-    const { brs } = bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO));
+    host.controller.mmioWrite32(RegisterOffset.BPRSEL, bprsel);
+    host.scheduler.runUntilIdle();
+    const { brs } = bpinfoCodec.decode(host.controller.mmioRead32(RegisterOffset.BPINFO));
     if (brs !== BootReadStatus.Success)
       throw new Error(`BPRSEL read at ${offset} ended with BRS=${brs.toString(2)}b`);
   };
   read(0, BPRSEL_CHUNK_BYTES);
-  checkFirstBytes(rig.memory.read(buffer, firstBytes.length), firstBytes, "BPRSEL");
+  checkFirstBytes(host.memory.read(buffer, firstBytes.length), firstBytes, "BPRSEL");
   return timeBpReads("bprsel", "BP read via BPRSEL/BPMBL", bpBytes, passes, BPRSEL_CHUNK_BYTES, read);
 }
