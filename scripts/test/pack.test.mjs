@@ -25,7 +25,7 @@ const pnpm = resolvePnpm(root);
 // npm's cache for the scratch installs lives with the lab's other caches, not in ~/.npm.
 const NPM_CACHE = join(homedir(), ".cache/bplab/npm-cache");
 // Examples another engineer owns and may not have written yet: skipped, saying so, until they exist.
-const EXAMPLES_PENDING = new Set(["@bplab/vfio-user"]);
+const EXAMPLES_PENDING = new Set([]);
 // A path in a tarball that must never ship: tests, benchmarks, TypeScript sources, build configs.
 const NOT_SHIPPED = /^(test|tests|bench|src|examples|scripts)\/|^(vitest\.config|tsconfig)[^/]*$/;
 
