@@ -29,7 +29,7 @@ describe("a prebuilt EFI app (BPLAB_EFI_APP)", () => {
     const ran: string[] = [];
     const runner: CommandRunner = async (command) => {
       ran.push(command);
-      return { status: 0, stdout: "", stderr: "" };
+      return { exitCode: 0, stdout: "", stderr: "", tail: "" };
     };
     const built = await buildEfiApp({ env: { [EFI_APP_ENV]: app }, runner });
     expect(built).toMatchObject({ path: app, cached: true });
