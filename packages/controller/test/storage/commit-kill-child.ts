@@ -101,7 +101,9 @@ for (let offset = 0; offset < image.lengthBytes; offset += TRANSFER_BYTES) {
     numd: numdForBytes(length),
     ofst: offset / 4,
     prp1: buffer,
-    prp2: list,
+    // A transfer that ends in the second page names that page in PRP2; only a longer one uses
+    // the list (NVMe Base, "Physical Region Page Entry and List"). Sending the list here staged PRP entries as image data.
+    prp2: length <= 2 * PAGE_BYTES ? buffer + BigInt(PAGE_BYTES) : list,
   });
   expectSuccess(`download at ${offset}`, statusOf(rig.host.submit(sqe)));
 }

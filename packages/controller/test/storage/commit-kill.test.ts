@@ -15,6 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statfsSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -114,7 +115,8 @@ interface ChildRun {
 
 /** A child that is loading its modules; `run` hands it its round and kills it inside the commit. */
 interface WarmChild {
-  run(args: readonly (string | number)[], delayMs: number): Promise<ChildRun>;
+  /** `delayMs` undefined lets the commit finish: the child runs to "closed". */
+  run(args: readonly (string | number)[], delayMs: number | undefined): Promise<ChildRun>;
 }
 
 function spawnWarmChild(): WarmChild {
@@ -122,7 +124,7 @@ function spawnWarmChild(): WarmChild {
     stdio: ["pipe", "ignore", "pipe", "pipe"],
   });
   const run: ChildRun = { lines: [], killedAfterMs: undefined, exitCode: null, stderr: "" };
-  let delayMs = 0;
+  let delayMs: number | undefined;
   let pending = "";
   const announcements = child.stdio[3] as Readable;
   announcements.on("data", (chunk: Buffer) => {
@@ -131,7 +133,7 @@ function spawnWarmChild(): WarmChild {
     pending = lines.pop() ?? "";
     for (const line of lines) {
       run.lines.push(line);
-      if (line !== "commit-start") continue;
+      if (line !== "commit-start" || delayMs === undefined) continue;
       const commitStartedAt = performance.now();
       setTimeout(() => {
         run.killedAfterMs = performance.now() - commitStartedAt;
@@ -167,6 +169,40 @@ function afterRestart(state: StateDir): { locksDw0: number; abpid: number } {
   const { abpid } = bpinfoCodec.decode(rig.controller.mmioRead32(RegisterOffset.BPINFO));
   return { locksDw0, abpid };
 }
+
+describe("the kill test's child process", () => {
+  // A child that stages something other than its image would read as a "mix" after a rename and
+  // look like torn storage. Images whose last piece is one page, exactly two pages (PRP2 is then
+  // the second data page, not a PRP list) or more, committed without a kill, must read as new.
+  it("stages exactly its image, whatever the length of the last piece", { timeout: 0 }, async () => {
+    const base = mkdtempSync(join(existsSync(SHM) ? SHM : tmpdir(), "bplab-commit-child-"));
+    made.push(base);
+    const dir = join(base, "state");
+    const bpid: BpId = 0;
+    const before: CrashImage = { generation: 1, lengthBytes: 0 };
+    openStateDir(dir, { create: { bpSizeBytes: 16 * MIB } }).close();
+    const results: string[] = [];
+    const lengths = [
+      BLOCK_BYTES,
+      2 * BLOCK_BYTES,
+      3 * BLOCK_BYTES,
+      2 * MIB + 2 * BLOCK_BYTES,
+      4 * MIB + BLOCK_BYTES,
+    ];
+    for (const [index, lengthBytes] of lengths.entries()) {
+      const next: CrashImage = { generation: index + 2, lengthBytes };
+      const run = await spawnWarmChild().run([dir, bpid, next.generation, lengthBytes, 0, 0], undefined);
+      expect(run.lines.at(-1), `${lengthBytes} bytes: ${run.stderr}`).toBe("closed");
+      const state = openStateDir(dir);
+      try {
+        results.push(`${lengthBytes}: ${classify(state, bpid, before, next)}`);
+      } finally {
+        state.close();
+      }
+    }
+    expect(results).toEqual(lengths.map((lengthBytes) => `${lengthBytes}: new`));
+  });
+});
 
 describe("kill -9 inside the commit window, through the controller, 1 GiB BPs (MC-22)", () => {
   it.skipIf(skipReason !== undefined)(
