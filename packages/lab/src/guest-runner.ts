@@ -89,8 +89,19 @@ export interface GuestRun {
 export const DEFAULT_GUEST_MEMORY = "512M";
 export const DEFAULT_GUEST_TIMEOUT_MS = 600_000;
 export const GUEST_TEMP_PREFIX = "bplab-guest-";
-/** `quiet` keeps kernel messages from interleaving with result lines; panic=-1 + -no-reboot exit QEMU. */
-export const GUEST_KERNEL_ARGS: readonly string[] = Object.freeze(["console=ttyS0", "panic=-1", "quiet"]);
+/**
+ * `quiet` keeps kernel messages from interleaving with result lines; panic=-1 + -no-reboot exit QEMU.
+ * `no_timer_check`: under TCG on a loaded host the vCPU can run while QEMU's timer interrupts wait
+ * for a core, and the kernel's early check that the IO-APIC timer ticks fails and panics ("IO-APIC +
+ * timer doesn't work!"; seen once in the container e2e at load 60). The check finds broken
+ * hardware wiring, which QEMU's q35 does not have.
+ */
+export const GUEST_KERNEL_ARGS: readonly string[] = Object.freeze([
+  "console=ttyS0",
+  "panic=-1",
+  "quiet",
+  "no_timer_check",
+]);
 const SERIAL_TAIL_CHARS = 4000;
 const STDERR_TAIL_CHARS = 4000;
 /** Serial text kept in memory (blobs of a few BPs fit; a runaway guest does not fill memory). */
