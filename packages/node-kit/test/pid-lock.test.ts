@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   acquirePidLock,
+  currentProcessPlace,
+  formatLockOwner,
   isLockHeld,
   PidLockBusyError,
   processIsAlive,
@@ -39,7 +41,7 @@ describe("acquirePidLock", () => {
   it("writes this pid, complete, and release removes it once", () => {
     const path = lockPath();
     const lock = acquirePidLock(path, { whenHeld: "fail" });
-    expect(readFileSync(path, "utf8")).toBe(`${process.pid}\n`);
+    expect(readFileSync(path, "utf8")).toBe(formatLockOwner({ ...currentProcessPlace(), pid: process.pid }));
     expect(isLockHeld(path)).toBe(true);
     lock.release();
     expect(existsSync(path)).toBe(false);
@@ -69,7 +71,7 @@ describe("acquirePidLock", () => {
       const path = lockPath();
       writeFileSync(path, content);
       const lock = acquirePidLock(path, { whenHeld: "fail" });
-      expect(readFileSync(path, "utf8")).toBe(`${process.pid}\n`);
+      expect(readLockOwner(path)).toBe(process.pid);
       lock.release();
     }
   });
