@@ -3,10 +3,8 @@
  * only where it was written. The holder here is a real process in a new PID namespace
  * (unshare --pid), at a pid chosen to be dead in ours or equal to ours.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import {
   acquirePidLock,
   currentProcessPlace,
@@ -21,16 +19,9 @@ import {
   readLockRecord,
 } from "../src/index.js";
 import { deadPid, ForeignLockHolder, newPidNamespaceUnavailableReason } from "../src/testing/index.js";
+import { tempLockPaths } from "./temp-lock-path.js";
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-function lockPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), "bplab-node-kit-ns-"));
-  made.push(dir);
-  return join(dir, "owner.lock");
-}
+const lockPath = tempLockPaths("owner.lock");
 const here = currentProcessPlace();
 
 const noNamespaces = newPidNamespaceUnavailableReason();

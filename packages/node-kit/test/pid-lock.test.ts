@@ -1,7 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import {
   acquirePidLock,
   currentProcessPlace,
@@ -13,16 +11,9 @@ import {
   withPidLock,
 } from "../src/index.js";
 import { deadPid } from "../src/testing/index.js";
+import { tempLockPaths } from "./temp-lock-path.js";
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-function lockPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), "bplab-node-kit-"));
-  made.push(dir);
-  return join(dir, "test.lock");
-}
+const lockPath = tempLockPaths();
 const OTHER_PID = 424242;
 
 describe("processIsAlive", () => {
