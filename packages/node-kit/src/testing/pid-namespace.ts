@@ -19,9 +19,15 @@ const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"];
  */
 export function newPidNamespaceUnavailableReason(): string | undefined {
   if (process.platform !== "linux") return `PID namespaces are Linux only (this is ${process.platform})`;
-  const probe = spawnSync(UNSHARE[0] ?? "unshare", [...UNSHARE.slice(1), "true"], { encoding: "utf8" });
+  // the same steps as a holder's start: a new namespace, and a chosen pid inside it
+  const probe = spawnSync(
+    UNSHARE[0] ?? "unshare",
+    [...UNSHARE.slice(1), "sh", "-c", "echo 100 > /proc/sys/kernel/ns_last_pid"],
+    { encoding: "utf8" },
+  );
   if (probe.error) return `cannot run unshare: ${probe.error.message}`;
-  if (probe.status !== 0) return `unshare --pid --fork --mount-proc fails here: ${probe.stderr.trim()}`;
+  if (probe.status !== 0)
+    return `unshare --pid --fork --mount-proc with a write to ns_last_pid fails here: ${probe.stderr.trim()}`;
   return undefined;
 }
 
