@@ -12,9 +12,10 @@
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { CodedError, processIsAlive } from "@bplab/node-kit";
+import { CodedError } from "@bplab/node-kit";
 import type { StartedTestContainer } from "testcontainers";
 import { type EnsureLabImageOptions, ensureLabImage, LAB_IMAGE } from "./image.js";
+import { LAB_CONTAINER_HOST_LABEL, labContainerIsOrphaned, labContainerOwnerLabels } from "./owner-labels.js";
 
 /** Where a lab container sees its own state directory (not over the image's cache directory). */
 export const LAB_CONTAINER_STATE_DIR = `${LAB_IMAGE.home}/state`;
@@ -22,10 +23,12 @@ export const LAB_CONTAINER_STATE_DIR = `${LAB_IMAGE.home}/state`;
 export const LAB_CONTAINER_TMP_DIR = "/tmp";
 /** Where files given to a lab land (the container's own layer: private to it, gone with it). */
 export const LAB_CONTAINER_INBOX_DIR = `${LAB_IMAGE.home}/inbox`;
-/** Label on every lab container: the pid of the process that owns it (the reaper's key). */
-export const LAB_CONTAINER_OWNER_LABEL = "org.bplab.lab-container.owner-pid";
-/** Label with the owner's host name: a pid means something only on the host that wrote it. */
-export const LAB_CONTAINER_HOST_LABEL = "org.bplab.lab-container.host";
+export {
+  LAB_CONTAINER_HOST_LABEL,
+  LAB_CONTAINER_OWNER_BOOT_LABEL,
+  LAB_CONTAINER_OWNER_LABEL,
+  LAB_CONTAINER_OWNER_PID_NAMESPACE_LABEL,
+} from "./owner-labels.js";
 /** Label with the host path of a state directory the lab created itself (the reaper removes it too). */
 export const LAB_CONTAINER_OWNED_STATE_LABEL = "org.bplab.lab-container.owned-state-dir";
 /** Label naming the lab, so `docker ps` says which state directory a container serves. */
@@ -161,8 +164,7 @@ export async function startLabContainer(options: LabContainerOptions): Promise<L
     .withTmpFs({ [LAB_CONTAINER_TMP_DIR]: `rw,exec,mode=1777,size=${options.tmpSize ?? "1g"}` })
     .withEnvironment({ TMPDIR: LAB_CONTAINER_TMP_DIR, ...options.env })
     .withLabels({
-      [LAB_CONTAINER_OWNER_LABEL]: String(process.pid),
-      [LAB_CONTAINER_HOST_LABEL]: hostname(),
+      ...labContainerOwnerLabels(),
       [LAB_CONTAINER_NAME_LABEL]: name,
       ...(state.owned ? { [LAB_CONTAINER_OWNED_STATE_LABEL]: state.dir } : {}),
     });
@@ -272,7 +274,8 @@ export function runLabCommand<T = unknown>(
 
 /**
  * Removes the lab containers whose owner process is gone (a test worker killed before its
- * clean-up ran), and the state directories they had created. Ryuk would do this; it is off (see the module comment). Returns their ids.
+ * clean-up ran), and the state directories they had created. An owner in another PID namespace
+ * (a test process in another container sharing the engine) cannot be checked and is left alone. Ryuk would do this; it is off (see the module comment). Returns their ids.
  */
 export async function reapLabContainers(): Promise<string[]> {
   const { getContainerRuntimeClient } = await loadTestcontainers();
@@ -284,8 +287,7 @@ export async function reapLabContainers(): Promise<string[]> {
   });
   const reaped: string[] = [];
   for (const info of containers) {
-    const owner = Number(info.Labels?.[LAB_CONTAINER_OWNER_LABEL]);
-    if (!Number.isInteger(owner) || owner <= 0 || processIsAlive(owner)) continue;
+    if (!labContainerIsOrphaned(info.Labels ?? {})) continue;
     await client.container.getById(info.Id).remove({ force: true, v: true });
     const ownedState = info.Labels?.[LAB_CONTAINER_OWNED_STATE_LABEL];
     // Only a directory this module made (a bplab-lab-* temp dir), never one a caller passed in.

@@ -5,6 +5,8 @@
  * "QEMU_COMMAND_FAILED") pass it to CommandFailedError, so one class serves every package.
  */
 
+import { describeLockOwner, type LockOwner } from "./lock-owner.js";
+
 /**
  * An error with a machine-readable `code` next to a message that names the field and the rule.
  * `name` is the concrete class's name, so logs and `String(error)` say which class was thrown.
@@ -31,6 +33,33 @@ export class PidLockBusyError extends CodedError<"PID_LOCK_BUSY"> {
     super(
       "PID_LOCK_BUSY",
       `${path}: locked by ${ownerPid === process.pid ? "this process" : `process ${ownerPid}`}`,
+    );
+  }
+}
+
+/**
+ * A pid lock's owner lives where this process cannot check it: another PID namespace (another
+ * container, or the host seen from a container) or another machine sharing the volume. The lock
+ * is never taken over silently; the message names the owner and the file to remove once a person
+ * knows that owner is gone.
+ */
+export class PidLockForeignOwnerError extends CodedError<"PID_LOCK_FOREIGN_OWNER"> {
+  constructor(
+    /** The lock file: removing it (once its owner is known to be gone) is the way out. */
+    readonly path: string,
+    /** The owner as the lock file names it. */
+    readonly owner: LockOwner,
+    /** Why its pid cannot be checked from here. */
+    readonly reason: "other-pid-namespace" | "other-machine",
+  ) {
+    const where =
+      reason === "other-pid-namespace"
+        ? "another PID namespace (another container or the host)"
+        : "another machine";
+    super(
+      "PID_LOCK_FOREIGN_OWNER",
+      `${path}: locked by ${describeLockOwner(owner)}, in ${where}; its pid cannot be checked from ` +
+        `here, so the lock is not taken over. If that process is gone, remove ${path} and retry`,
     );
   }
 }

@@ -9,8 +9,18 @@ export {
   CodedError,
   CommandFailedError,
   PidLockBusyError,
+  PidLockForeignOwnerError,
 } from "./errors.js";
 export { isExecutable } from "./is-executable.js";
+export type { LockOwner, OwnerVerdict, ProcessPlace } from "./lock-owner.js";
+export {
+  currentProcessPlace,
+  describeLockOwner,
+  formatLockOwner,
+  judgeLockOwner,
+  parseLockOwner,
+  sameLockOwner,
+} from "./lock-owner.js";
 export type { CommandLine } from "./parent-death.js";
 export { dieWithParent, SETPRIV_PATH } from "./parent-death.js";
 export type { FailFastLockOptions, PidLock, PidLockOptions, WaitingLockOptions } from "./pid-lock.js";
@@ -19,6 +29,7 @@ export {
   DEFAULT_LOCK_POLL_MS,
   isLockHeld,
   readLockOwner,
+  readLockRecord,
   withPidLock,
 } from "./pid-lock.js";
 export { processIsAlive } from "./process-alive.js";

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import {
   acquirePidLock,
+  currentProcessPlace,
+  formatLockOwner,
   isLockHeld,
   PidLockBusyError,
   processIsAlive,
@@ -11,16 +11,9 @@ import {
   withPidLock,
 } from "../src/index.js";
 import { deadPid } from "../src/testing/index.js";
+import { tempLockPaths } from "./temp-lock-path.js";
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-function lockPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), "bplab-node-kit-"));
-  made.push(dir);
-  return join(dir, "test.lock");
-}
+const lockPath = tempLockPaths();
 const OTHER_PID = 424242;
 
 describe("processIsAlive", () => {
@@ -39,7 +32,7 @@ describe("acquirePidLock", () => {
   it("writes this pid, complete, and release removes it once", () => {
     const path = lockPath();
     const lock = acquirePidLock(path, { whenHeld: "fail" });
-    expect(readFileSync(path, "utf8")).toBe(`${process.pid}\n`);
+    expect(readFileSync(path, "utf8")).toBe(formatLockOwner({ ...currentProcessPlace(), pid: process.pid }));
     expect(isLockHeld(path)).toBe(true);
     lock.release();
     expect(existsSync(path)).toBe(false);
@@ -69,7 +62,7 @@ describe("acquirePidLock", () => {
       const path = lockPath();
       writeFileSync(path, content);
       const lock = acquirePidLock(path, { whenHeld: "fail" });
-      expect(readFileSync(path, "utf8")).toBe(`${process.pid}\n`);
+      expect(readLockOwner(path)).toBe(process.pid);
       lock.release();
     }
   });

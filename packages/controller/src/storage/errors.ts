@@ -24,6 +24,11 @@ export type StateDirErrorCode =
   | "STATE_DIR_GEOMETRY_MISMATCH"
   /** Another live process has the directory open (owner.lock). */
   | "STATE_DIR_BUSY"
+  /**
+   * owner.lock names a process in another PID namespace (another container, the host) or on
+   * another machine, whose pid cannot be checked from here: never taken over (MC-72).
+   */
+  | "STATE_DIR_FOREIGN_OWNER"
   /** The operating system refused an operation (permissions, disk full, ...). */
   | "STATE_DIR_IO";
 

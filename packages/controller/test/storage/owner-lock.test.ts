@@ -7,7 +7,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LockRacers, runLockRace } from "@bplab/node-kit/testing";
+import { readLockOwner } from "@bplab/node-kit";
+import {
+  deadPid,
+  ForeignLockHolder,
+  LockRacers,
+  newPidNamespaceUnavailableReason,
+  runLockRace,
+} from "@bplab/node-kit/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireOwnerLock } from "../../src/storage/owner-lock.js";
 import { tempDirs } from "./temp-dirs.js";
@@ -47,12 +54,59 @@ describe("owner lock: many openers at once", () => {
     expect(() => acquireOwnerLock(lockPath)).toThrow(
       expect.objectContaining({ code: "STATE_DIR_BUSY", message: expect.stringContaining("this process") }),
     );
-    expect(readFileSync(lockPath, "utf8")).toBe(`${process.pid}\n`);
+    expect(readLockOwner(lockPath)).toBe(process.pid);
     release();
     writeFileSync(lockPath, "1\n"); // init: alive, and not ours
     expect(() => acquireOwnerLock(lockPath)).toThrow(
       expect.objectContaining({ code: "STATE_DIR_BUSY", message: expect.stringContaining("process 1") }),
     );
     expect(readFileSync(lockPath, "utf8")).toBe("1\n");
+  });
+});
+
+const noNamespaces = newPidNamespaceUnavailableReason();
+if (noNamespaces) console.warn(`skipping the owner lock's PID namespace tests: ${noNamespaces}`);
+
+// A state directory on a volume shared by two containers (or a container and the host): the
+// owner's pid belongs to another PID namespace, here a real one (unshare --pid).
+describe.skipIf(noNamespaces)("owner lock held from another PID namespace", () => {
+  it("is not taken over when the owner's pid is dead in ours", async () => {
+    const lockPath = join(dirs.make(), "owner.lock");
+    const pid = deadPid();
+    const holder = await ForeignLockHolder.start(lockPath, { pidInNamespace: pid });
+    try {
+      expect(holder.owner.pid).toBe(pid);
+      const before = readFileSync(lockPath, "utf8");
+      expect(() => acquireOwnerLock(lockPath)).toThrow(
+        expect.objectContaining({
+          code: "STATE_DIR_FOREIGN_OWNER",
+          message: expect.stringContaining(`process ${pid} in PID namespace ${holder.owner.pidNamespace}`),
+        }),
+      );
+      expect(() => acquireOwnerLock(lockPath)).toThrow(`remove ${lockPath}`);
+      expect(readFileSync(lockPath, "utf8")).toBe(before);
+    } finally {
+      await holder.stop();
+    }
+  });
+
+  it("never says 'already open in this process' when the owner's pid equals ours", async () => {
+    const lockPath = join(dirs.make(), "owner.lock");
+    const holder = await ForeignLockHolder.start(lockPath, { pidInNamespace: process.pid });
+    try {
+      expect(holder.owner.pid).toBe(process.pid);
+      let thrown: unknown;
+      try {
+        acquireOwnerLock(lockPath);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: "STATE_DIR_FOREIGN_OWNER" });
+      expect((thrown as Error).message).not.toContain("this process");
+      expect((thrown as Error).message).toContain("another PID namespace");
+    } finally {
+      await holder.stop();
+    }
+    acquireOwnerLock(lockPath)(); // released by its owner: free again
   });
 });

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readLockOwner } from "@bplab/node-kit";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CommitStep, openStateDir, type StateDir } from "../../src/storage/index.js";
 import {
@@ -123,7 +124,7 @@ describe("openStateDir: one owner at a time", () => {
     const exited = spawnSync(process.execPath, ["-e", "process.exit(0)"]);
     writeFileSync(join(dir, "owner.lock"), `${exited.pid}\n`);
     const state = openStateDir(dir);
-    expect(readFileSync(join(dir, "owner.lock"), "utf8")).toBe(`${process.pid}\n`);
+    expect(readLockOwner(join(dir, "owner.lock"))).toBe(process.pid);
     state.close();
   });
 });
