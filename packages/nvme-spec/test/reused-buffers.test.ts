@@ -10,6 +10,7 @@ import {
   registerName,
   SQE_SIZE,
   Status,
+  toNvmeStatus,
 } from "../src/index.js";
 
 describe("createSqeEncoder: one buffer for many entries", () => {
@@ -50,12 +51,12 @@ describe("createSqeEncoder: one buffer for many entries", () => {
 });
 
 describe("cqePhase reads the phase tag in place", () => {
-  const completion = { dw0: 0, dw1: 0, sqhd: 3, sqid: 0, cid: 9, status: Status.Success };
+  const completion = { dw0: 0, dw1: 0, sqhd: 3, sqid: 0, cid: 9, status: toNvmeStatus(Status.Success) };
 
   it("gives each entry's phase, at any offset of a larger buffer", () => {
     const queue = new Uint8Array(3 * CQE_SIZE);
     queue.set(encodeCqe({ ...completion, phase: 1 }), CQE_SIZE);
-    queue.set(encodeCqe({ ...completion, phase: 0, status: Status.InvalidField }), 2 * CQE_SIZE);
+    queue.set(encodeCqe({ ...completion, phase: 0, status: toNvmeStatus(Status.InvalidField) }), 2 * CQE_SIZE);
     expect(cqePhase(queue, 0)).toBe(0);
     expect(cqePhase(queue, CQE_SIZE)).toBe(1);
     expect(cqePhase(queue, 2 * CQE_SIZE)).toBe(0);
