@@ -249,8 +249,14 @@ function guardedStore(inner: BootPartitionStore, model: LockModel, violations: s
     new Uint8Array(inner.bpSizeBytes),
     new Uint8Array(inner.bpSizeBytes),
   ];
-  let staged = new Uint8Array(inner.bpSizeBytes);
+  const staged = new Uint8Array(inner.bpSizeBytes);
   let stagedLength = 0;
+  // Every stageWrite lands below stagedLength, so zeroing that much empties the shadow. A fresh
+  // 128 KiB buffer per discard was a tenth of the test's time (issue 13).
+  const clearStaged = (): void => {
+    staged.fill(0, 0, stagedLength);
+    stagedLength = 0;
+  };
   const store: BootPartitionStore = {
     get bpSizeBytes() {
       return inner.bpSizeBytes;
@@ -269,16 +275,14 @@ function guardedStore(inner: BootPartitionStore, model: LockModel, violations: s
     },
     discardStaged() {
       inner.discardStaged();
-      staged = new Uint8Array(inner.bpSizeBytes);
-      stagedLength = 0;
+      clearStaged();
     },
     commitStaged(bpid: BpId) {
       if (!model.writable(bpid)) violations.push(`commit to BP${bpid} while ${model.describe(bpid)}`);
       inner.commitStaged(bpid);
       shadow[bpid] = staged.slice();
       shadow[bpid].fill(0, stagedLength);
-      staged = new Uint8Array(inner.bpSizeBytes);
-      stagedLength = 0;
+      clearStaged();
     },
     setActiveBpid: (bpid) => inner.setActiveBpid(bpid),
   };

@@ -16,6 +16,7 @@ export interface Target {
   /** Host memory for queues and buffers; physically contiguous, aligned to `align` bytes. */
   alloc(size: number, align?: number): Promise<bigint>;
   memRead(addr: bigint, length: number): Promise<Uint8Array>;
+  /** Copies `data` into host memory; once the promise resolves the caller may reuse `data`. */
   memWrite(addr: bigint, data: Uint8Array): Promise<void>;
   /** Lets the device run the work it deferred (doorbells, BP reads). */
   settle(): Promise<void>;

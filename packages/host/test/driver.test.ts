@@ -7,14 +7,17 @@ import {
   ccCodec,
   emptySqe,
   FeatureId,
+  formatStatus,
   RegisterOffset,
   Status,
   type SubmissionQueueEntry,
+  toNvmeStatus,
 } from "@bplab/nvme-spec";
 import { describe, expect, it } from "vitest";
 import { CommandAbortedByResetError, ControllerFatalError, HostTimeoutError } from "../src/driver/errors.js";
 import { NvmeHostDriver } from "../src/driver/nvme-host-driver.js";
 import { PRP_ENTRY_BYTES } from "../src/driver/prp.js";
+import { outcomeOf } from "../src/driver/queue-driver.js";
 import { type FakeCommandHandler, FakeTarget } from "./support/fake-target.js";
 
 /**
@@ -106,6 +109,37 @@ describe("NvmeHostDriver completion queue handling", () => {
     }
     const cqHeads = target.doorbellWrites.filter((w) => w.kind === "cq-head").map((w) => w.value);
     expect(cqHeads).toEqual([3, 2]);
+  });
+
+  it("gives each command its own completion and its own SQE, however many follow it", async () => {
+    const target = new FakeTarget({
+      handler: (sqe) => (sqe.cdw10 === 2 ? { status: Status.InvalidField, dw0: 2 } : { dw0: sqe.cdw10 }),
+    });
+    const driver = await NvmeHostDriver.attach(target, { adminQueueDepth: 4 });
+    const first = await driver.submitAdmin(marked(1));
+    const second = await driver.submitAdmin(marked(2));
+    const held = [first, second];
+    for (let i = 3; i < 9; i++) held.push(await driver.submitAdmin(marked(i)));
+    expect(first).toMatchObject({ dw0: 1, cid: 0, status: { sct: 0, sc: 0 } });
+    expect(second).toMatchObject({ dw0: 2, cid: 0, status: { sct: 0, sc: 2 } });
+    expect(held.map((c) => c.dw0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The device fetched each command's own bytes from the SQ, and the transcript still tells
+    // every command and completion apart.
+    expect(target.commands.slice(-8).map((sqe) => sqe.cdw10)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const completions = driver.transcript.entries.filter((e) => e.kind === "completion");
+    expect(completions.slice(-8).map((e) => (e.kind === "completion" ? e.dw0 : -1))).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
+    expect(completions.slice(-8).map((e) => (e.kind === "completion" ? e.status : ""))).toEqual([
+      "0h/00h",
+      "0h/02h",
+      "0h/00h",
+      "0h/00h",
+      "0h/00h",
+      "0h/00h",
+      "0h/00h",
+      "0h/00h",
+    ]);
   });
 
   it("waits for a free SQ slot instead of overrunning a full queue", async () => {
@@ -246,5 +280,18 @@ describe("NvmeHostDriver data transfers", () => {
     const driver = await NvmeHostDriver.attach(new FakeTarget());
     await expect(driver.getLogPage(0x15, 0, 0, 6)).rejects.toThrow(/length/);
     await expect(driver.firmwareImageDownloadPiece(new Uint8Array(8), 2)).rejects.toThrow(/offsetBytes/);
+  });
+});
+
+describe("outcomeOf", () => {
+  const completion = { dw0: 5, dw1: 0, sqhd: 0, sqid: 0, cid: 1, phase: 1 as const };
+
+  it("formats each status the same way every time, and any status a caller builds by hand", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(outcomeOf({ ...completion, status: toNvmeStatus(Status.Success) }).status).toBe("0h/00h");
+      expect(outcomeOf({ ...completion, status: toNvmeStatus(Status.InvalidField) }).status).toBe("0h/02h");
+    }
+    const odd = { ...completion, status: { ...toNvmeStatus(Status.Success), sct: 9, sc: 0x1ff } };
+    expect(outcomeOf(odd).status).toBe(formatStatus(odd.status));
   });
 });

@@ -59,6 +59,17 @@ function dmaView(memory: FlatMemory): HostMemory {
         throw new DmaError(addr, data.length, "outside the in-process host memory");
       memory.write(addr, data);
     },
+    // SQE fetches and bulk transfers without a fresh buffer per access (issue 13).
+    readInto(addr, into) {
+      if (!memory.contains(addr, into.length))
+        throw new DmaError(addr, into.length, "outside the in-process host memory");
+      memory.readInto(addr, into);
+    },
+    view(addr, length) {
+      if (!memory.contains(addr, length))
+        throw new DmaError(addr, length, "outside the in-process host memory");
+      return memory.view(addr, length);
+    },
   };
 }
 

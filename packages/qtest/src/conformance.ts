@@ -106,14 +106,17 @@ export function judgeConformanceAcross(
   return { ...worst.row, qemu: others.qemu, columns, side: worst.target };
 }
 
-/** Runs one scenario on the core, then on QEMU (each on a fresh target), and judges the pair. */
+/** Runs one scenario on the core and on QEMU at the same time (each on a fresh target), and judges the pair. */
 export async function compareScenario(
   scenario: Scenario,
   factories: { core: TargetFactory; qemu: TargetFactory },
   label = scenario.id,
 ): Promise<ConformanceRow> {
-  const core = await runScenario(scenario, factories.core);
-  const qemu = await runScenario(scenario, factories.qemu);
+  // Each run has its own target, so the core's run overlaps the wait for QEMU to start.
+  const [core, qemu] = await Promise.all([
+    runScenario(scenario, factories.core),
+    runScenario(scenario, factories.qemu),
+  ]);
   return judgeConformance(scenario, core, qemu, label);
 }
 

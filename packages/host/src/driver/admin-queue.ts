@@ -1,10 +1,11 @@
 import {
   type CompletionQueueEntry,
   CQE_SIZE,
+  cqePhase,
   cqHeadDoorbellOffset,
+  createSqeEncoder,
   decodeCqe,
   describeCommand,
-  encodeSqe,
   SQE_SIZE,
   type SubmissionQueueEntry,
   sqTailDoorbellOffset,
@@ -53,6 +54,8 @@ export class AdminQueue {
   private readonly pending = new Map<number, PendingCommand>();
   private readonly submitLock = new Mutex();
   private readonly pumpLock = new Mutex();
+  /** One reused SQE buffer: the target has copied it once memWrite resolves (issue 13). */
+  private readonly encodeSqe = createSqeEncoder();
 
   constructor(
     private readonly target: Target,
@@ -95,7 +98,7 @@ export class AdminQueue {
       const entry = { ...sqe, cid };
       const pending: PendingCommand = { entry };
       const slot = this.sqTail;
-      await this.target.memWrite(this.settings.sqAddr + BigInt(slot * SQE_SIZE), encodeSqe(entry));
+      await this.target.memWrite(this.settings.sqAddr + BigInt(slot * SQE_SIZE), this.encodeSqe(entry));
       this.pending.set(cid, pending);
       this.sqTail = (slot + 1) % this.settings.depth;
       this.transcript.command(entry);
@@ -122,8 +125,10 @@ export class AdminQueue {
       let consumed = 0;
       for (;;) {
         const addr = this.settings.cqAddr + BigInt(this.cqHead * CQE_SIZE);
-        const cqe = decodeCqe(await this.target.memRead(addr, CQE_SIZE));
-        if (cqe.phase !== this.expectedPhase) break;
+        const slot = await this.target.memRead(addr, CQE_SIZE);
+        // Every sweep ends on a slot the device has not written: look at its phase tag alone.
+        if (cqePhase(slot) !== this.expectedPhase) break;
+        const cqe = decodeCqe(slot);
         consumed++;
         this.cqHead++;
         if (this.cqHead === this.settings.depth) {

@@ -25,11 +25,30 @@ const LCG_MULTIPLIER = 1_664_525;
 const LCG_INCREMENT = 1_013_904_223;
 const BYTE_SHIFT = 24;
 
+/** Images generated so far, by length and seed; the oldest is dropped past this many. */
+const TEST_IMAGE_CACHE_ENTRIES = 32;
+const testImages = new Map<string, Uint8Array>();
+
 /**
  * A deterministic pseudo-random image: different seeds give different bytes everywhere, so a
  * partly written or wrongly placed image never hashes like the expected one.
+ *
+ * The suite asks for the same (length, seed) in every run of a scenario and on every target, and
+ * the generator loop cost more than the commands that write the image (issue 13), so each image
+ * is generated once. Callers get their own copy: what one does with it cannot change another's.
  */
 export function testImage(length: number, seed: number): Uint8Array {
+  const key = `${length}:${seed}`;
+  let image = testImages.get(key);
+  if (!image) {
+    image = generateTestImage(length, seed);
+    if (testImages.size >= TEST_IMAGE_CACHE_ENTRIES) testImages.delete(testImages.keys().next().value!);
+    testImages.set(key, image);
+  }
+  return image.slice();
+}
+
+function generateTestImage(length: number, seed: number): Uint8Array {
   const image = new Uint8Array(length);
   let state = seed >>> 0;
   for (let i = 0; i < length; i++) {

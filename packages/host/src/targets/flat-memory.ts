@@ -13,16 +13,26 @@ export interface FlatMemoryOptions {
 export const DEFAULT_FLAT_MEMORY_BASE = 1n << 32n;
 /** Allocations are page aligned unless the caller asks otherwise: what queues and BPMBL need. */
 export const DEFAULT_ALLOC_ALIGNMENT = 4096;
+/**
+ * The backing buffer's first size: queues, PRP lists and a scenario's data buffers fit, so it
+ * rarely grows. Pages of it that nobody touches cost no memory.
+ */
+const MIN_BACKING_BYTES = 1024 * 1024;
 
 /**
- * Host memory for targets that run in this process: one zero-filled Buffer at a base address and a
- * bump allocator (nothing is ever freed; a target lives for one scenario). Accesses outside the
- * buffer throw TargetError HOST_MEMORY_UNMAPPED.
+ * Host memory for targets that run in this process: `sizeBytes` of zero-filled memory at a base
+ * address and a bump allocator (nothing is ever freed; a target lives for one scenario). Accesses
+ * outside it throw TargetError HOST_MEMORY_UNMAPPED.
+ *
+ * The backing buffer covers only what was allocated or written so far and grows (doubling) on
+ * demand; bytes past it read as zero. A scenario's target is given 32 MiB and touches a few
+ * hundred KiB, and a fresh 32 MiB buffer per scenario made the garbage collector run on external
+ * memory pressure for most of the scenario suite's time (issue 13, docs/performance.md).
  */
 export class FlatMemory {
   readonly baseAddress: bigint;
   readonly sizeBytes: number;
-  private readonly bytes: Buffer;
+  private bytes: Buffer;
   private nextFree = 0;
 
   constructor(options: FlatMemoryOptions) {
@@ -34,7 +44,7 @@ export class FlatMemory {
     }
     this.baseAddress = options.baseAddress ?? DEFAULT_FLAT_MEMORY_BASE;
     this.sizeBytes = options.sizeBytes;
-    this.bytes = Buffer.alloc(options.sizeBytes);
+    this.bytes = Buffer.alloc(0);
   }
 
   /** Bytes handed out so far, alignment padding included. */
@@ -59,16 +69,40 @@ export class FlatMemory {
       );
     }
     this.nextFree = start + size;
+    this.backTo(this.nextFree);
     return this.baseAddress + BigInt(start);
   }
 
+  /** A copy of `length` bytes at `addr`. */
   read(addr: bigint, length: number): Uint8Array {
-    const start = this.offsetOf(addr, length);
-    return new Uint8Array(this.bytes.subarray(start, start + length));
+    const copy = new Uint8Array(length);
+    this.readInto(addr, copy);
+    return copy;
+  }
+
+  /** Copies `into.length` bytes at `addr` into `into`, allocating nothing (a driver's reused buffers). */
+  readInto(addr: bigint, into: Uint8Array): void {
+    const start = this.offsetOf(addr, into.length);
+    const backed = Math.max(0, Math.min(into.length, this.bytes.length - start));
+    into.set(this.bytes.subarray(start, start + backed));
+    if (backed < into.length) into.fill(0, backed);
   }
 
   write(addr: bigint, data: Uint8Array): void {
-    this.bytes.set(data, this.offsetOf(addr, data.length));
+    const start = this.offsetOf(addr, data.length);
+    this.backTo(start + data.length);
+    this.bytes.set(data, start);
+  }
+
+  /**
+   * A live view of `length` bytes at `addr`, for copies straight into or out of host memory; or
+   * `undefined` when part of the range was never allocated or written (then use read/write). The
+   * view stays valid until a write past the backed memory grows it, so use it at once.
+   */
+  view(addr: bigint, length: number): Uint8Array | undefined {
+    const start = this.offsetOf(addr, length);
+    if (start + length > this.bytes.length) return undefined;
+    return this.bytes.subarray(start, start + length);
   }
 
   /** Whether [addr, addr+length) lies inside the memory. */
@@ -76,6 +110,15 @@ export class FlatMemory {
     if (!Number.isSafeInteger(length) || length < 0) return false;
     const end = this.baseAddress + BigInt(this.sizeBytes);
     return addr >= this.baseAddress && addr + BigInt(length) <= end;
+  }
+
+  /** Grows the backing buffer (doubling, at most to sizeBytes) so that it covers `end` bytes. */
+  private backTo(end: number): void {
+    if (end <= this.bytes.length) return;
+    const doubled = Math.max(MIN_BACKING_BYTES, this.bytes.length * 2);
+    const grown = Buffer.alloc(Math.min(this.sizeBytes, Math.max(end, doubled)));
+    grown.set(this.bytes);
+    this.bytes = grown;
   }
 
   private offsetOf(addr: bigint, length: number): number {

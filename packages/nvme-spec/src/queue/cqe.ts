@@ -1,6 +1,7 @@
 import { readBits } from "../bits.js";
 import { BufferReader } from "../buffer-reader.js";
 import { BufferWriter } from "../buffer-writer.js";
+import { bufferSizeError } from "../errors.js";
 import { dwordCodec, type Fields, uint } from "../layout.js";
 import { type NvmeStatus, statusFieldCodec } from "../status.js";
 
@@ -76,6 +77,9 @@ export function decodeCqe(bytes: Uint8Array): CompletionQueueEntry {
 
 /** The phase tag alone, so a host can poll a CQ slot without decoding the whole entry. */
 export function cqePhase(bytes: Uint8Array, offset = 0): 0 | 1 {
-  const dw3 = new DataView(bytes.buffer, bytes.byteOffset + offset, CQE_SIZE).getUint32(CqeOffset.DW3, true);
-  return cqeDw3Codec.decode(dw3).phase === 1 ? 1 : 0;
+  if (bytes.length < offset + CQE_SIZE) throw bufferSizeError("CQE", bytes.length - offset, CQE_SIZE);
+  // Read in place: a DataView over `bytes.buffer` would move a small on-heap array off the heap.
+  const at = offset + CqeOffset.DW3;
+  const dw3 = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+  return readBits(dw3, CQE_DW3_LAYOUT.phase) === 1 ? 1 : 0;
 }

@@ -104,7 +104,21 @@ export function emptySqe(opcode = 0, cid = 0): SubmissionQueueEntry {
 }
 
 export function encodeSqe(sqe: SubmissionQueueEntry): Uint8Array {
-  const writer = new BufferWriter(SQE_SIZE)
+  return writeSqe(sqe, new BufferWriter(SQE_SIZE));
+}
+
+/**
+ * An encoder that writes each entry into one reused 64-byte buffer and returns that buffer: a
+ * host that submits many commands allocates nothing per command. Each call writes every byte, so
+ * nothing of the previous entry is left; the bytes are valid until the next call.
+ */
+export function createSqeEncoder(): (sqe: SubmissionQueueEntry) => Uint8Array {
+  const writer = new BufferWriter(SQE_SIZE);
+  return (sqe) => writeSqe(sqe, writer);
+}
+
+function writeSqe(sqe: SubmissionQueueEntry, writer: BufferWriter): Uint8Array {
+  writer
     .u32(SqeOffset.CDW0, "SQE.CDW0", cdw0Codec.encode(sqe))
     .u32(SqeOffset.NSID, "SQE.NSID", sqe.nsid)
     .u32(SqeOffset.CDW2, "SQE.CDW2", sqe.cdw2)
@@ -112,9 +126,13 @@ export function encodeSqe(sqe: SubmissionQueueEntry): Uint8Array {
     .u64(SqeOffset.MPTR, "SQE.MPTR", sqe.mptr)
     .u64(SqeOffset.PRP1, "SQE.PRP1", sqe.prp1)
     .u64(SqeOffset.PRP2, "SQE.PRP2", sqe.prp2);
-  COMMAND_DWORDS.forEach((name, index) => {
-    writer.u32(SqeOffset.CDW10 + index * DWORD_BYTES, COMMAND_DWORD_FIELDS[index]!, sqe[name]);
-  });
+  for (let index = 0; index < COMMAND_DWORDS.length; index++) {
+    writer.u32(
+      SqeOffset.CDW10 + index * DWORD_BYTES,
+      COMMAND_DWORD_FIELDS[index]!,
+      sqe[COMMAND_DWORDS[index]!],
+    );
+  }
   return writer.bytes;
 }
 

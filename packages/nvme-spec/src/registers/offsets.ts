@@ -51,10 +51,20 @@ export const QWORD_BYTES = 8;
 /** Value that, written to NSSR, starts an NVM Subsystem Reset ("NVMe" in ASCII, §3.1.4.7). */
 export const NSSR_RESET_VALUE = 0x4e56_4d65;
 
+/**
+ * Names by offset, built once: a subscribed trace names every register access, and walking
+ * `Object.entries(RegisterOffset)` per access was a visible share of the property test (issue 13).
+ * The first name listed for an offset wins, as the walk did.
+ */
+const REGISTER_NAMES_BY_OFFSET: ReadonlyMap<number, RegisterName> = (() => {
+  const names = new Map<number, RegisterName>();
+  for (const [name, value] of Object.entries(RegisterOffset)) {
+    if (name !== "DOORBELL_BASE" && !names.has(value)) names.set(value, name as RegisterName);
+  }
+  return names;
+})();
+
 /** Name of the property at `offset`, for traces; undefined for doorbells and unknown offsets. */
 export function registerName(offset: number): RegisterName | undefined {
-  for (const [name, value] of Object.entries(RegisterOffset)) {
-    if (value === offset && name !== "DOORBELL_BASE") return name as RegisterName;
-  }
-  return undefined;
+  return REGISTER_NAMES_BY_OFFSET.get(offset);
 }
