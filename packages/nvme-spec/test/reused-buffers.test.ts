@@ -56,7 +56,10 @@ describe("cqePhase reads the phase tag in place", () => {
   it("gives each entry's phase, at any offset of a larger buffer", () => {
     const queue = new Uint8Array(3 * CQE_SIZE);
     queue.set(encodeCqe({ ...completion, phase: 1 }), CQE_SIZE);
-    queue.set(encodeCqe({ ...completion, phase: 0, status: toNvmeStatus(Status.InvalidField) }), 2 * CQE_SIZE);
+    queue.set(
+      encodeCqe({ ...completion, phase: 0, status: toNvmeStatus(Status.InvalidField) }),
+      2 * CQE_SIZE,
+    );
     expect(cqePhase(queue, 0)).toBe(0);
     expect(cqePhase(queue, CQE_SIZE)).toBe(1);
     expect(cqePhase(queue, 2 * CQE_SIZE)).toBe(0);
