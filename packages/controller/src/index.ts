@@ -31,7 +31,13 @@ export {
   validateNamespaceSizeBytes,
 } from "./store-geometry.js";
 export { ImmediateScheduler, ManualClock, ManualScheduler, systemClock } from "./time.js";
-export { TraceBus, type TraceEvent, type TraceListener, type TraceValue } from "./trace.js";
+export {
+  TraceBus,
+  type TraceEvent,
+  type TraceListener,
+  type TraceSubscribeOptions,
+  type TraceValue,
+} from "./trace.js";
 export {
   type BpLockState,
   type BpLockStates,

@@ -65,15 +65,21 @@ class MemoryBootPartitionStore implements BootPartitionStore {
     this.#stagedLength = Math.max(this.#stagedLength, offset + data.length);
   }
 
+  /** The staging area is cleared in place so its chunks serve the next download (issue 13). */
   discardStaged(): void {
-    this.#staged = new SparseBytes(this.bpSizeBytes);
+    this.#staged.clear();
     this.#stagedLength = 0;
   }
 
-  /** MC-21: bytes past the staged image read as zeros because the staging area starts empty. */
+  /**
+   * MC-21: bytes past the staged image read as zeros because the staging area starts empty. The
+   * staged bytes become the BP, and the BP's old bytes, cleared, become the next staging area.
+   */
   commitStaged(bpid: BpId): void {
     validateBpid(bpid);
+    const replaced = this.#partitions[bpid];
     this.#partitions[bpid] = this.#staged;
+    this.#staged = replaced;
     this.discardStaged();
   }
 

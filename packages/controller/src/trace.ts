@@ -26,12 +26,36 @@ export interface TraceEvent {
 
 export type TraceListener = (event: TraceEvent) => void;
 
+export interface TraceSubscribeOptions {
+  /**
+   * Only these kinds reach the listener. Events no listener wants are never built: their field
+   * factories are not called and their JSON-safe records are not made. Sequence numbers still
+   * count every event, so a filtered listener sees gaps where other kinds were emitted.
+   */
+  readonly kinds?: Iterable<string>;
+}
+
+interface Subscription {
+  readonly listener: TraceListener;
+  /** undefined: every kind. */
+  readonly kinds: ReadonlySet<string> | undefined;
+}
+
 /**
  * Structured events from the controller. Emission is free when nobody listens: callers pass a
- * factory so decoding (describeCommand, hex formatting) only happens for subscribed buses.
+ * factory so decoding (describeCommand, hex formatting) only happens for subscribed buses, and
+ * only for kinds some listener asked for.
  */
 export class TraceBus {
-  private readonly listeners = new Set<TraceListener>();
+  /**
+   * Replaced (never mutated) on subscribe/unsubscribe, so emit iterates a snapshot without
+   * copying it per event: a listener that subscribes or unsubscribes mid-event changes only later
+   * events, as with the copied list this replaced.
+   */
+  #subscriptions: readonly Subscription[] = [];
+  /** Kinds any filtered listener wants; only consulted when no listener takes every kind. */
+  #wantedKinds = new Set<string>();
+  #everyKind = false;
   private readonly clock: Clock;
   private nextSeq = 1;
 
@@ -41,19 +65,26 @@ export class TraceBus {
 
   /** True when at least one listener is subscribed. */
   get active(): boolean {
-    return this.listeners.size > 0;
+    return this.#subscriptions.length > 0;
   }
 
-  /** Calls `listener` for every later event; returns the function that unsubscribes it. */
-  subscribe(listener: TraceListener): () => void {
-    this.listeners.add(listener);
+  /** Calls `listener` for every later event (or only `options.kinds`); returns the unsubscribe function. */
+  subscribe(listener: TraceListener, options: TraceSubscribeOptions = {}): () => void {
+    const subscription: Subscription = {
+      listener,
+      kinds: options.kinds === undefined ? undefined : new Set(options.kinds),
+    };
+    this.#setSubscriptions([...this.#subscriptions, subscription]);
     return () => {
-      this.listeners.delete(listener);
+      this.#setSubscriptions(this.#subscriptions.filter((entry) => entry !== subscription));
     };
   }
 
   emit(kind: string, fields: TraceFields | (() => TraceFields) = {}): void {
-    if (this.listeners.size === 0) return;
+    const subscriptions = this.#subscriptions;
+    if (subscriptions.length === 0) return;
+    const seq = this.nextSeq++;
+    if (!this.#everyKind && !this.#wantedKinds.has(kind)) return;
     let resolved: TraceFields;
     try {
       resolved = typeof fields === "function" ? fields() : fields;
@@ -61,13 +92,11 @@ export class TraceBus {
       // Describing an event must never take the device down (the core never throws).
       resolved = { traceError: thrown instanceof Error ? thrown.message : String(thrown) };
     }
-    const event = Object.freeze({
-      seq: this.nextSeq++,
-      timeMs: this.clock.nowMs(),
-      kind,
-      ...toJsonSafeRecord(resolved),
-    }) as TraceEvent;
-    for (const listener of [...this.listeners]) {
+    const record: Record<string, TraceValue> = { seq, timeMs: this.clock.nowMs(), kind };
+    copyJsonSafe(resolved, record);
+    const event = Object.freeze(record) as TraceEvent;
+    for (const { listener, kinds } of subscriptions) {
+      if (kinds !== undefined && !kinds.has(kind)) continue;
       try {
         listener(event);
       } catch {
@@ -82,15 +111,23 @@ export class TraceBus {
     const stop = this.subscribe((event) => events.push(event));
     return { events, stop };
   }
+
+  #setSubscriptions(subscriptions: readonly Subscription[]): void {
+    this.#subscriptions = subscriptions;
+    this.#everyKind = subscriptions.some((entry) => entry.kinds === undefined);
+    this.#wantedKinds = new Set(subscriptions.flatMap((entry) => [...(entry.kinds ?? [])]));
+  }
 }
 
-function toJsonSafeRecord(fields: TraceFields): Record<string, TraceValue> {
-  const out: Record<string, TraceValue> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (key === "seq" || key === "timeMs" || key === "kind") continue;
-    out[key] = toJsonSafe(value);
+/**
+ * Copies `fields` into `out` as JSON-safe values, leaving out the bus's own seq/timeMs/kind. A
+ * for-in loop into the caller's object: this runs for every traced event (issue 13).
+ */
+function copyJsonSafe(fields: TraceFields, out: Record<string, TraceValue>): void {
+  for (const key in fields) {
+    if (key === "seq" || key === "timeMs" || key === "kind" || !Object.hasOwn(fields, key)) continue;
+    out[key] = toJsonSafe(fields[key]);
   }
-  return out;
 }
 
 function toJsonSafe(value: unknown): TraceValue {
@@ -99,7 +136,11 @@ function toJsonSafe(value: unknown): TraceValue {
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
   if (Array.isArray(value)) return value.map(toJsonSafe);
   if (value instanceof Uint8Array) return `<${value.length} bytes>`;
-  if (typeof value === "object") return toJsonSafeRecord(value as TraceFields);
+  if (typeof value === "object") {
+    const out: Record<string, TraceValue> = {};
+    copyJsonSafe(value as TraceFields, out);
+    return out;
+  }
   return String(value);
 }
 

@@ -52,6 +52,15 @@ export class LockModel {
     return { bp0: this.states[0], bp1: this.states[1] };
   }
 
+  /** The trace kinds observe() acts on; a subscriber may ask the bus for only these. */
+  static readonly observedKinds = [
+    "command",
+    "completion",
+    "power-cycle",
+    "rpmb.dcb-write",
+    "reset",
+  ] as const;
+
   /** Feeds one trace event; returns a description of a disagreement, if any. */
   observe(event: TraceEvent): string | undefined {
     switch (event.kind) {
