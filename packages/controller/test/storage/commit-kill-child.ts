@@ -111,3 +111,7 @@ announce("staged");
 expectSuccess("commit", statusOf(commit(rig, CommitAction.ReplaceBootPartition, bpid)));
 state.close();
 announce("closed");
+// Stay until the parent's kill. On a loaded host the parent's timer can fire after the whole
+// commit; a child that had exited by then would look like one that died on its own. The parent
+// starts this process with a parent-death signal, so it never outlives a killed test runner.
+Atomics.wait(sleeper, 0, 0);
