@@ -87,9 +87,12 @@ function checkFirstBytes(actual: Uint8Array, expected: Uint8Array, path: string)
     throw new Error(`${path}: the data read back is not the BP's content`);
 }
 
+/** Timed runs of a BP read; the figure is the fastest. */
+const READ_RUNS = 3;
+
 /**
  * Times `passes` whole-BP reads in `chunkBytes` pieces through `readChunk` and reports MiB/s with
- * the Buffer.copy baseline of the same pieces.
+ * the Buffer.copy baseline of the same pieces, best of three runs like the baseline.
  */
 function timeBpReads(
   label: string,
@@ -99,12 +102,21 @@ function timeBpReads(
   chunkBytes: number,
   readChunk: (offset: number, length: number) => void,
 ): BenchResult {
-  const seconds = timeProfiledSeconds(label, () => {
-    for (let pass = 0; pass < passes; pass++) {
-      for (let offset = 0; offset < bpBytes; offset += chunkBytes)
-        readChunk(offset, Math.min(chunkBytes, bpBytes - offset));
-    }
-  });
+  // Best of three, as the Buffer.copy limits are. A single first read measured the JIT warming up
+  // the command path next to a warm limit: 7.8 GiB/s where the steady read moves 15.7 (issue 13).
+  // The first run is kept in the notes: it is what a one-off read in a test costs.
+  const runSeconds: number[] = [];
+  for (let run = 0; run < READ_RUNS; run++) {
+    runSeconds.push(
+      timeProfiledSeconds(label, () => {
+        for (let pass = 0; pass < passes; pass++) {
+          for (let offset = 0; offset < bpBytes; offset += chunkBytes)
+            readChunk(offset, Math.min(chunkBytes, bpBytes - offset));
+        }
+      }),
+    );
+  }
+  const seconds = Math.min(...runSeconds);
   const bytes = bpBytes * passes;
   return result(
     {
@@ -117,6 +129,7 @@ function timeBpReads(
         chunkBytes,
         bpBytes,
         store: "memory",
+        firstRunSeconds: runSeconds[0] ?? seconds,
         largeSourceCopySeconds: copyFromLargeSourceSeconds(bpBytes, chunkBytes),
       },
     },
