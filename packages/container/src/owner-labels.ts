@@ -12,8 +12,8 @@ import {
   judgeLockOwner,
   type LockOwner,
   type ProcessPlace,
-  parseLockOwner,
   processIsAlive,
+  untrustedLockOwner,
 } from "@bplab/node-kit";
 
 /** Label on every lab container: the pid of the process that owns it (the reaper's key). */
@@ -43,14 +43,12 @@ export function labContainerOwnerLabels(
  * started before the namespace labels existed have a pid and a host only, and are judged by pid.
  */
 export function labContainerOwner(labels: Readonly<Record<string, string>>): LockOwner {
-  const field = (key: string, label: string) => (labels[label] ? `${key}=${labels[label]}\n` : "");
   const pid = labels[LAB_CONTAINER_OWNER_LABEL] ?? "";
-  return parseLockOwner(
-    `${/^\d+$/.test(pid) ? pid : ""}\n` +
-      field("host", LAB_CONTAINER_HOST_LABEL) +
-      field("pid-namespace", LAB_CONTAINER_OWNER_PID_NAMESPACE_LABEL) +
-      field("boot-id", LAB_CONTAINER_OWNER_BOOT_LABEL),
-  );
+  return untrustedLockOwner(/^\d+$/.test(pid) ? pid : "", {
+    host: labels[LAB_CONTAINER_HOST_LABEL],
+    pidNamespace: labels[LAB_CONTAINER_OWNER_PID_NAMESPACE_LABEL],
+    bootId: labels[LAB_CONTAINER_OWNER_BOOT_LABEL],
+  });
 }
 
 /**

@@ -20,6 +20,7 @@ export {
   judgeLockOwner,
   parseLockOwner,
   sameLockOwner,
+  untrustedLockOwner,
 } from "./lock-owner.js";
 export type { CommandLine } from "./parent-death.js";
 export { dieWithParent, SETPRIV_PATH } from "./parent-death.js";

@@ -93,17 +93,33 @@ export function formatLockOwner(owner: LockOwner): string {
 /** Parses a lock file's text; pid 0 when its first line holds no pid (debris). */
 export function parseLockOwner(text: string): LockOwner {
   const [first = "", ...rest] = text.split("\n");
-  const parsed = Number.parseInt(first, 10);
-  const fields: Record<string, string> = {};
+  const fields: Partial<Record<keyof ProcessPlace, string>> = {};
   for (const line of rest) {
     const equals = line.indexOf("=");
     if (equals <= 0) continue;
     const key = line.slice(0, equals);
     const field = Object.entries(FIELD_KEYS).find(([, known]) => known === key)?.[0];
-    const value = clean(line.slice(equals + 1));
-    if (field !== undefined && value) fields[field] = value;
+    if (field !== undefined) fields[field as keyof ProcessPlace] = line.slice(equals + 1);
   }
-  return { pid: Number.isSafeInteger(parsed) && parsed > 0 ? parsed : 0, ...fields };
+  return untrustedLockOwner(first, fields);
+}
+
+/**
+ * An owner from untrusted text held apart (a lock file's lines, a container's labels): the pid
+ * must be a positive decimal number (else 0), and every field is cleaned and bounded as a lock
+ * file's are, so each source of owners reads the same way.
+ */
+export function untrustedLockOwner(
+  pidText: string,
+  fields: Partial<Record<keyof ProcessPlace, string>>,
+): LockOwner {
+  const parsed = Number.parseInt(pidText, 10);
+  const place: Record<string, string> = {};
+  for (const field of Object.keys(FIELD_KEYS) as (keyof ProcessPlace)[]) {
+    const value = clean(fields[field] ?? "");
+    if (value) place[field] = value;
+  }
+  return { pid: Number.isSafeInteger(parsed) && parsed > 0 ? parsed : 0, ...place };
 }
 
 /** Whether two places differ in a field both of them state. */
