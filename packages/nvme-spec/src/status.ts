@@ -281,8 +281,17 @@ export function formatStatusCode({ sct, sc }: StatusCode): string {
  * docs/model-choices.md use (formatStatusCode is the long form for messages).
  */
 export function formatStatus({ sct, sc }: StatusCode): string {
-  return `${hexSpec(sct, 1)}/${hexSpec(sc)}`;
+  // A status field holds a 3-bit SCT and an 8-bit SC: those 2 Ki texts are made once each, since
+  // a host formats one per completion (issue 13). Anything else is formatted as it comes.
+  const isStatusField =
+    Number.isInteger(sct) && Number.isInteger(sc) && sct >= 0 && sct <= 7 && sc >= 0 && sc <= 0xff;
+  if (!isStatusField) return spellStatus(sct, sc);
+  const key = (sct << 8) | sc;
+  statusTexts[key] ??= spellStatus(sct, sc);
+  return statusTexts[key];
 }
+const statusTexts: (string | undefined)[] = [];
+const spellStatus = (sct: number, sc: number) => `${hexSpec(sct, 1)}/${hexSpec(sc)}`;
 
 /** The spec name of a status, e.g. "Boot Partition Write Prohibited"; unknown pairs get a generic label. */
 export function statusName(status: StatusCode): string {

@@ -71,26 +71,9 @@ interface TransferBuffer {
   readonly listPageAddrs: readonly bigint[];
 }
 
-/** "0h/00h" and the few other statuses a device returns, formatted once each (issue 13). */
-const statusTexts = new Map<number, string>();
-
-function statusText(status: CompletionQueueEntry["status"]): string {
-  const { sct, sc } = status;
-  // A decoded CQE has a 3-bit SCT and an 8-bit SC; anything else is formatted as it comes.
-  if (!(sct >= 0 && sct <= 7 && sc >= 0 && sc <= 0xff && Number.isInteger(sct) && Number.isInteger(sc)))
-    return formatStatus(status);
-  const key = (sct << 8) | sc;
-  let text = statusTexts.get(key);
-  if (text === undefined) {
-    text = formatStatus(status);
-    statusTexts.set(key, text);
-  }
-  return text;
-}
-
 export function outcomeOf(completion: CompletionQueueEntry): CommandOutcome {
   const ok = isSuccess(completion.status);
-  return { completion, ok, status: statusText(completion.status), dw0: completion.dw0 };
+  return { completion, ok, status: formatStatus(completion.status), dw0: completion.dw0 };
 }
 
 /**
