@@ -48,26 +48,26 @@ const UNMAPPED_PAGE = 0x1000n;
 
 /** The device's view of flat memory: the same bytes, with DmaError for anything outside them. */
 function dmaView(memory: FlatMemory): HostMemory {
+  const checkMapped = (addr: bigint, length: number) => {
+    if (!memory.contains(addr, length))
+      throw new DmaError(addr, length, "outside the in-process host memory");
+  };
   return {
     read(addr, length) {
-      if (!memory.contains(addr, length))
-        throw new DmaError(addr, length, "outside the in-process host memory");
+      checkMapped(addr, length);
       return memory.read(addr, length);
     },
     write(addr, data) {
-      if (!memory.contains(addr, data.length))
-        throw new DmaError(addr, data.length, "outside the in-process host memory");
+      checkMapped(addr, data.length);
       memory.write(addr, data);
     },
     // SQE fetches and bulk transfers without a fresh buffer per access (issue 13).
     readInto(addr, into) {
-      if (!memory.contains(addr, into.length))
-        throw new DmaError(addr, into.length, "outside the in-process host memory");
+      checkMapped(addr, into.length);
       memory.readInto(addr, into);
     },
     view(addr, length) {
-      if (!memory.contains(addr, length))
-        throw new DmaError(addr, length, "outside the in-process host memory");
+      checkMapped(addr, length);
       return memory.view(addr, length);
     },
   };
